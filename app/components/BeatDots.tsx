@@ -1,0 +1,34 @@
+"use client";
+import { useEffect, useRef } from "react";
+import { beatMs } from "../../core/metronome";
+import type { RoomView } from "../../core/protocol";
+import type { JamSession } from "../lib/session";
+
+/** The bar's beats, lit on the shared clock. Fixed size: nothing moves around while playing. */
+export function BeatDots({ session, room }: { session: JamSession | null; room: RoomView }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    let raf = 0;
+    const tick = () => {
+      const el = ref.current;
+      if (el && session) {
+        const step = beatMs(room.tempoBpm);
+        const k = Math.floor((session.sharedNow() - room.epochMs) / step);
+        const inBar = ((k % room.beatsPerBar) + room.beatsPerBar) % room.beatsPerBar;
+        el.querySelectorAll("span").forEach((s, i) => {
+          s.className = i === inBar ? `on${i === 0 ? " down" : ""}` : "";
+        });
+      }
+      raf = requestAnimationFrame(tick);
+    };
+    raf = requestAnimationFrame(tick);
+    return () => cancelAnimationFrame(raf);
+  }, [session, room.tempoBpm, room.beatsPerBar, room.epochMs]);
+  return (
+    <div className="beat-dots" ref={ref} role="img" aria-label={`${room.tempoBpm} BPM, ${room.beatsPerBar} beats per bar`}>
+      {Array.from({ length: room.beatsPerBar }, (_, i) => (
+        <span key={i} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useEffect, useState, type FormEvent } from "react";
+import { loadName, saveName } from "./lib/identity";
+
+export default function Landing() {
+  const router = useRouter();
+  const [name, setName] = useState("");
+  const [code, setCode] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => setName(loadName()), []);
+
+  async function create(e: FormEvent) {
+    e.preventDefault();
+    if (!name.trim()) {
+      setError("Type your name first, so your partner knows who is playing.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      saveName(name);
+      const res = await fetch("/api/rooms", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const body = (await res.json()) as { code?: string; message?: string };
+      if (!res.ok || !body.code) throw new Error(body.message ?? `Server answered ${res.status}`);
+      router.push(`/room/${body.code}`);
+    } catch (err) {
+      setError(`Could not create a room: ${err instanceof Error ? err.message : String(err)}`);
+      setBusy(false);
+    }
+  }
+
+  function join(e: FormEvent) {
+    e.preventDefault();
+    const c = code.trim().toLowerCase().replace(/^.*\/room\//, "");
+    if (!c) return;
+    if (name.trim()) saveName(name);
+    router.push(`/room/${encodeURIComponent(c)}`);
+  }
+
+  return (
+    <div className="stack">
+      <section>
+        <h1>Play drums together, in time.</h1>
+        <p className="lead">
+          Open one link with a friend anywhere. Hit the pads with mouse, touch or keyboard and hear each other land on
+          the shared beat — every session recorded for replay.
+        </p>
+      </section>
+      <form className="panel stack" onSubmit={create} aria-labelledby="create-heading">
+        <h2 id="create-heading">Start a jam</h2>
+        <label htmlFor="name">Your name</label>
+        <input id="name" type="text" autoComplete="nickname" maxLength={32} value={name} onChange={(e) => setName(e.target.value)} />
+        <div className="row">
+          <button type="submit" className="primary" disabled={busy}>
+            Create room
+          </button>
+        </div>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+      </form>
+      <form className="panel stack" onSubmit={join} aria-labelledby="join-heading">
+        <h2 id="join-heading">Join a friend</h2>
+        <label htmlFor="code">Room code or link</label>
+        <div className="row">
+          <input id="code" type="text" placeholder="brisk-otter-42" value={code} onChange={(e) => setCode(e.target.value)} />
+          <button type="submit">Join</button>
+        </div>
+      </form>
+    </div>
+  );
+}

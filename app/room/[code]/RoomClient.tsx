@@ -1,0 +1,367 @@
+"use client";
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
+import { KIT, padForKey, type PadId } from "../../../core/kit";
+import { LIMITS, type RoomView } from "../../../core/protocol";
+import type { AudioEngine } from "../../lib/audio/engine";
+import { loadName, participantId, saveName } from "../../lib/identity";
+import { JamSession, type SessionSnapshot } from "../../lib/session";
+import { BeatDots } from "../../components/BeatDots";
+
+type Phase = { kind: "checking" } | { kind: "not-found" } | { kind: "failed"; message: string } | { kind: "need-name" } | { kind: "in-room"; name: string };
+
+export default function RoomClient({ code }: { code: string }) {
+  const [phase, setPhase] = useState<Phase>({ kind: "checking" });
+
+  useEffect(() => {
+    let cancelled = false;
+    fetch(`/api/rooms/${encodeURIComponent(code)}`)
+      .then(async (res) => {
+        if (cancelled) return;
+        if (res.status === 404) return setPhase({ kind: "not-found" });
+        if (!res.ok) return setPhase({ kind: "failed", message: `Server answered ${res.status}` });
+        const name = loadName();
+        setPhase(name ? { kind: "in-room", name } : { kind: "need-name" });
+      })
+      .catch((err: unknown) => !cancelled && setPhase({ kind: "failed", message: String(err) }));
+    return () => {
+      cancelled = true;
+    };
+  }, [code]);
+
+  if (phase.kind === "checking") return <p className="muted">Looking for room {code}…</p>;
+  if (phase.kind === "failed")
+    return (
+      <div className="panel stack">
+        <h1>Can’t reach the room</h1>
+        <p role="alert" className="error">{phase.message}</p>
+        <p><a href={`/room/${encodeURIComponent(code)}`}>Try again</a></p>
+      </div>
+    );
+  if (phase.kind === "not-found")
+    return (
+      <div className="panel stack">
+        <h1>Room not found</h1>
+        <p>There is no room called “{code}”. Check the link, or start a new jam.</p>
+        <p><a className="button primary" href="/">Create a room</a></p>
+      </div>
+    );
+  if (phase.kind === "need-name") return <NameForm code={code} onDone={(name) => setPhase({ kind: "in-room", name })} />;
+  return <Room code={code} name={phase.name} />;
+}
+
+function NameForm({ code, onDone }: { code: string; onDone: (name: string) => void }) {
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const n = name.trim();
+    if (!n) return setError("Type a name so your partner knows who is playing.");
+    if (n.length > LIMITS.nameMaxChars) return setError(`At most ${LIMITS.nameMaxChars} characters.`);
+    saveName(n);
+    onDone(n);
+  }
+  return (
+    <form className="panel stack" onSubmit={submit}>
+      <h1>Join room {code}</h1>
+      <label htmlFor="join-name">Your name</label>
+      <input id="join-name" type="text" autoComplete="nickname" autoFocus maxLength={LIMITS.nameMaxChars} value={name} onChange={(e) => setName(e.target.value)} />
+      <div className="row">
+        <button type="submit" className="primary">Join room</button>
+      </div>
+      {error && <p role="alert" className="error">{error}</p>}
+    </form>
+  );
+}
+
+function qualityOf(rttMs: number | null, connected: boolean): { label: string; cls: string } {
+  if (!connected) return { label: "offline", cls: "q-off" };
+  if (rttMs === null) return { label: "measuring…", cls: "q-off" };
+  // One-way ≈ rtt/2; the ensemble threshold is ~25 ms one-way (timing-background.md).
+  if (rttMs <= 50) return { label: `good · ${Math.round(rttMs)} ms`, cls: "q-good" };
+  if (rttMs <= 100) return { label: `fair · ${Math.round(rttMs)} ms`, cls: "q-fair" };
+  return { label: `poor · ${Math.round(rttMs)} ms`, cls: "q-poor" };
+}
+
+function useSession(session: JamSession | null): SessionSnapshot | null {
+  const subscribe = useCallback((cb: () => void) => (session ? session.subscribe(cb) : () => undefined), [session]);
+  return useSyncExternalStore(subscribe, () => session?.current ?? null, () => null);
+}
+
+function Room({ code, name }: { code: string; name: string }) {
+  const [session, setSession] = useState<JamSession | null>(null);
+  const [engine, setEngine] = useState<AudioEngine | null>(null);
+  const snap = useSession(session);
+  const [copyStatus, setCopyStatus] = useState("");
+  const [activeLocal, setActiveLocal] = useState<PadId | null>(null);
+  const [audioState, setAudioState] = useState<AudioContextState>("suspended");
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let s: JamSession | null = null;
+    let e: AudioEngine | null = null;
+    let cancelled = false;
+    void import("../../lib/audio/engine").then(({ createAudioEngine }) => {
+      if (cancelled) return;
+      e = createAudioEngine();
+      s = new JamSession({ roomCode: code, participantId: participantId(), name, engine: e });
+      const sess = s;
+      Object.defineProperty(window, "__backbeat", { configurable: true, get: () => sess.diagnostics() });
+      const ctx = e.context;
+      setAudioState(ctx.state);
+      ctx.onstatechange = () => setAudioState(ctx.state);
+      void e.resume().catch(() => undefined);
+      setEngine(e);
+      setSession(s);
+    });
+    return () => {
+      cancelled = true;
+      s?.close();
+      e?.dispose();
+      delete (window as { __backbeat?: unknown }).__backbeat;
+    };
+  }, [code, name]);
+
+  const strike = useCallback(
+    (pad: PadId, velocity: number, timeStamp: number) => {
+      if (!session || !engine) return;
+      if (engine.context.state !== "running") void engine.resume();
+      session.strike(pad, velocity, timeStamp);
+      setActiveLocal(pad);
+      window.setTimeout(() => setActiveLocal((p) => (p === pad ? null : p)), 90);
+    },
+    [session, engine],
+  );
+
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      if (e.repeat || e.metaKey || e.ctrlKey || e.altKey) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
+      const pad = padForKey(e.key);
+      if (!pad) return;
+      e.preventDefault();
+      strike(pad.id, e.shiftKey ? 1 : 0.8, e.timeStamp);
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [strike]);
+
+  async function copyLink() {
+    const url = window.location.href;
+    try {
+      await navigator.clipboard.writeText(url);
+      setCopyStatus("Room link copied — send it to your partner.");
+    } catch {
+      setCopyStatus(`Copy this link: ${url}`);
+    }
+  }
+
+  async function act(fn: () => Promise<{ message: string } | null>) {
+    setBusy(true);
+    setActionError(null);
+    const err = await fn();
+    if (err) setActionError(err.message);
+    setBusy(false);
+  }
+
+  const room = snap?.room ?? null;
+  const me = session?.diagnostics().participantId;
+  const lastRemote = snap?.lastRemote ?? null;
+  const remoteMember = lastRemote && room ? room.members.find((m) => m.id === lastRemote.from) : undefined;
+  const [remoteFlash, setRemoteFlash] = useState<{ pad: PadId; color: string } | null>(null);
+  useEffect(() => {
+    if (!lastRemote) return;
+    setRemoteFlash({ pad: lastRemote.pad, color: remoteMember?.color ?? "#22d3ee" });
+    const t = window.setTimeout(() => setRemoteFlash(null), 120);
+    return () => window.clearTimeout(t);
+  }, [lastRemote, remoteMember?.color]);
+
+  return (
+    <div className="stack">
+      <div className="row" style={{ justifyContent: "space-between" }}>
+        <h1 style={{ margin: 0 }}>Room {code}</h1>
+        <div className="row">
+          <button type="button" onClick={copyLink}>Copy room link</button>
+        </div>
+      </div>
+      <p className="muted status-line" role="status" aria-live="polite">
+        {copyStatus || statusText(snap, audioState)}
+      </p>
+      {snap?.error && <p role="alert" className="error">{snap.error.message}</p>}
+      {actionError && <p role="alert" className="error">{actionError}</p>}
+      {audioState !== "running" && engine && (
+        <p>
+          <button type="button" onClick={() => void engine.resume()}>Enable sound</button>
+        </p>
+      )}
+      <div className="room-grid">
+        <section className="panel stack" aria-labelledby="pads-heading">
+          <div className="row" style={{ justifyContent: "space-between" }}>
+            <h2 id="pads-heading">Pads</h2>
+            {room && <BeatDots session={session} room={room} />}
+          </div>
+          <div className="pads">
+            {KIT.map((p) => (
+              <button
+                key={p.id}
+                type="button"
+                className={`pad${activeLocal === p.id ? " local-active" : ""}${remoteFlash?.pad === p.id ? " remote-active" : ""}`}
+                style={remoteFlash?.pad === p.id ? ({ "--remote-color": remoteFlash.color } as React.CSSProperties) : undefined}
+                aria-label={p.name}
+                aria-keyshortcuts={p.key.toUpperCase()}
+                onPointerDown={(e) => {
+                  e.preventDefault();
+                  const r = e.currentTarget.getBoundingClientRect();
+                  // Harder towards the pad's centre, like a real drum head; pressure when the device reports it.
+                  const dx = (e.clientX - (r.left + r.width / 2)) / (r.width / 2);
+                  const dy = (e.clientY - (r.top + r.height / 2)) / (r.height / 2);
+                  const fromCentre = Math.min(1, Math.hypot(dx, dy));
+                  const pressure = e.pointerType === "pen" && e.pressure > 0 ? e.pressure : null;
+                  const velocity = pressure ?? 1 - 0.5 * fromCentre;
+                  strike(p.id, Math.max(0.2, Math.min(1, velocity)), e.timeStamp);
+                }}
+                onClick={(e) => {
+                  // Keyboard activation (Enter/Space on a focused pad) has detail 0; pointer presses already struck.
+                  if (e.detail === 0) strike(p.id, 0.8, e.timeStamp);
+                }}
+              >
+                <span aria-hidden="true">{p.name}</span>
+                <span className="key" aria-hidden="true">{p.key.toUpperCase()}</span>
+              </button>
+            ))}
+          </div>
+          <Controls session={session} snap={snap} room={room} busy={busy} act={act} />
+        </section>
+        <aside className="stack">
+          <section className="panel" aria-labelledby="people-heading">
+            <h2 id="people-heading">In the room</h2>
+            <ul className="members">
+              {room?.members.map((m) => {
+                const q = qualityOf(m.rttMs, m.connected);
+                return (
+                  <li key={m.id} className="member">
+                    <span className="swatch" style={{ background: m.color }} aria-hidden="true" />
+                    <span>
+                      {m.name}
+                      {m.id === me ? " (you)" : ""}
+                    </span>
+                    <span className={`quality ${q.cls}`} title="Round trip to the server">{q.label}</span>
+                  </li>
+                );
+              })}
+            </ul>
+          </section>
+          <Recordings room={room} />
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+function statusText(snap: SessionSnapshot | null, audio: AudioContextState): string {
+  if (!snap) return "Starting audio…";
+  if (snap.status === "connecting") return "Connecting…";
+  if (snap.status === "reconnecting") return "Connection lost — reconnecting…";
+  if (snap.status === "error") return "Could not join the room.";
+  const sync = snap.rttMs === null ? "syncing clocks…" : `clock synced (round trip ${snap.rttMs.toFixed(1)} ms)`;
+  return `Connected · ${sync}${audio === "running" ? "" : " · sound is off until you press a pad or Enable sound"}`;
+}
+
+function Controls({
+  session,
+  snap,
+  room,
+  busy,
+  act,
+}: {
+  session: JamSession | null;
+  snap: SessionSnapshot | null;
+  room: RoomView | null;
+  busy: boolean;
+  act: (fn: () => Promise<{ message: string } | null>) => Promise<void>;
+}) {
+  const [tempo, setTempo] = useState("100");
+  const [beats, setBeats] = useState("4");
+  const synced = useRef<string>("");
+  useEffect(() => {
+    if (!room) return;
+    const key = `${room.tempoBpm}/${room.beatsPerBar}`;
+    if (synced.current !== key) {
+      synced.current = key;
+      setTempo(String(room.tempoBpm));
+      setBeats(String(room.beatsPerBar));
+    }
+  }, [room]);
+  const recording = room?.recording ?? null;
+  const metronomeOn = snap?.metronomeOn ?? true;
+  return (
+    <div className="stack">
+      <div className="row">
+        <button type="button" aria-pressed={metronomeOn} onClick={() => session?.setMetronome(!metronomeOn)}>
+          Metronome
+        </button>
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const bpm = Number(tempo);
+            if (!Number.isInteger(bpm) || bpm < LIMITS.tempoMinBpm || bpm > LIMITS.tempoMaxBpm) {
+              void act(async () => ({ message: `Tempo must be a whole number from ${LIMITS.tempoMinBpm} to ${LIMITS.tempoMaxBpm} BPM.` }));
+              return;
+            }
+            if (session) void act(() => session.setTempo(bpm, Number(beats)));
+          }}
+        >
+          <label htmlFor="tempo">Tempo (BPM)</label>
+          <input id="tempo" className="tempo-input" type="number" min={LIMITS.tempoMinBpm} max={LIMITS.tempoMaxBpm} value={tempo} onChange={(e) => setTempo(e.target.value)} />
+          <label htmlFor="beats">Beats per bar</label>
+          <select id="beats" value={beats} onChange={(e) => setBeats(e.target.value)}>
+            {[2, 3, 4, 5, 6, 7].map((n) => (
+              <option key={n} value={n}>{n}</option>
+            ))}
+          </select>
+          <button type="submit" disabled={!session}>Set tempo</button>
+        </form>
+      </div>
+      <div className="row">
+        {recording ? (
+          <button type="button" className="primary" disabled={busy || !session} onClick={() => session && void act(() => session.stopRecording())}>
+            <span className="recording-dot" aria-hidden="true" /> Stop recording
+          </button>
+        ) : (
+          <button type="button" disabled={busy || !session || snap?.status !== "joined"} onClick={() => session && void act(() => session.startRecording())}>
+            Start recording
+          </button>
+        )}
+        <span className="muted" aria-live="polite">{recording ? "Recording…" : ""}</span>
+      </div>
+    </div>
+  );
+}
+
+function Recordings({ room }: { room: RoomView | null }) {
+  const list = room?.recordings ?? [];
+  return (
+    <section className="panel" aria-labelledby="rec-heading">
+      <h2 id="rec-heading">Recordings</h2>
+      {list.length === 0 ? (
+        <p className="muted">None yet. Press Start recording, play, then Stop.</p>
+      ) : (
+        <ul className="recordings">
+          {list.map((r) => {
+            const lengthS = r.endedAtMs === null ? null : Math.max(0, Math.round((r.endedAtMs - r.startedAtMs) / 1000));
+            return (
+              <li key={r.id}>
+                <a href={`/replay/${r.id}`}>{r.title}</a>{" "}
+                <span className="muted">
+                  · {lengthS === null ? "recording" : `${lengthS} s`} · {r.hitCount} hits · {r.participants.map((p) => p.name).join(", ")}
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,211 @@
+/**
+ * The wire protocol between browser and server: one zod schema per message,
+ * with the TypeScript types inferred from them. Both sides import this file;
+ * event names live here and nowhere else.
+ */
+import { z } from "zod";
+import { PAD_IDS } from "./kit";
+
+/** Bump on any incompatible change; the server refuses other versions. */
+export const PROTOCOL_VERSION = 1;
+
+export const LIMITS = {
+  nameMaxChars: 32,
+  titleMaxChars: 80,
+  tempoMinBpm: 40,
+  tempoMaxBpm: 240,
+  /** a hit's strike time may not be further than this from the server's now */
+  strikeSkewMaxMs: 60_000,
+  /** Socket.IO's maxHttpBufferSize: every message here is tiny */
+  maxMessageBytes: 16 * 1024,
+} as const;
+
+// ---------- building blocks ----------
+export const roomCodeSchema = z
+  .string()
+  .regex(/^[a-z]+-[a-z]+-\d{1,3}$/, "room code looks like brisk-otter-42");
+/** client-generated, kept in the browser per room so a reload keeps identity */
+export const participantIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/, "8–40 URL-safe characters");
+export const displayNameSchema = z
+  .string()
+  .transform((s) => s.trim().replace(/\s+/g, " "))
+  .pipe(z.string().min(1, "name is empty").max(LIMITS.nameMaxChars));
+export const padSchema = z.enum(PAD_IDS);
+const finiteMs = z.number().finite();
+export const tempoSchema = z.object({
+  tempoBpm: z.number().int().min(LIMITS.tempoMinBpm).max(LIMITS.tempoMaxBpm),
+  beatsPerBar: z.number().int().min(2).max(12),
+});
+export type Tempo = z.infer<typeof tempoSchema>;
+
+// ---------- client → server ----------
+export const joinSchema = z.object({
+  protocolVersion: z.number().int(),
+  roomCode: roomCodeSchema,
+  participantId: participantIdSchema,
+  name: displayNameSchema,
+});
+export const syncPingSchema = z.object({
+  /** client's local clock (performance.now()) when sent */
+  t0Ms: finiteMs,
+});
+export const hitSchema = z.object({
+  /** per-sender sequence number, starting at 1 */
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  pad: padSchema,
+  velocity: z.number().min(0).max(1),
+  /** strike time on the shared clock (ms) */
+  strikeAtMs: finiteMs,
+});
+export const qualityReportSchema = z.object({
+  rttMs: z.number().min(0).max(60_000),
+});
+export const recordingStartSchema = z.object({
+  title: z.string().trim().max(LIMITS.titleMaxChars).optional(),
+});
+export const emptySchema = z.object({}).strict();
+
+export type JoinMsg = z.infer<typeof joinSchema>;
+export type SyncPingMsg = z.infer<typeof syncPingSchema>;
+export type HitMsg = z.infer<typeof hitSchema>;
+export type QualityReportMsg = z.infer<typeof qualityReportSchema>;
+export type RecordingStartMsg = z.infer<typeof recordingStartSchema>;
+
+/** Every client → server event: its schema and whether it expects an ack. */
+export const CLIENT_EVENTS = {
+  join: joinSchema,
+  "sync:ping": syncPingSchema,
+  hit: hitSchema,
+  quality: qualityReportSchema,
+  "tempo:set": tempoSchema,
+  "recording:start": recordingStartSchema,
+  "recording:stop": emptySchema,
+} as const;
+export type ClientEventName = keyof typeof CLIENT_EVENTS;
+
+// ---------- server → client ----------
+export interface MemberView {
+  id: string;
+  name: string;
+  color: string;
+  /** the member's own last reported round trip to the server, null until known */
+  rttMs: number | null;
+  connected: boolean;
+}
+
+export interface RecordingView {
+  id: string;
+  title: string;
+  createdAt: string;
+  startedAtMs: number;
+  endedAtMs: number | null;
+  hitCount: number;
+  participants: { id: string; name: string; color: string }[];
+}
+
+export interface RoomView {
+  code: string;
+  tempoBpm: number;
+  beatsPerBar: number;
+  /** shared-clock time of a bar line: beats fall at epochMs + k * 60000 / tempoBpm */
+  epochMs: number;
+  recording: { id: string; startedAtMs: number; startedBy: string } | null;
+  members: MemberView[];
+  recordings: RecordingView[];
+}
+
+export interface RelayedHit extends HitMsg {
+  from: string;
+}
+
+export interface SyncPong {
+  t0Ms: number;
+  /** server clock when the ping arrived */
+  t1Ms: number;
+  /** server clock when the pong left */
+  t2Ms: number;
+}
+
+export const ERROR_CODES = [
+  "invalid_message",
+  "unknown_event",
+  "protocol_mismatch",
+  "room_not_found",
+  "room_full",
+  "not_joined",
+  "already_recording",
+  "not_recording",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorMsg {
+  code: ErrorCode;
+  message: string;
+  /** the event that caused it */
+  event?: string;
+  details?: unknown;
+}
+
+export type Ack<T> = (res: { ok: true; data: T } | { ok: false; error: ErrorMsg }) => void;
+export type AckResult<T> = Parameters<Ack<T>>[0];
+
+export interface ServerToClientEvents {
+  "room:state": (room: RoomView) => void;
+  hit: (hit: RelayedHit) => void;
+  error: (err: ErrorMsg) => void;
+}
+
+export interface ClientToServerEvents {
+  join: (msg: JoinMsg, ack: Ack<{ room: RoomView; serverNowMs: number }>) => void;
+  "sync:ping": (msg: SyncPingMsg, ack: (pong: SyncPong) => void) => void;
+  hit: (msg: HitMsg) => void;
+  quality: (msg: QualityReportMsg) => void;
+  "tempo:set": (msg: Tempo, ack?: Ack<null>) => void;
+  "recording:start": (msg: RecordingStartMsg, ack?: Ack<{ id: string }>) => void;
+  "recording:stop": (msg: Record<string, never>, ack?: Ack<{ id: string }>) => void;
+}
+
+/** Validates an inbound payload; returns the parsed value or an error message. */
+export function parseClientMessage<E extends ClientEventName>(
+  event: E,
+  payload: unknown,
+): { ok: true; value: z.infer<(typeof CLIENT_EVENTS)[E]> } | { ok: false; error: ErrorMsg } {
+  const schema = CLIENT_EVENTS[event];
+  const result = schema.safeParse(payload);
+  if (result.success) return { ok: true, value: result.data as z.infer<(typeof CLIENT_EVENTS)[E]> };
+  return {
+    ok: false,
+    error: {
+      code: "invalid_message",
+      event,
+      message: `Invalid "${event}" message: ${result.error.issues
+        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+        .join("; ")}`,
+      details: result.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+    },
+  };
+}
+
+export function isClientEventName(name: string): name is ClientEventName {
+  return Object.prototype.hasOwnProperty.call(CLIENT_EVENTS, name);
+}
+
+// ---------- HTTP ----------
+export const createRoomRequestSchema = z.object({
+  tempoBpm: tempoSchema.shape.tempoBpm.optional(),
+  beatsPerBar: tempoSchema.shape.beatsPerBar.optional(),
+});
+
+export interface RecordingJson {
+  id: string;
+  roomCode: string;
+  title: string;
+  createdAt: string;
+  startedAtMs: number;
+  endedAtMs: number | null;
+  tempoBpm: number;
+  beatsPerBar: number;
+  participants: { id: string; name: string; color: string }[];
+  hits: { participantId: string; seq: number; strikeAtMs: number; pad: (typeof PAD_IDS)[number]; velocity: number }[];
+}

@@ -1,0 +1,35 @@
+import { defineConfig } from "@playwright/test";
+import { findChromium } from "./scripts/ensure-chromium.mjs";
+
+const executablePath = findChromium();
+if (!executablePath) {
+  throw new Error("No Chromium found: run `node scripts/ensure-chromium.mjs` (npm test does) or set CHROMIUM_PATH.");
+}
+
+export default defineConfig({
+  testDir: "e2e",
+  timeout: 90_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    trace: "retain-on-failure",
+    browserName: "chromium",
+    launchOptions: {
+      executablePath,
+      args: [
+        "--no-sandbox",
+        "--autoplay-policy=no-user-gesture-required",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-gpu",
+        "--disable-quic",
+      ],
+    },
+  },
+});

@@ -1,0 +1,75 @@
+/**
+ * Builds a Backbeat server: HTTP API + (optionally) the Next.js app + Socket.IO
+ * on one port. Dependencies are passed in, so tests start a real server on a
+ * free port with a temporary database and no Next.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { seededRng, type Rng } from "../core/rng";
+import { handleApi } from "./http";
+import { RoomService } from "./rooms";
+import { attachSocketServer } from "./socket";
+import type { Store } from "./store";
+
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface BackbeatServerOptions {
+  store: Store;
+  port: number;
+  host?: string;
+  /** serves everything that is not /api or /socket.io; without it those get 404 */
+  pages?: PageHandler;
+  /** the shared clock in ms; defaults to the process's monotonic clock on the Unix epoch */
+  now?: () => number;
+  rng?: Rng;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+export interface BackbeatServer {
+  url: string;
+  port: number;
+  rooms: RoomService;
+  close(): Promise<void>;
+}
+
+export const monotonicEpochNow = (): number => performance.timeOrigin + performance.now();
+
+export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<BackbeatServer> {
+  const now = opts.now ?? monotonicEpochNow;
+  const log = opts.log ?? ((msg: string, err?: unknown) => console.error(`[backbeat] ${msg}`, err ?? ""));
+  const rng = opts.rng ?? seededRng(Number(process.hrtime.bigint() % 4294967296n));
+  const rooms = new RoomService({ store: opts.store, now, rng, log });
+  const startedAt = new Date();
+
+  const httpServer = createServer((req, res) => {
+    void (async () => {
+      if (await handleApi(req, res, { store: opts.store, rooms, startedAt })) return;
+      if (opts.pages) return opts.pages(req, res);
+      res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+    })().catch((err: unknown) => {
+      log("request failed", err);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end("Internal server error");
+    });
+  });
+  const io = attachSocketServer(httpServer, { rooms, now, log });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(opts.port, opts.host ?? "0.0.0.0", () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const shownHost = !opts.host || opts.host === "0.0.0.0" || opts.host === "::" ? "localhost" : opts.host;
+
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    rooms,
+    async close() {
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await rooms.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/** The JSON API served by the custom server before requests reach Next. */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createRoomRequestSchema, roomCodeSchema, type RecordingJson } from "../core/protocol";
+import type { RoomService } from "./rooms";
+import type { Store } from "./store";
+
+export interface ApiDeps {
+  store: Store;
+  rooms: RoomService;
+  startedAt: Date;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage, maxBytes = 4096): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > maxBytes) throw new Error(`body larger than ${maxBytes} bytes`);
+    chunks.push(b);
+  }
+  const text = Buffer.concat(chunks).toString("utf8").trim();
+  return text === "" ? {} : JSON.parse(text);
+}
+
+const RECORDING_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Returns true when the request was an API request (and has been answered). */
+export async function handleApi(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): Promise<boolean> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const path = url.pathname;
+  if (!path.startsWith("/api/")) return false;
+  try {
+    if (path === "/api/health" && req.method === "GET") {
+      let db: { ok: boolean; kind: string; error?: string };
+      try {
+        await deps.store.ping();
+        db = { ok: true, kind: deps.store.kind };
+      } catch (err) {
+        db = { ok: false, kind: deps.store.kind, error: err instanceof Error ? err.message : String(err) };
+      }
+      sendJson(res, db.ok ? 200 : 503, { status: db.ok ? "ok" : "degraded", db, startedAt: deps.startedAt.toISOString() });
+      return true;
+    }
+    if (path === "/api/rooms" && req.method === "POST") {
+      let body: unknown;
+      try {
+        body = await readJson(req);
+      } catch (err) {
+        sendJson(res, 400, { error: "invalid_json", message: err instanceof Error ? err.message : "bad body" });
+        return true;
+      }
+      const parsed = createRoomRequestSchema.safeParse(body);
+      if (!parsed.success) {
+        sendJson(res, 400, { error: "invalid_request", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+        return true;
+      }
+      const code = await deps.rooms.createRoom(parsed.data);
+      sendJson(res, 201, { code, url: `/room/${code}` });
+      return true;
+    }
+    const roomMatch = /^\/api\/rooms\/([^/]+)$/.exec(path);
+    if (roomMatch && req.method === "GET") {
+      const code = decodeURIComponent(roomMatch[1]!);
+      const room = roomCodeSchema.safeParse(code).success ? await deps.store.getRoom(code) : null;
+      if (!room) sendJson(res, 404, { error: "not_found", message: `Room "${code.slice(0, 64)}" does not exist.` });
+      else sendJson(res, 200, { code: room.code, tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar });
+      return true;
+    }
+    const recMatch = /^\/api\/recordings\/([^/]+)$/.exec(path);
+    if (recMatch && req.method === "GET") {
+      const id = decodeURIComponent(recMatch[1]!);
+      const rec = RECORDING_ID.test(id) ? await deps.store.getRecording(id) : null;
+      if (!rec) {
+        sendJson(res, 404, { error: "not_found", message: "No recording with this id." });
+        return true;
+      }
+      const body: RecordingJson = {
+        id: rec.id,
+        roomCode: rec.roomCode,
+        title: rec.title,
+        createdAt: rec.createdAt.toISOString(),
+        startedAtMs: rec.startedAtMs,
+        endedAtMs: rec.endedAtMs,
+        tempoBpm: rec.tempoBpm,
+        beatsPerBar: rec.beatsPerBar,
+        participants: rec.participants,
+        hits: rec.hits,
+      };
+      sendJson(res, 200, body);
+      return true;
+    }
+    sendJson(res, 404, { error: "not_found", message: `No API route ${req.method} ${path}` });
+    return true;
+  } catch (err) {
+    console.error("[api]", err);
+    sendJson(res, 500, { error: "internal", message: "Internal server error" });
+    return true;
+  }
+}

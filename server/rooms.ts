@@ -1,0 +1,389 @@
+/**
+ * Room logic: membership, hit relay, tempo, recording. It knows nothing of
+ * Socket.IO — only the small `Connection` interface — so tests drive it with
+ * in-memory connections and the socket adapter stays thin.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  LIMITS,
+  PROTOCOL_VERSION,
+  type AckResult,
+  type ErrorCode,
+  type ErrorMsg,
+  type HitMsg,
+  type JoinMsg,
+  type MemberView,
+  type QualityReportMsg,
+  type RecordingStartMsg,
+  type RecordingView,
+  type RoomView,
+  type ServerToClientEvents,
+  type Tempo,
+} from "../core/protocol";
+import { nextBarLineMs } from "../core/metronome";
+import { generateRoomCode } from "../core/room-code";
+import type { Rng } from "../core/rng";
+import type { RecordingSummary, Store, StoredHit } from "./store";
+
+export interface Connection {
+  readonly id: string;
+  send<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  close(): void;
+}
+
+export const MEMBER_COLORS = ["#f97316", "#22d3ee", "#a3e635", "#f472b6", "#facc15", "#818cf8", "#34d399", "#fb7185"];
+export const ROOM_CAPACITY = 8;
+/** Hits struck before Stop can still be in flight; keep accepting them this long after Stop. */
+const STOP_GRACE_MS = 5_000;
+/** Pending hits are written in one batch at this cadence. */
+const FLUSH_INTERVAL_MS = 50;
+
+interface Member {
+  id: string;
+  name: string;
+  color: string;
+  rttMs: number | null;
+  conn: Connection | null;
+}
+
+interface ActiveRecording {
+  id: string;
+  startedAtMs: number;
+  startedBy: string;
+  /** set when stopped; hits struck before it are still accepted during the grace period */
+  endedAtMs: number | null;
+}
+
+interface Room {
+  code: string;
+  tempoBpm: number;
+  beatsPerBar: number;
+  epochMs: number;
+  members: Map<string, Member>;
+  recording: ActiveRecording | null;
+  /** recordings stopped within the grace period, by id */
+  closing: Map<string, ActiveRecording>;
+  recordings: RecordingView[];
+}
+
+export interface RoomServiceDeps {
+  store: Store;
+  /** the shared clock (ms) */
+  now: () => number;
+  rng: Rng;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+type Result<T> = AckResult<T>;
+
+function fail(code: ErrorCode, message: string, event?: string): { ok: false; error: ErrorMsg } {
+  return { ok: false, error: { code, message, event } };
+}
+
+export function newRecordingId(): string {
+  // 128 random bits: replay links are unguessable.
+  return randomBytes(16).toString("base64url");
+}
+
+function toRecordingView(r: RecordingSummary): RecordingView {
+  return {
+    id: r.id,
+    title: r.title,
+    createdAt: r.createdAt.toISOString(),
+    startedAtMs: r.startedAtMs,
+    endedAtMs: r.endedAtMs,
+    hitCount: r.hitCount,
+    participants: r.participants,
+  };
+}
+
+export class RoomService {
+  private readonly rooms = new Map<string, Room>();
+  private readonly byConn = new Map<string, { room: Room; memberId: string }>();
+  private pending: { recordingId: string; hit: StoredHit }[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: RoomServiceDeps) {}
+
+  // ---------- rooms ----------
+  async createRoom(tempo?: Partial<Tempo>): Promise<string> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const code = generateRoomCode(this.deps.rng);
+      const created = await this.deps.store.createRoom({
+        code,
+        tempoBpm: tempo?.tempoBpm ?? 100,
+        beatsPerBar: tempo?.beatsPerBar ?? 4,
+      });
+      if (created) return code;
+    }
+    throw new Error("Could not find a free room code after 20 attempts");
+  }
+
+  private async loadRoom(code: string): Promise<Room | null> {
+    const live = this.rooms.get(code);
+    if (live) return live;
+    const stored = await this.deps.store.getRoom(code);
+    if (!stored) return null;
+    // A concurrent join may have loaded it meanwhile.
+    const again = this.rooms.get(code);
+    if (again) return again;
+    const recordings = (await this.deps.store.listRecordings(code)).map(toRecordingView);
+    const room: Room = {
+      code,
+      tempoBpm: stored.tempoBpm,
+      beatsPerBar: stored.beatsPerBar,
+      epochMs: this.deps.now(),
+      members: new Map(),
+      recording: null,
+      closing: new Map(),
+      recordings,
+    };
+    this.rooms.set(code, room);
+    return room;
+  }
+
+  view(room: Room): RoomView {
+    const members: MemberView[] = [...room.members.values()].map((m) => ({
+      id: m.id,
+      name: m.name,
+      color: m.color,
+      rttMs: m.rttMs,
+      connected: m.conn !== null,
+    }));
+    return {
+      code: room.code,
+      tempoBpm: room.tempoBpm,
+      beatsPerBar: room.beatsPerBar,
+      epochMs: room.epochMs,
+      recording: room.recording
+        ? { id: room.recording.id, startedAtMs: room.recording.startedAtMs, startedBy: room.recording.startedBy }
+        : null,
+      members,
+      recordings: room.recordings,
+    };
+  }
+
+  private broadcastState(room: Room): void {
+    const v = this.view(room);
+    for (const m of room.members.values()) m.conn?.send("room:state", v);
+  }
+
+  // ---------- membership ----------
+  async join(conn: Connection, msg: JoinMsg): Promise<Result<{ room: RoomView; serverNowMs: number }>> {
+    if (msg.protocolVersion !== PROTOCOL_VERSION) {
+      return fail(
+        "protocol_mismatch",
+        `This page speaks protocol ${msg.protocolVersion}, the server ${PROTOCOL_VERSION}: reload the page.`,
+        "join",
+      );
+    }
+    const room = await this.loadRoom(msg.roomCode);
+    if (!room) return fail("room_not_found", `Room "${msg.roomCode}" does not exist.`, "join");
+    const prevBinding = this.byConn.get(conn.id);
+    if (prevBinding && (prevBinding.room !== room || prevBinding.memberId !== msg.participantId)) this.leave(conn);
+
+    let member = room.members.get(msg.participantId);
+    if (!member) {
+      const connected = [...room.members.values()].filter((m) => m.conn !== null).length;
+      if (connected >= ROOM_CAPACITY) return fail("room_full", `Room is full (${ROOM_CAPACITY} players).`, "join");
+      const used = new Set([...room.members.values()].map((m) => m.color));
+      const color = MEMBER_COLORS.find((c) => !used.has(c)) ?? MEMBER_COLORS[room.members.size % MEMBER_COLORS.length]!;
+      member = { id: msg.participantId, name: msg.name, color, rttMs: null, conn: null };
+      room.members.set(member.id, member);
+    }
+    member.name = msg.name;
+    // A reload or second tab of the same participant takes over the seat.
+    if (member.conn && member.conn.id !== conn.id) {
+      const old = member.conn;
+      this.byConn.delete(old.id);
+      old.close();
+    }
+    member.conn = conn;
+    this.byConn.set(conn.id, { room, memberId: member.id });
+    await this.deps.store.upsertParticipant({ id: member.id, roomCode: room.code, name: member.name, color: member.color });
+    if (room.recording && room.recording.endedAtMs === null) {
+      await this.deps.store.addRecordingParticipant(room.recording.id, member.id);
+    }
+    this.broadcastState(room);
+    return { ok: true, data: { room: this.view(room), serverNowMs: this.deps.now() } };
+  }
+
+  leave(conn: Connection): void {
+    const binding = this.byConn.get(conn.id);
+    if (!binding) return;
+    this.byConn.delete(conn.id);
+    const { room, memberId } = binding;
+    const member = room.members.get(memberId);
+    if (member && member.conn?.id === conn.id) {
+      // Members stay listed (greyed) so a reconnect keeps name and colour.
+      member.conn = null;
+      member.rttMs = null;
+      this.broadcastState(room);
+    }
+  }
+
+  private bound(conn: Connection, event: string): { room: Room; member: Member } | { ok: false; error: ErrorMsg } {
+    const b = this.byConn.get(conn.id);
+    const member = b?.room.members.get(b.memberId);
+    if (!b || !member) return fail("not_joined", "Join a room first.", event);
+    return { room: b.room, member };
+  }
+
+  // ---------- play ----------
+  /** Relays a hit to the rest of the room and queues it for the recording. Returns an error or null. */
+  hit(conn: Connection, msg: HitMsg): ErrorMsg | null {
+    const b = this.bound(conn, "hit");
+    if ("ok" in b) return b.error;
+    const nowMs = this.deps.now();
+    if (Math.abs(msg.strikeAtMs - nowMs) > LIMITS.strikeSkewMaxMs) {
+      return { code: "invalid_message", event: "hit", message: `strikeAtMs is ${Math.round(msg.strikeAtMs - nowMs)} ms from the server clock` };
+    }
+    const relayed = { ...msg, from: b.member.id };
+    for (const m of b.room.members.values()) {
+      if (m.conn && m.id !== b.member.id) m.conn.send("hit", relayed);
+    }
+    const rec = this.recordingFor(b.room, msg.strikeAtMs, nowMs);
+    if (rec) {
+      this.pending.push({
+        recordingId: rec.id,
+        hit: { participantId: b.member.id, seq: msg.seq, strikeAtMs: msg.strikeAtMs, pad: msg.pad, velocity: msg.velocity },
+      });
+      this.scheduleFlush();
+    }
+    return null;
+  }
+
+  private recordingFor(room: Room, strikeAtMs: number, nowMs: number): ActiveRecording | null {
+    const r = room.recording;
+    if (r && strikeAtMs >= r.startedAtMs) return r;
+    for (const [id, c] of room.closing) {
+      if (c.endedAtMs !== null && nowMs - c.endedAtMs > STOP_GRACE_MS) {
+        room.closing.delete(id);
+        continue;
+      }
+      if (strikeAtMs >= c.startedAtMs && c.endedAtMs !== null && strikeAtMs <= c.endedAtMs) return c;
+    }
+    return null;
+  }
+
+  quality(conn: Connection, msg: QualityReportMsg): ErrorMsg | null {
+    const b = this.bound(conn, "quality");
+    if ("ok" in b) return b.error;
+    const changed = b.member.rttMs === null || Math.abs(b.member.rttMs - msg.rttMs) >= 1;
+    b.member.rttMs = msg.rttMs;
+    if (changed) this.broadcastState(b.room);
+    return null;
+  }
+
+  async setTempo(conn: Connection, tempo: Tempo): Promise<Result<null>> {
+    const b = this.bound(conn, "tempo:set");
+    if ("ok" in b) return b;
+    const { room } = b;
+    // The new tempo starts on the next bar line of the old grid, ahead enough for everyone to hear of it.
+    const startMs = nextBarLineMs(room, this.deps.now() + 250);
+    room.tempoBpm = tempo.tempoBpm;
+    room.beatsPerBar = tempo.beatsPerBar;
+    room.epochMs = startMs;
+    await this.deps.store.updateRoomTempo(room.code, tempo);
+    this.broadcastState(room);
+    return { ok: true, data: null };
+  }
+
+  // ---------- recording ----------
+  async startRecording(conn: Connection, msg: RecordingStartMsg): Promise<Result<{ id: string }>> {
+    const b = this.bound(conn, "recording:start");
+    if ("ok" in b) return b;
+    const { room, member } = b;
+    if (room.recording) return fail("already_recording", "This room is already recording.", "recording:start");
+    const id = newRecordingId();
+    const startedAtMs = this.deps.now();
+    const rec: ActiveRecording = { id, startedAtMs, startedBy: member.id, endedAtMs: null };
+    room.recording = rec;
+    try {
+      const participantIds = [...room.members.values()].filter((m) => m.conn).map((m) => m.id);
+      const title = msg.title && msg.title.length > 0 ? msg.title : `Jam ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
+      await this.deps.store.createRecording({
+        id,
+        roomCode: room.code,
+        title,
+        startedAtMs,
+        tempoBpm: room.tempoBpm,
+        beatsPerBar: room.beatsPerBar,
+        participantIds,
+      });
+    } catch (err) {
+      room.recording = null;
+      throw err;
+    }
+    this.broadcastState(room);
+    return { ok: true, data: { id } };
+  }
+
+  async stopRecording(conn: Connection): Promise<Result<{ id: string }>> {
+    const b = this.bound(conn, "recording:stop");
+    if ("ok" in b) return b;
+    const { room } = b;
+    const rec = room.recording;
+    if (!rec) return fail("not_recording", "This room is not recording.", "recording:stop");
+    rec.endedAtMs = this.deps.now();
+    room.recording = null;
+    room.closing.set(rec.id, rec);
+    await this.flush();
+    await this.deps.store.finishRecording(rec.id, rec.endedAtMs);
+    await this.refreshRecordings(room);
+    this.broadcastState(room);
+    // Late hits of the grace period are stored by later flushes; refresh the list's counts after it.
+    setTimeout(() => {
+      void this.flush()
+        .then(() => this.refreshRecordings(room))
+        .then(() => this.broadcastState(room))
+        .catch((err: unknown) => this.deps.log?.("refresh after stop failed", err));
+    }, STOP_GRACE_MS + 100).unref?.();
+    return { ok: true, data: { id: rec.id } };
+  }
+
+  private async refreshRecordings(room: Room): Promise<void> {
+    room.recordings = (await this.deps.store.listRecordings(room.code)).map(toRecordingView);
+  }
+
+  // ---------- batched writes ----------
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      void this.flush().catch((err: unknown) => this.deps.log?.("hit flush failed", err));
+    }, FLUSH_INTERVAL_MS);
+  }
+
+  /** Writes every queued hit. Resolves when everything queued before the call is stored. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(async () => {
+        const batch = this.pending;
+        this.pending = [];
+        const byRecording = new Map<string, StoredHit[]>();
+        for (const p of batch) {
+          const list = byRecording.get(p.recordingId) ?? [];
+          list.push(p.hit);
+          byRecording.set(p.recordingId, list);
+        }
+        try {
+          for (const [recordingId, hits] of byRecording) await this.deps.store.addHits(recordingId, hits);
+        } catch (err) {
+          // Keep them for the next attempt: nothing is dropped on a failed write.
+          this.pending = batch.concat(this.pending);
+          this.scheduleFlush();
+          throw err;
+        }
+      });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    await this.flush().catch((err: unknown) => this.deps.log?.("final flush failed", err));
+  }
+}

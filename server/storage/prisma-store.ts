@@ -1,0 +1,256 @@
+/**
+ * The Store on top of a generated Prisma client. One implementation serves
+ * SQLite and PostgreSQL: it is typed against the SQLite client, and
+ * index.ts hands in the PostgreSQL client through one documented cast.
+ * Nothing generated leaves this file: results are mapped to server/store.ts types.
+ */
+import { PAD_IDS, type PadId } from "../../core/kit";
+import type {
+  ParticipantRecord,
+  RecordingSummary,
+  RecordingWithHits,
+  RoomRecord,
+  Store,
+  StoredHit,
+} from "../store";
+import { Prisma, type PrismaClient } from "../../generated/sqlite/client";
+
+/** The client type the implementation is written against (see index.ts for the PostgreSQL cast). */
+export type StoreClient = PrismaClient;
+
+// SQLite allows 32,766 bound parameters per statement and PostgreSQL 65,535;
+// 6 per hit × 1,000 rows stays well inside both.
+const HITS_PER_STATEMENT = 1_000;
+const INT32_MAX = 2_147_483_647;
+
+type ParticipantInfo = RecordingSummary["participants"][number];
+
+export class PrismaStore implements Store {
+  private closed = false;
+
+  constructor(
+    readonly kind: "sqlite" | "postgres",
+    private readonly db: StoreClient,
+  ) {}
+
+  async createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number }): Promise<boolean> {
+    try {
+      await this.db.room.create({ data: room });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async getRoom(code: string): Promise<RoomRecord | null> {
+    const room = await this.db.room.findUnique({ where: { code } });
+    return room && { code: room.code, createdAt: room.createdAt, tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar };
+  }
+
+  async updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number }): Promise<void> {
+    const { count } = await this.db.room.updateMany({ where: { code }, data: tempo });
+    if (count === 0) throw new Error(`Unknown room: ${code}`);
+  }
+
+  async upsertParticipant(p: ParticipantRecord): Promise<void> {
+    const fields = { roomCode: p.roomCode, name: p.name, color: p.color };
+    await this.db.participant.upsert({ where: { id: p.id }, create: { id: p.id, ...fields }, update: fields });
+  }
+
+  async createRecording(rec: {
+    id: string;
+    roomCode: string;
+    title: string;
+    startedAtMs: number;
+    tempoBpm: number;
+    beatsPerBar: number;
+    participantIds: string[];
+  }): Promise<void> {
+    const { participantIds, ...fields } = rec;
+    // A nested create is one statement batch in one transaction.
+    await this.db.recording.create({
+      data: {
+        ...fields,
+        participants: { create: [...new Set(participantIds)].map((participantId) => ({ participantId })) },
+      },
+    });
+  }
+
+  async addRecordingParticipant(recordingId: string, participantId: string): Promise<void> {
+    // Idempotent without a read-then-write race: re-adding someone is normal.
+    await this.db.$executeRaw`
+      INSERT INTO "RecordingParticipant" ("recordingId", "participantId")
+      VALUES (${recordingId}, ${participantId})
+      ON CONFLICT ("recordingId", "participantId") DO NOTHING`;
+  }
+
+  async finishRecording(id: string, endedAtMs: number): Promise<void> {
+    const { count } = await this.db.recording.updateMany({ where: { id }, data: { endedAtMs } });
+    if (count === 0) throw new Error(`Unknown recording: ${id}`);
+  }
+
+  async addHits(recordingId: string, hits: StoredHit[]): Promise<number> {
+    // First occurrence wins inside a batch, as the stored row wins across batches.
+    const unique = new Map<string, StoredHit>();
+    for (const hit of hits) {
+      checkHit(hit);
+      const key = `${hit.participantId}\u0000${hit.seq}`;
+      if (!unique.has(key)) unique.set(key, hit);
+    }
+    const rows = [...unique.values()];
+    if (rows.length === 0) return 0;
+
+    // Prisma's createMany has no skipDuplicates on SQLite, so both providers
+    // use the same INSERT … ON CONFLICT DO NOTHING (SQLite ≥ 3.24, any
+    // supported PostgreSQL). Its affected-row count excludes ignored rows.
+    const statements: Prisma.Sql[] = [];
+    for (let start = 0; start < rows.length; start += HITS_PER_STATEMENT) {
+      const values = rows
+        .slice(start, start + HITS_PER_STATEMENT)
+        .map((h) => Prisma.sql`(${recordingId}, ${h.participantId}, ${h.seq}, ${h.strikeAtMs}, ${h.pad}, ${h.velocity})`);
+      statements.push(Prisma.sql`
+        INSERT INTO "Hit" ("recordingId", "participantId", "seq", "strikeAtMs", "pad", "velocity")
+        VALUES ${Prisma.join(values)}
+        ON CONFLICT ("recordingId", "participantId", "seq") DO NOTHING`);
+    }
+    const counts = await this.db.$transaction(statements.map((sql) => this.db.$executeRaw(sql)));
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  async listRecordings(roomCode: string): Promise<RecordingSummary[]> {
+    const recordings = await this.db.recording.findMany({
+      where: { roomCode },
+      orderBy: [{ createdAt: "desc" }, { startedAtMs: "desc" }, { id: "asc" }],
+      include: { _count: { select: { hits: true } } },
+    });
+    const participants = await this.participantsOf(recordings.map((r) => r.id));
+    return recordings.map((r) => summary(r, r._count.hits, participants.get(r.id) ?? []));
+  }
+
+  async getRecording(id: string): Promise<RecordingWithHits | null> {
+    const recording = await this.db.recording.findUnique({
+      where: { id },
+      include: {
+        hits: {
+          select: { participantId: true, seq: true, strikeAtMs: true, pad: true, velocity: true },
+          orderBy: [{ strikeAtMs: "asc" }, { participantId: "asc" }, { seq: "asc" }],
+        },
+      },
+    });
+    if (!recording) return null;
+    // The database's order on participantId follows its collation, which
+    // differs between providers (and PostgreSQL locales); re-sort the ties by
+    // code unit so both backends return the same order.
+    const hits = recording.hits.map(toStoredHit).sort(compareHits);
+    const participants = await this.participantsOf([id]);
+    return { ...summary(recording, hits.length, participants.get(id) ?? []), hits };
+  }
+
+  async ping(): Promise<void> {
+    await this.db.$queryRaw`SELECT 1`;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.$disconnect();
+  }
+
+  /**
+   * Everyone who took part: those registered on the recording plus anyone
+   * with hits in it (a late joiner whose registration was lost still shows).
+   * Ordered by join time, then id.
+   */
+  private async participantsOf(recordingIds: string[]): Promise<Map<string, ParticipantInfo[]>> {
+    const result = new Map<string, ParticipantInfo[]>();
+    if (recordingIds.length === 0) return result;
+    const [registered, hitters] = await Promise.all([
+      this.db.recordingParticipant.findMany({
+        where: { recordingId: { in: recordingIds } },
+        select: { recordingId: true, participantId: true },
+      }),
+      this.db.hit.groupBy({ by: ["recordingId", "participantId"], where: { recordingId: { in: recordingIds } } }),
+    ]);
+    const idsByRecording = new Map<string, Set<string>>();
+    for (const { recordingId, participantId } of [...registered, ...hitters]) {
+      let ids = idsByRecording.get(recordingId);
+      if (!ids) idsByRecording.set(recordingId, (ids = new Set()));
+      ids.add(participantId);
+    }
+    const allIds = [...new Set([...idsByRecording.values()].flatMap((ids) => [...ids]))];
+    const people = await this.db.participant.findMany({
+      where: { id: { in: allIds } },
+      select: { id: true, name: true, color: true, joinedAt: true },
+    });
+    people.sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime() || compareCodeUnits(a.id, b.id));
+    for (const [recordingId, ids] of idsByRecording) {
+      result.set(
+        recordingId,
+        people.filter((p) => ids.has(p.id)).map(({ id, name, color }) => ({ id, name, color })),
+      );
+    }
+    return result;
+  }
+}
+
+function summary(
+  r: {
+    id: string;
+    roomCode: string;
+    title: string;
+    createdAt: Date;
+    startedAtMs: number;
+    endedAtMs: number | null;
+    tempoBpm: number;
+    beatsPerBar: number;
+  },
+  hitCount: number,
+  participants: ParticipantInfo[],
+): RecordingSummary {
+  return {
+    id: r.id,
+    roomCode: r.roomCode,
+    title: r.title,
+    createdAt: r.createdAt,
+    startedAtMs: r.startedAtMs,
+    endedAtMs: r.endedAtMs,
+    tempoBpm: r.tempoBpm,
+    beatsPerBar: r.beatsPerBar,
+    hitCount,
+    participants,
+  };
+}
+
+const PADS: ReadonlySet<string> = new Set(PAD_IDS);
+
+function isPadId(value: string): value is PadId {
+  return PADS.has(value);
+}
+
+function toStoredHit(row: { participantId: string; seq: number; strikeAtMs: number; pad: string; velocity: number }): StoredHit {
+  if (!isPadId(row.pad)) throw new Error(`Stored hit has an unknown pad, got: ${row.pad}`);
+  return { participantId: row.participantId, seq: row.seq, strikeAtMs: row.strikeAtMs, pad: row.pad, velocity: row.velocity };
+}
+
+/** Fails loudly on values the columns cannot hold faithfully (seq is a 32-bit INTEGER on PostgreSQL). */
+function checkHit(hit: StoredHit): void {
+  if (!Number.isInteger(hit.seq) || hit.seq < 0 || hit.seq > INT32_MAX) {
+    throw new RangeError(`Hit seq must be an integer within [0, ${INT32_MAX}], got: ${hit.seq}`);
+  }
+  if (!Number.isFinite(hit.strikeAtMs)) throw new RangeError(`Hit strikeAtMs must be finite, got: ${hit.strikeAtMs}`);
+  if (!Number.isFinite(hit.velocity)) throw new RangeError(`Hit velocity must be finite, got: ${hit.velocity}`);
+  if (!isPadId(hit.pad)) throw new RangeError(`Hit pad must be one of ${PAD_IDS.join(", ")}, got: ${String(hit.pad)}`);
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareHits(a: StoredHit, b: StoredHit): number {
+  return a.strikeAtMs - b.strikeAtMs || compareCodeUnits(a.participantId, b.participantId) || a.seq - b.seq;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+}

@@ -1,0 +1,79 @@
+/**
+ * The storage contract the room logic and HTTP API depend on. Only
+ * `server/storage/*` imports Prisma; everything else sees this interface.
+ * Times are milliseconds on the shared (server) clock.
+ */
+import type { PadId } from "../core/kit";
+
+export interface RoomRecord {
+  code: string;
+  createdAt: Date;
+  tempoBpm: number;
+  beatsPerBar: number;
+}
+
+export interface ParticipantRecord {
+  id: string;
+  roomCode: string;
+  name: string;
+  color: string;
+}
+
+export interface RecordingSummary {
+  id: string;
+  roomCode: string;
+  title: string;
+  createdAt: Date;
+  startedAtMs: number;
+  /** null while the recording is still running */
+  endedAtMs: number | null;
+  tempoBpm: number;
+  beatsPerBar: number;
+  hitCount: number;
+  participants: { id: string; name: string; color: string }[];
+}
+
+export interface StoredHit {
+  participantId: string;
+  /** per-sender sequence number: (recordingId, participantId, seq) is unique */
+  seq: number;
+  strikeAtMs: number;
+  pad: PadId;
+  velocity: number;
+}
+
+export interface RecordingWithHits extends RecordingSummary {
+  /** ordered by strikeAtMs, then participantId, then seq */
+  hits: StoredHit[];
+}
+
+export interface Store {
+  readonly kind: "sqlite" | "postgres";
+  /** Creates the room; returns false when the code is already taken. */
+  createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number }): Promise<boolean>;
+  getRoom(code: string): Promise<RoomRecord | null>;
+  updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number }): Promise<void>;
+  /** Insert or update (name/colour may change on re-join). */
+  upsertParticipant(p: ParticipantRecord): Promise<void>;
+  createRecording(rec: {
+    id: string;
+    roomCode: string;
+    title: string;
+    startedAtMs: number;
+    tempoBpm: number;
+    beatsPerBar: number;
+    participantIds: string[];
+  }): Promise<void>;
+  addRecordingParticipant(recordingId: string, participantId: string): Promise<void>;
+  finishRecording(id: string, endedAtMs: number): Promise<void>;
+  /**
+   * Stores hits in one batch. A hit whose (recordingId, participantId, seq)
+   * is already stored is ignored, not an error. Returns how many were new.
+   */
+  addHits(recordingId: string, hits: StoredHit[]): Promise<number>;
+  listRecordings(roomCode: string): Promise<RecordingSummary[]>;
+  getRecording(id: string): Promise<RecordingWithHits | null>;
+  /** For /api/health: resolves when a trivial query succeeds, rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
