@@ -152,6 +152,7 @@ function Room({ code, name }: { code: string; name: string }) {
     try {
       await navigator.clipboard.writeText(url);
       setCopyStatus("Room link copied — send it to your partner.");
+      window.setTimeout(() => setCopyStatus(""), 4000);
     } catch {
       setCopyStatus(`Copy this link: ${url}`);
     }
@@ -182,6 +183,11 @@ function Room({ code, name }: { code: string; name: string }) {
       <div className="row" style={{ justifyContent: "space-between" }}>
         <h1 style={{ margin: 0 }}>Room {code}</h1>
         <div className="row">
+          {audioState !== "running" && engine && (
+            <button type="button" onClick={() => void engine.resume()}>
+              Enable sound
+            </button>
+          )}
           <button type="button" onClick={copyLink}>Copy room link</button>
         </div>
       </div>
@@ -190,11 +196,6 @@ function Room({ code, name }: { code: string; name: string }) {
       </p>
       {snap?.error && <p role="alert" className="error">{snap.error.message}</p>}
       {actionError && <p role="alert" className="error">{actionError}</p>}
-      {audioState !== "running" && engine && (
-        <p>
-          <button type="button" onClick={() => void engine.resume()}>Enable sound</button>
-        </p>
-      )}
       <div className="room-grid">
         <section className="panel stack" aria-labelledby="pads-heading">
           <div className="row" style={{ justifyContent: "space-between" }}>
@@ -265,7 +266,7 @@ function statusText(snap: SessionSnapshot | null, audio: AudioContextState): str
   if (snap.status === "reconnecting") return "Connection lost — reconnecting…";
   if (snap.status === "error") return "Could not join the room.";
   const sync = snap.rttMs === null ? "syncing clocks…" : `clock synced (round trip ${snap.rttMs.toFixed(1)} ms)`;
-  return `Connected · ${sync}${audio === "running" ? "" : " · sound is off until you press a pad or Enable sound"}`;
+  return `Connected · ${sync}${audio === "running" ? "" : " · sound is off: press a pad or Enable sound"}`;
 }
 
 function Controls({
