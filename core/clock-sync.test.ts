@@ -87,7 +87,7 @@ describe("ClockSync", () => {
 
   it("rejects non-finite samples loudly", () => {
     const sync = new ClockSync();
-    expect(() => sync.addSample({ atLocalMs: 0, offsetMs: Number.NaN, rttMs: 1 })).toThrow(/finite/);
+    expect(() => sync.addSample({ atLocalMs: 0, offsetMs: Number.NaN, rttMs: 1, upMs: 0, downMs: 1 })).toThrow(/finite/);
   });
 
   it("bursts first, then re-syncs slowly", () => {

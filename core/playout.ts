@@ -201,7 +201,7 @@ export function grooveDelay(neededMs: number, barMs: number): { bars: number; de
   for (const bars of GROOVE_BAR_CHOICES) {
     if (bars * barMs >= neededMs) return { bars, delayMs: bars * barMs, covered: true };
   }
-  const bars = GROOVE_BAR_CHOICES[GROOVE_BAR_CHOICES.length - 1];
+  const bars = 4; // the largest choice
   return { bars, delayMs: bars * barMs, covered: false };
 }
 
