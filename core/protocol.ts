@@ -39,11 +39,17 @@ export const tempoSchema = z.object({
 export type Tempo = z.infer<typeof tempoSchema>;
 
 // ---------- client → server ----------
+/** the room creator's secret (kept in their browser): proves they are the host */
+export const hostTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "16–64 URL-safe characters");
+export const playModeSchema = z.enum(["live", "groove"]);
+export type PlayMode = z.infer<typeof playModeSchema>;
+
 export const joinSchema = z.object({
   protocolVersion: z.number().int(),
   roomCode: roomCodeSchema,
   participantId: participantIdSchema,
   name: displayNameSchema,
+  hostToken: hostTokenSchema.optional(),
 });
 export const syncPingSchema = z.object({
   /** client's local clock (performance.now()) when sent */
@@ -57,8 +63,25 @@ export const hitSchema = z.object({
   /** strike time on the shared clock (ms) */
   strikeAtMs: finiteMs,
 });
+const msOrNull = z.number().finite().min(-60_000).max(60_000).nullable();
+/** What a listener measures of one sender's hits; shown to everyone in the latency panel. */
+export const listeningReportSchema = z.object({
+  from: participantIdSchema,
+  /** playout delay this listener applies to that sender's hits */
+  delayMs: z.number().finite().min(0).max(60_000),
+  /** median (arrival − strike) of that sender's hits: the one-way delay */
+  oneWayMs: msOrNull,
+  /** p95 − p50 of the same */
+  jitterMs: msOrNull,
+  latePercent: z.number().min(0).max(100),
+  hits: z.number().int().min(0),
+});
+export type ListeningReport = z.infer<typeof listeningReportSchema>;
 export const qualityReportSchema = z.object({
   rttMs: z.number().min(0).max(60_000),
+  /** the reporter's clock-sync error estimate */
+  clockErrorMs: z.number().min(0).max(60_000).optional(),
+  listening: z.array(listeningReportSchema).max(16).optional(),
 });
 export const recordingStartSchema = z.object({
   title: z.string().trim().max(LIMITS.titleMaxChars).optional(),
@@ -78,6 +101,7 @@ export const CLIENT_EVENTS = {
   hit: hitSchema,
   quality: qualityReportSchema,
   "tempo:set": tempoSchema,
+  "mode:set": z.object({ mode: playModeSchema }),
   "recording:start": recordingStartSchema,
   "recording:stop": emptySchema,
 } as const;
@@ -90,7 +114,12 @@ export interface MemberView {
   color: string;
   /** the member's own last reported round trip to the server, null until known */
   rttMs: number | null;
+  /** the member's clock-sync error estimate */
+  clockErrorMs: number | null;
   connected: boolean;
+  isHost: boolean;
+  /** what this member measures of the others' hits */
+  listening: ListeningReport[];
 }
 
 export interface RecordingView {
@@ -109,6 +138,7 @@ export interface RoomView {
   beatsPerBar: number;
   /** shared-clock time of a bar line: beats fall at epochMs + k * 60000 / tempoBpm */
   epochMs: number;
+  mode: PlayMode;
   recording: { id: string; startedAtMs: number; startedBy: string } | null;
   members: MemberView[];
   recordings: RecordingView[];
@@ -133,6 +163,7 @@ export const ERROR_CODES = [
   "room_not_found",
   "room_full",
   "not_joined",
+  "not_host",
   "already_recording",
   "not_recording",
   "internal",
@@ -162,6 +193,7 @@ export interface ClientToServerEvents {
   hit: (msg: HitMsg) => void;
   quality: (msg: QualityReportMsg) => void;
   "tempo:set": (msg: Tempo, ack?: Ack<null>) => void;
+  "mode:set": (msg: { mode: PlayMode }, ack?: Ack<null>) => void;
   "recording:start": (msg: RecordingStartMsg, ack?: Ack<{ id: string }>) => void;
   "recording:stop": (msg: Record<string, never>, ack?: Ack<{ id: string }>) => void;
 }

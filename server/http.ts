@@ -65,8 +65,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
         sendJson(res, 400, { error: "invalid_request", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
         return true;
       }
-      const code = await deps.rooms.createRoom(parsed.data);
-      sendJson(res, 201, { code, url: `/room/${code}` });
+      const { code, hostToken } = await deps.rooms.createRoom(parsed.data);
+      sendJson(res, 201, { code, url: `/room/${code}`, hostToken });
       return true;
     }
     const roomMatch = /^\/api\/rooms\/([^/]+)$/.exec(path);

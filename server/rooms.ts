@@ -3,7 +3,7 @@
  * Socket.IO — only the small `Connection` interface — so tests drive it with
  * in-memory connections and the socket adapter stays thin.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   LIMITS,
   PROTOCOL_VERSION,
@@ -12,6 +12,8 @@ import {
   type ErrorMsg,
   type HitMsg,
   type JoinMsg,
+  type ListeningReport,
+  type PlayMode,
   type MemberView,
   type QualityReportMsg,
   type RecordingStartMsg,
@@ -43,6 +45,9 @@ interface Member {
   name: string;
   color: string;
   rttMs: number | null;
+  clockErrorMs: number | null;
+  listening: ListeningReport[];
+  isHost: boolean;
   conn: Connection | null;
 }
 
@@ -59,6 +64,8 @@ interface Room {
   tempoBpm: number;
   beatsPerBar: number;
   epochMs: number;
+  mode: PlayMode;
+  hostTokenHash: string | null;
   members: Map<string, Member>;
   recording: ActiveRecording | null;
   /** recordings stopped within the grace period, by id */
@@ -85,6 +92,17 @@ export function newRecordingId(): string {
   return randomBytes(16).toString("base64url");
 }
 
+function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+function tokenMatches(token: string | undefined, hash: string | null): boolean {
+  if (!token || !hash) return false;
+  const a = Buffer.from(hashToken(token), "hex");
+  const b = Buffer.from(hash, "hex");
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function toRecordingView(r: RecordingSummary): RecordingView {
   return {
     id: r.id,
@@ -107,15 +125,18 @@ export class RoomService {
   constructor(private readonly deps: RoomServiceDeps) {}
 
   // ---------- rooms ----------
-  async createRoom(tempo?: Partial<Tempo>): Promise<string> {
+  /** Creates a room; the returned host token is shown once and kept by the creator's browser. */
+  async createRoom(tempo?: Partial<Tempo>): Promise<{ code: string; hostToken: string }> {
+    const hostToken = randomBytes(24).toString("base64url");
     for (let attempt = 0; attempt < 20; attempt++) {
       const code = generateRoomCode(this.deps.rng);
       const created = await this.deps.store.createRoom({
         code,
         tempoBpm: tempo?.tempoBpm ?? 100,
         beatsPerBar: tempo?.beatsPerBar ?? 4,
+        hostTokenHash: hashToken(hostToken),
       });
-      if (created) return code;
+      if (created) return { code, hostToken };
     }
     throw new Error("Could not find a free room code after 20 attempts");
   }
@@ -134,6 +155,8 @@ export class RoomService {
       tempoBpm: stored.tempoBpm,
       beatsPerBar: stored.beatsPerBar,
       epochMs: this.deps.now(),
+      mode: stored.mode,
+      hostTokenHash: stored.hostTokenHash,
       members: new Map(),
       recording: null,
       closing: new Map(),
@@ -149,13 +172,17 @@ export class RoomService {
       name: m.name,
       color: m.color,
       rttMs: m.rttMs,
+      clockErrorMs: m.clockErrorMs,
       connected: m.conn !== null,
+      isHost: m.isHost,
+      listening: m.listening,
     }));
     return {
       code: room.code,
       tempoBpm: room.tempoBpm,
       beatsPerBar: room.beatsPerBar,
       epochMs: room.epochMs,
+      mode: room.mode,
       recording: room.recording
         ? { id: room.recording.id, startedAtMs: room.recording.startedAtMs, startedBy: room.recording.startedBy }
         : null,
@@ -189,10 +216,11 @@ export class RoomService {
       if (connected >= ROOM_CAPACITY) return fail("room_full", `Room is full (${ROOM_CAPACITY} players).`, "join");
       const used = new Set([...room.members.values()].map((m) => m.color));
       const color = MEMBER_COLORS.find((c) => !used.has(c)) ?? MEMBER_COLORS[room.members.size % MEMBER_COLORS.length]!;
-      member = { id: msg.participantId, name: msg.name, color, rttMs: null, conn: null };
+      member = { id: msg.participantId, name: msg.name, color, rttMs: null, clockErrorMs: null, listening: [], isHost: false, conn: null };
       room.members.set(member.id, member);
     }
     member.name = msg.name;
+    if (tokenMatches(msg.hostToken, room.hostTokenHash)) member.isHost = true;
     // A reload or second tab of the same participant takes over the seat.
     if (member.conn && member.conn.id !== conn.id) {
       const old = member.conn;
@@ -270,14 +298,38 @@ export class RoomService {
   quality(conn: Connection, msg: QualityReportMsg): ErrorMsg | null {
     const b = this.bound(conn, "quality");
     if ("ok" in b) return b.error;
-    const changed = b.member.rttMs === null || Math.abs(b.member.rttMs - msg.rttMs) >= 1;
-    b.member.rttMs = msg.rttMs;
+    const m = b.member;
+    const listening = (msg.listening ?? []).filter((l) => l.from !== m.id && b.room.members.has(l.from));
+    const changed =
+      m.rttMs === null ||
+      Math.abs(m.rttMs - msg.rttMs) >= 1 ||
+      JSON.stringify(listening) !== JSON.stringify(m.listening) ||
+      (msg.clockErrorMs ?? null) !== m.clockErrorMs;
+    m.rttMs = msg.rttMs;
+    m.clockErrorMs = msg.clockErrorMs ?? null;
+    m.listening = listening;
     if (changed) this.broadcastState(b.room);
     return null;
   }
 
+  private requireHost(conn: Connection, event: string): { room: Room; member: Member } | { ok: false; error: ErrorMsg } {
+    const b = this.bound(conn, event);
+    if ("ok" in b) return b;
+    if (!b.member.isHost) return fail("not_host", "Only the host (the room's creator) can do that.", event);
+    return b;
+  }
+
+  async setMode(conn: Connection, mode: PlayMode): Promise<Result<null>> {
+    const b = this.requireHost(conn, "mode:set");
+    if ("ok" in b) return b;
+    b.room.mode = mode;
+    await this.deps.store.updateRoomMode(b.room.code, mode);
+    this.broadcastState(b.room);
+    return { ok: true, data: null };
+  }
+
   async setTempo(conn: Connection, tempo: Tempo): Promise<Result<null>> {
-    const b = this.bound(conn, "tempo:set");
+    const b = this.requireHost(conn, "tempo:set");
     if ("ok" in b) return b;
     const { room } = b;
     // The new tempo starts on the next bar line of the old grid, ahead enough for everyone to hear of it.

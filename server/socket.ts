@@ -104,6 +104,7 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
     on("hit", (msg) => deps.rooms.hit(conn, msg));
     on("quality", (msg) => deps.rooms.quality(conn, msg));
     on("tempo:set", (msg) => deps.rooms.setTempo(conn, msg));
+    on("mode:set", (msg) => deps.rooms.setMode(conn, msg.mode));
     on("recording:start", (msg) => deps.rooms.startRecording(conn, msg));
     on("recording:stop", () => deps.rooms.stopRecording(conn));
 

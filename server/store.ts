@@ -5,11 +5,16 @@
  */
 import type { PadId } from "../core/kit";
 
+export type RoomMode = "live" | "groove";
+
 export interface RoomRecord {
   code: string;
   createdAt: Date;
   tempoBpm: number;
   beatsPerBar: number;
+  mode: RoomMode;
+  /** sha256 (hex) of the host token; null when the room has no host */
+  hostTokenHash: string | null;
 }
 
 export interface ParticipantRecord {
@@ -50,9 +55,10 @@ export interface RecordingWithHits extends RecordingSummary {
 export interface Store {
   readonly kind: "sqlite" | "postgres";
   /** Creates the room; returns false when the code is already taken. */
-  createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number }): Promise<boolean>;
+  createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number; hostTokenHash?: string | null }): Promise<boolean>;
   getRoom(code: string): Promise<RoomRecord | null>;
   updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number }): Promise<void>;
+  updateRoomMode(code: string, mode: RoomMode): Promise<void>;
   /** Insert or update (name/colour may change on re-join). */
   upsertParticipant(p: ParticipantRecord): Promise<void>;
   createRecording(rec: {

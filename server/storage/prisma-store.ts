@@ -9,6 +9,7 @@ import type {
   ParticipantRecord,
   RecordingSummary,
   RecordingWithHits,
+  RoomMode,
   RoomRecord,
   Store,
   StoredHit,
@@ -33,7 +34,7 @@ export class PrismaStore implements Store {
     private readonly db: StoreClient,
   ) {}
 
-  async createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number }): Promise<boolean> {
+  async createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number; hostTokenHash?: string | null }): Promise<boolean> {
     try {
       await this.db.room.create({ data: room });
       return true;
@@ -45,7 +46,21 @@ export class PrismaStore implements Store {
 
   async getRoom(code: string): Promise<RoomRecord | null> {
     const room = await this.db.room.findUnique({ where: { code } });
-    return room && { code: room.code, createdAt: room.createdAt, tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar };
+    return (
+      room && {
+        code: room.code,
+        createdAt: room.createdAt,
+        tempoBpm: room.tempoBpm,
+        beatsPerBar: room.beatsPerBar,
+        mode: room.mode === "groove" ? "groove" : "live",
+        hostTokenHash: room.hostTokenHash,
+      }
+    );
+  }
+
+  async updateRoomMode(code: string, mode: RoomMode): Promise<void> {
+    const { count } = await this.db.room.updateMany({ where: { code }, data: { mode } });
+    if (count === 0) throw new Error(`Unknown room: ${code}`);
   }
 
   async updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number }): Promise<void> {

@@ -48,8 +48,8 @@ export function connect(url: string): Promise<Client> {
   });
 }
 
-export async function join(socket: Client, roomCode: string, participantId: string, name: string): Promise<RoomView> {
-  const res = await socket.emitWithAck("join", { protocolVersion: PROTOCOL_VERSION, roomCode, participantId, name });
+export async function join(socket: Client, roomCode: string, participantId: string, name: string, hostToken?: string): Promise<RoomView> {
+  const res = await socket.emitWithAck("join", { protocolVersion: PROTOCOL_VERSION, roomCode, participantId, name, hostToken });
   if (!res.ok) throw new Error(`join failed: ${res.error.message}`);
   return res.data.room;
 }
@@ -65,10 +65,14 @@ export function nextEvent<E extends keyof ServerToClientEvents>(socket: Client, 
   });
 }
 
-export async function createRoom(baseUrl: string): Promise<string> {
+export async function createRoomAsHost(baseUrl: string): Promise<{ code: string; hostToken: string }> {
   const res = await fetch(`${baseUrl}/api/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
   if (res.status !== 201) throw new Error(`create room: ${res.status}`);
-  return ((await res.json()) as { code: string }).code;
+  return (await res.json()) as { code: string; hostToken: string };
+}
+
+export async function createRoom(baseUrl: string): Promise<string> {
+  return (await createRoomAsHost(baseUrl)).code;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

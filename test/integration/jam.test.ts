@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClockSync } from "../../core/clock-sync";
 import type { RecordingJson } from "../../core/protocol";
-import { connect, createRoom, join, nextEvent, sleep, startTestServer, type Client, type TestServer } from "./helpers";
+import { connect, createRoom, createRoomAsHost, join, nextEvent, sleep, startTestServer, type Client, type TestServer } from "./helpers";
 
 const databases: [string, string | undefined][] = [["sqlite", undefined]];
 if (process.env.TEST_DATABASE_URL) databases.push(["postgres", process.env.TEST_DATABASE_URL]);
@@ -151,12 +151,21 @@ describe.each(databases)("a jam through a real server (%s)", (_kind, databaseUrl
     expect((await err).code).toBe("not_joined");
   });
 
-  it("changes tempo on the next bar line for everyone", async () => {
-    const code = await createRoom(t.server.url);
+  it("lets only the host change tempo and mode; tempo changes on the next bar line for everyone", async () => {
+    const { code, hostToken } = await createRoomAsHost(t.server.url);
     const a = await open();
     const b = await open();
-    const before = await join(a, code, "player-e-0005", "Ed");
-    await join(b, code, "player-f-0006", "Flo");
+    const before = await join(a, code, "player-e-0005", "Ed", hostToken);
+    expect(before.members.find((m) => m.id === "player-e-0005")?.isHost).toBe(true);
+    const notHost = await b.emitWithAck("join", { protocolVersion: 1, roomCode: code, participantId: "player-f-0006", name: "Flo", hostToken: "x".repeat(32) });
+    expect(notHost.ok && notHost.data.room.members.find((m) => m.id === "player-f-0006")?.isHost).toBe(false);
+    const refused = await b.emitWithAck("tempo:set", { tempoBpm: 90, beatsPerBar: 4 });
+    expect(!refused.ok && refused.error.code).toBe("not_host");
+    const refusedMode = await b.emitWithAck("mode:set", { mode: "groove" });
+    expect(!refusedMode.ok && refusedMode.error.code).toBe("not_host");
+    const modeSeen = nextEvent(b, "room:state");
+    expect((await a.emitWithAck("mode:set", { mode: "groove" })).ok).toBe(true);
+    expect((await modeSeen).mode).toBe("groove");
     const seenByB = nextEvent(b, "room:state");
     const res = await a.emitWithAck("tempo:set", { tempoBpm: 120, beatsPerBar: 3 });
     expect(res.ok).toBe(true);
@@ -165,5 +174,28 @@ describe.each(databases)("a jam through a real server (%s)", (_kind, databaseUrl
     const barMs = (60_000 / before.tempoBpm) * before.beatsPerBar;
     const bars = (after.epochMs - before.epochMs) / barMs;
     expect(Math.abs(bars - Math.round(bars))).toBeLessThan(1e-6);
+    // The mode survives a reload of the room from the database.
+    const stored = await t.store.getRoom(code);
+    expect(stored?.mode).toBe("groove");
+  });
+
+  it("shares each listener's measurements of the others in the room state", async () => {
+    const code = await createRoom(t.server.url);
+    const a = await open();
+    const b = await open();
+    await join(a, code, "player-g-0007", "Gus");
+    await join(b, code, "player-h-0008", "Hal");
+    const seen = nextEvent(a, "room:state");
+    b.emit("quality", {
+      rttMs: 12,
+      clockErrorMs: 0.4,
+      listening: [
+        { from: "player-g-0007", delayMs: 31, oneWayMs: 22, jitterMs: 4, latePercent: 0.2, hits: 40 },
+        { from: "not-in-this-room", delayMs: 1, oneWayMs: 1, jitterMs: 1, latePercent: 0, hits: 1 },
+      ],
+    });
+    const hal = (await seen).members.find((m) => m.id === "player-h-0008")!;
+    expect(hal).toMatchObject({ rttMs: 12, clockErrorMs: 0.4 });
+    expect(hal.listening).toEqual([{ from: "player-g-0007", delayMs: 31, oneWayMs: 22, jitterMs: 4, latePercent: 0.2, hits: 40 }]);
   });
 });
