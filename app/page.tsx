@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
-import { loadName, saveName } from "./lib/identity";
+import { loadName, saveHostToken, saveName } from "./lib/identity";
 
 export default function Landing() {
   const router = useRouter();
@@ -23,8 +23,9 @@ export default function Landing() {
     try {
       saveName(name);
       const res = await fetch("/api/rooms", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-      const body = (await res.json()) as { code?: string; message?: string };
+      const body = (await res.json()) as { code?: string; hostToken?: string; message?: string };
       if (!res.ok || !body.code) throw new Error(body.message ?? `Server answered ${res.status}`);
+      if (body.hostToken) saveHostToken(body.code, body.hostToken);
       router.push(`/room/${body.code}`);
     } catch (err) {
       setError(`Could not create a room: ${err instanceof Error ? err.message : String(err)}`);

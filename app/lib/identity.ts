@@ -36,3 +36,60 @@ export function participantId(): string {
     return randomId();
   }
 }
+
+const hostKey = (code: string) => `backbeat:host:${code}`;
+
+/** The host token of a room this browser created (localStorage: survives restarts). */
+export function loadHostToken(code: string): string | undefined {
+  try {
+    return localStorage.getItem(hostKey(code)) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveHostToken(code: string, token: string): void {
+  try {
+    localStorage.setItem(hostKey(code), token);
+  } catch {
+    /* private mode: this tab stays host until it is closed */
+  }
+}
+
+const INPUT_OFFSET_KEY = "backbeat:inputOffsetMs";
+const FAIR_KEY = "backbeat:fairMonitoring";
+
+/** Per-device input latency from the Calibrate flow (0 when never calibrated). */
+export function loadInputOffsetMs(): number {
+  try {
+    const v = Number(localStorage.getItem(INPUT_OFFSET_KEY));
+    return Number.isFinite(v) ? v : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function saveInputOffsetMs(ms: number | null): void {
+  try {
+    if (ms === null) localStorage.removeItem(INPUT_OFFSET_KEY);
+    else localStorage.setItem(INPUT_OFFSET_KEY, String(ms));
+  } catch {
+    /* not remembered */
+  }
+}
+
+export function loadFairMonitoring(): boolean {
+  try {
+    return localStorage.getItem(FAIR_KEY) === "1";
+  } catch {
+    return false;
+  }
+}
+
+export function saveFairMonitoring(on: boolean): void {
+  try {
+    localStorage.setItem(FAIR_KEY, on ? "1" : "0");
+  } catch {
+    /* not remembered */
+  }
+}

@@ -6,17 +6,21 @@
 import { io, type Socket } from "socket.io-client";
 import { ClockSync, nextPingDelayMs } from "../../core/clock-sync";
 import { beatsInWindow, type Grid } from "../../core/metronome";
-import { DEFAULT_PLAYOUT_DELAY_MS, decidePlayout, PlayoutStats } from "../../core/playout";
+import { beatMs } from "../../core/metronome";
+import { AdaptivePlayout, grooveDelay, type AdaptiveDecision } from "../../core/playout";
 import type { PadId } from "../../core/kit";
 import {
   PROTOCOL_VERSION,
   type ClientToServerEvents,
   type ErrorMsg,
+  type ListeningReport,
+  type PlayMode,
   type RelayedHit,
   type RoomView,
   type ServerToClientEvents,
 } from "../../core/protocol";
 import type { AudioEngine } from "./audio/engine";
+import { outputLatencyMs, perfToAudioTime } from "./audio-clock";
 
 /** How far ahead the metronome is scheduled on the audio clock ("A Tale of Two Clocks"). */
 const SCHEDULE_AHEAD_MS = 150;
@@ -34,8 +38,29 @@ export interface DiagHit {
   /** shared time it was scheduled to sound */
   scheduledAtMs: number;
   late: boolean;
+  /** the partner's hit arrived so late it was not played at all */
+  skipped: boolean;
+  /** playout delay in force for this hit (remote), or the fair-monitoring delay (local; 0 when off) */
+  playoutDelayMs: number;
   /** shared time it was received (remote) or struck (local) */
   receivedAtMs: number;
+}
+
+/** What this page measures of one partner's hits. */
+export interface PartnerStats {
+  from: string;
+  mode: PlayMode;
+  /** delay applied to this partner's hits (groove: whole bars) */
+  delayMs: number;
+  /** what live mode would need (the adaptive delay) */
+  adaptiveDelayMs: number;
+  grooveBars: number | null;
+  oneWayMs: number | null;
+  jitterMs: number | null;
+  hits: number;
+  late: number;
+  skipped: number;
+  latePercent: number;
 }
 
 export interface Diagnostics {
@@ -45,9 +70,18 @@ export interface Diagnostics {
   rttMs: number | null;
   clockErrorBoundMs: number | null;
   syncSamples: number;
+  /** largest playout delay currently applied to any partner (the fixed default before any hit) */
   playoutDelayMs: number;
+  mode: PlayMode;
+  fairMonitoring: boolean;
+  inputOffsetMs: number;
+  outputLatencyMs: number;
+  clockSkewPpm: number | null;
+  clockErrorEstimateMs: number | null;
+  partners: PartnerStats[];
   remoteHits: number;
   lateHits: number;
+  skippedHits: number;
   hits: DiagHit[];
   /** shared "now" as this page estimates it */
   sharedNow(): number;
@@ -60,6 +94,7 @@ export interface SessionSnapshot {
   rttMs: number | null;
   offsetMs: number | null;
   metronomeOn: boolean;
+  fairMonitoring: boolean;
   /** pad → time (performance.now) of the last remote hit sounding, for lighting pads */
   lastRemote: { pad: PadId; from: string; atLocalMs: number } | null;
 }
@@ -69,6 +104,11 @@ export interface JamSessionOptions {
   participantId: string;
   name: string;
   engine: AudioEngine;
+  /** proves the room's creator is the host */
+  hostToken?: string;
+  /** this device's calibrated input latency, subtracted from strike times */
+  inputOffsetMs?: number;
+  fairMonitoring?: boolean;
   /** socket.io URL; same origin by default */
   url?: string;
 }
@@ -77,7 +117,9 @@ type Listener = (s: SessionSnapshot) => void;
 
 export class JamSession {
   readonly clock = new ClockSync();
-  readonly stats = new PlayoutStats();
+  /** one adaptive playout per remote sender */
+  private readonly playouts = new Map<string, AdaptivePlayout>();
+  private inputOffsetMs: number;
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private snapshot: SessionSnapshot = {
     status: "connecting",
@@ -86,6 +128,7 @@ export class JamSession {
     rttMs: null,
     offsetMs: null,
     metronomeOn: true,
+    fairMonitoring: false,
     lastRemote: null,
   };
   private listeners = new Set<Listener>();
@@ -97,9 +140,10 @@ export class JamSession {
   private grids: Grid[] = [];
   private clickScheduledUntilMs = 0;
   private readonly log: DiagHit[] = [];
-  readonly playoutDelayMs = DEFAULT_PLAYOUT_DELAY_MS;
 
   constructor(private readonly opts: JamSessionOptions) {
+    this.inputOffsetMs = opts.inputOffsetMs ?? 0;
+    this.snapshot.fairMonitoring = opts.fairMonitoring ?? false;
     const url = opts.url ?? "";
     // websocket only: no long-polling fallback, so no sticky sessions are ever needed
     this.socket = io(url, { transports: ["websocket"], reconnectionDelayMax: 5000 });
@@ -109,10 +153,7 @@ export class JamSession {
     this.socket.on("hit", (hit) => this.onRemoteHit(hit));
     this.socket.on("error", (err) => this.update({ error: err }));
     this.schedTimer = setInterval(() => this.scheduleClicks(), SCHEDULER_TICK_MS);
-    this.qualityTimer = setInterval(() => {
-      const c = this.clock.current;
-      if (c && this.socket.connected) this.socket.emit("quality", { rttMs: Math.round(c.rttMs * 10) / 10 });
-    }, 2000);
+    this.qualityTimer = setInterval(() => this.reportQuality(), 2000);
   }
 
   // ---------- subscription ----------
@@ -133,7 +174,13 @@ export class JamSession {
   private onConnect(): void {
     this.socket.emit(
       "join",
-      { protocolVersion: PROTOCOL_VERSION, roomCode: this.opts.roomCode, participantId: this.opts.participantId, name: this.opts.name },
+      {
+        protocolVersion: PROTOCOL_VERSION,
+        roomCode: this.opts.roomCode,
+        participantId: this.opts.participantId,
+        name: this.opts.name,
+        hostToken: this.opts.hostToken,
+      },
       (res) => {
         if (!res.ok) {
           this.update({ status: "error", error: res.error });
@@ -178,27 +225,22 @@ export class JamSession {
     return this.clock.toShared(performance.now());
   }
 
-  /**
-   * Shared time → AudioContext time. getOutputTimestamp() pairs what the
-   * speaker is playing now with performance.now(), so output latency is
-   * accounted for and the pairing is refreshed on every call.
-   */
+  /** Shared time → AudioContext time (through getOutputTimestamp(), refreshed on every call). */
   sharedToAudioTime(sharedMs: number): number {
-    const ctx = this.opts.engine.context;
-    const localMs = this.clock.toLocal(sharedMs);
-    const ts = ctx.getOutputTimestamp?.();
-    if (ts && ts.performanceTime && ts.contextTime !== undefined && ts.performanceTime > 0) {
-      return ts.contextTime + (localMs - ts.performanceTime) / 1000;
-    }
-    return ctx.currentTime + (localMs - performance.now()) / 1000;
+    return perfToAudioTime(this.opts.engine.context, this.clock.toLocal(sharedMs));
   }
 
   // ---------- hits ----------
   /** A local strike. `eventTimeStamp` is the input event's timeStamp (performance.now() base). */
   strike(pad: PadId, velocity: number, eventTimeStamp: number): void {
     const engine = this.opts.engine;
-    engine.playHit(pad, engine.context.currentTime, velocity); // your own hit: at once
-    const strikeAtMs = this.clock.toShared(eventTimeStamp);
+    // Calibrated input latency: the player meant the hit this much earlier.
+    const strikeAtMs = this.clock.toShared(eventTimeStamp - this.inputOffsetMs);
+    const fairMs = this.snapshot.fairMonitoring ? this.fairMonitoringDelayMs() : 0;
+    const nowMs = this.sharedNow();
+    // Your own hit: at once — or, with fair monitoring, when your partners hear it.
+    const soundAtMs = fairMs > 0 ? Math.max(nowMs, strikeAtMs + fairMs) : nowMs;
+    engine.playHit(pad, fairMs > 0 ? this.sharedToAudioTime(soundAtMs) : engine.context.currentTime, velocity);
     const seq = ++this.seq;
     this.pushLog({
       kind: "local",
@@ -207,19 +249,57 @@ export class JamSession {
       pad,
       velocity,
       strikeAtMs,
-      scheduledAtMs: this.sharedNow(),
+      scheduledAtMs: soundAtMs,
       late: false,
+      skipped: false,
+      playoutDelayMs: fairMs,
       receivedAtMs: strikeAtMs,
     });
     if (this.socket.connected) this.socket.emit("hit", { seq, pad, velocity, strikeAtMs });
   }
 
+  /** The delay your partners apply to your hits (the largest, so you hear what the furthest one hears). */
+  fairMonitoringDelayMs(): number {
+    const room = this.snapshot.room;
+    if (!room) return 0;
+    let ms = 0;
+    for (const m of room.members) {
+      if (m.id === this.opts.participantId || !m.connected) continue;
+      const l = m.listening.find((x) => x.from === this.opts.participantId);
+      if (l) ms = Math.max(ms, l.delayMs);
+    }
+    return ms;
+  }
+
+  private playoutFor(from: string): AdaptivePlayout {
+    let p = this.playouts.get(from);
+    if (!p) {
+      p = new AdaptivePlayout();
+      this.playouts.set(from, p);
+    }
+    return p;
+  }
+
+  private barMs(): number {
+    const room = this.snapshot.room;
+    return room ? beatMs(room.tempoBpm) * room.beatsPerBar : 2400;
+  }
+
   private onRemoteHit(hit: RelayedHit): void {
     const nowMs = this.sharedNow();
-    const d = decidePlayout(hit.strikeAtMs, this.playoutDelayMs, nowMs);
-    this.stats.record(d);
-    const audioTime = d.late ? this.opts.engine.context.currentTime : this.sharedToAudioTime(d.playAtMs);
-    this.opts.engine.playHit(hit.pad, audioTime, hit.velocity);
+    const playout = this.playoutFor(hit.from);
+    let d: AdaptiveDecision = playout.onArrival(hit.strikeAtMs, nowMs);
+    if (this.snapshot.room?.mode === "groove") {
+      // Whole bars of delay: the partner's beat 1 lands on your beat 1.
+      const g = grooveDelay(d.delayMs, this.barMs());
+      const dueAtMs = hit.strikeAtMs + g.delayMs;
+      const late = dueAtMs < nowMs + 3;
+      d = { dueAtMs, playAtMs: late ? nowMs : dueAtMs, late, lateByMs: late ? nowMs - dueAtMs : 0, skipped: false, delayMs: g.delayMs };
+    }
+    if (!d.skipped) {
+      const audioTime = d.late ? this.opts.engine.context.currentTime : this.sharedToAudioTime(d.playAtMs);
+      this.opts.engine.playHit(hit.pad, audioTime, hit.velocity);
+    }
     this.pushLog({
       kind: "remote",
       from: hit.from,
@@ -229,10 +309,63 @@ export class JamSession {
       strikeAtMs: hit.strikeAtMs,
       scheduledAtMs: d.playAtMs,
       late: d.late,
+      skipped: d.skipped,
+      playoutDelayMs: d.delayMs,
       receivedAtMs: nowMs,
     });
+    if (d.skipped) return;
     const delayLocalMs = Math.max(0, d.playAtMs - nowMs);
     setTimeout(() => this.update({ lastRemote: { pad: hit.pad, from: hit.from, atLocalMs: performance.now() } }), delayLocalMs);
+  }
+
+  partnerStats(): PartnerStats[] {
+    const mode = this.snapshot.room?.mode ?? "live";
+    return [...this.playouts.entries()].map(([from, p]) => {
+      const t = p.transit;
+      const g = mode === "groove" ? grooveDelay(p.delayMs, this.barMs()) : null;
+      return {
+        from,
+        mode,
+        delayMs: g ? g.delayMs : p.delayMs,
+        adaptiveDelayMs: p.delayMs,
+        grooveBars: g ? g.bars : null,
+        oneWayMs: t ? t.p50Ms : null,
+        jitterMs: t ? t.jitterMs : null,
+        hits: p.stats.received,
+        late: p.stats.late,
+        skipped: p.skipped,
+        latePercent: p.stats.latePercent,
+      };
+    });
+  }
+
+  private reportQuality(): void {
+    const c = this.clock.current;
+    if (!c || !this.socket.connected) return;
+    const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+    const listening: ListeningReport[] = this.partnerStats()
+      .slice(0, 16)
+      .map((p) => ({
+        from: p.from,
+        delayMs: round(p.delayMs)!,
+        oneWayMs: round(p.oneWayMs),
+        jitterMs: round(p.jitterMs),
+        latePercent: round(p.latePercent)!,
+        hits: p.hits,
+      }));
+    this.socket.emit("quality", { rttMs: round(c.rttMs)!, clockErrorMs: round(c.errorEstimateMs)!, listening });
+  }
+
+  setFairMonitoring(on: boolean): void {
+    this.update({ fairMonitoring: on });
+  }
+
+  setInputOffset(ms: number): void {
+    this.inputOffsetMs = ms;
+  }
+
+  setMode(mode: PlayMode): Promise<ErrorMsg | null> {
+    return new Promise((resolve) => this.socket.emit("mode:set", { mode }, (r) => resolve(r.ok ? null : r.error)));
   }
 
   private pushLog(h: DiagHit): void {
@@ -274,20 +407,27 @@ export class JamSession {
 
   diagnostics(): Diagnostics {
     const c = this.clock.current;
-    const log = this.log;
-    const connected = this.socket.connected;
-    const stats = this.stats;
+    const partners = this.partnerStats();
+    const sum = (f: (p: PartnerStats) => number) => partners.reduce((acc, p) => acc + f(p), 0);
     return {
       participantId: this.opts.participantId,
-      connected,
-      clockOffsetMs: c?.offsetMs ?? null,
+      connected: this.socket.connected,
+      clockOffsetMs: c ? this.clock.offsetAt(performance.now()) : null,
       rttMs: c?.rttMs ?? null,
       clockErrorBoundMs: c?.errorBoundMs ?? null,
+      clockErrorEstimateMs: c?.errorEstimateMs ?? null,
+      clockSkewPpm: c?.skewPpm ?? null,
       syncSamples: c?.samples ?? 0,
-      playoutDelayMs: this.playoutDelayMs,
-      remoteHits: stats.received,
-      lateHits: stats.late,
-      hits: log.slice(),
+      playoutDelayMs: partners.length ? Math.max(...partners.map((p) => p.delayMs)) : new AdaptivePlayout().delayMs,
+      mode: this.snapshot.room?.mode ?? "live",
+      fairMonitoring: this.snapshot.fairMonitoring,
+      inputOffsetMs: this.inputOffsetMs,
+      outputLatencyMs: outputLatencyMs(this.opts.engine.context),
+      partners,
+      remoteHits: sum((p) => p.hits),
+      lateHits: sum((p) => p.late),
+      skippedHits: sum((p) => p.skipped),
+      hits: this.log.slice(),
       sharedNow: () => this.sharedNow(),
     };
   }

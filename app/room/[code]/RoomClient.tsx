@@ -3,9 +3,11 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type Fo
 import { KIT, padForKey, type PadId } from "../../../core/kit";
 import { LIMITS, type RoomView } from "../../../core/protocol";
 import type { AudioEngine } from "../../lib/audio/engine";
-import { loadName, participantId, saveName } from "../../lib/identity";
+import { loadFairMonitoring, loadHostToken, loadInputOffsetMs, loadName, participantId, saveFairMonitoring, saveName } from "../../lib/identity";
 import { JamSession, type SessionSnapshot } from "../../lib/session";
 import { BeatDots } from "../../components/BeatDots";
+import { Calibration } from "../../components/Calibration";
+import { LatencyPanel } from "../../components/LatencyPanel";
 
 type Phase = { kind: "checking" } | { kind: "not-found" } | { kind: "failed"; message: string } | { kind: "need-name" } | { kind: "in-room"; name: string };
 
@@ -104,7 +106,15 @@ function Room({ code, name }: { code: string; name: string }) {
     void import("../../lib/audio/engine").then(({ createAudioEngine }) => {
       if (cancelled) return;
       e = createAudioEngine();
-      s = new JamSession({ roomCode: code, participantId: participantId(), name, engine: e });
+      s = new JamSession({
+        roomCode: code,
+        participantId: participantId(),
+        name,
+        engine: e,
+        hostToken: loadHostToken(code),
+        inputOffsetMs: loadInputOffsetMs(),
+        fairMonitoring: loadFairMonitoring(),
+      });
       const sess = s;
       Object.defineProperty(window, "__backbeat", { configurable: true, get: () => sess.diagnostics() });
       const ctx = e.context;
@@ -233,6 +243,7 @@ function Room({ code, name }: { code: string; name: string }) {
             ))}
           </div>
           <Controls session={session} snap={snap} room={room} busy={busy} act={act} />
+          <Calibration engine={engine} onChange={(ms) => session?.setInputOffset(ms)} />
         </section>
         <aside className="stack">
           <section className="panel" aria-labelledby="people-heading">
@@ -246,6 +257,7 @@ function Room({ code, name }: { code: string; name: string }) {
                     <span>
                       {m.name}
                       {m.id === me ? " (you)" : ""}
+                      {m.isHost ? <span className="muted"> · host</span> : null}
                     </span>
                     <span className={`quality ${q.cls}`} title="Round trip to the server">{q.label}</span>
                   </li>
@@ -253,6 +265,7 @@ function Room({ code, name }: { code: string; name: string }) {
               })}
             </ul>
           </section>
+          <LatencyPanel session={session} room={room} />
           <Recordings room={room} />
         </aside>
       </div>
@@ -296,12 +309,44 @@ function Controls({
   }, [room]);
   const recording = room?.recording ?? null;
   const metronomeOn = snap?.metronomeOn ?? true;
+  const fair = snap?.fairMonitoring ?? false;
+  const me = session?.diagnostics().participantId;
+  const isHost = !!room?.members.find((m) => m.id === me)?.isHost;
   return (
     <div className="stack">
       <div className="row">
         <button type="button" aria-pressed={metronomeOn} onClick={() => session?.setMetronome(!metronomeOn)}>
           Metronome
         </button>
+        <button
+          type="button"
+          aria-pressed={fair}
+          title="Hear your own hits with the delay your partners hear them with"
+          onClick={() => {
+            session?.setFairMonitoring(!fair);
+            saveFairMonitoring(!fair);
+          }}
+        >
+          Fair monitoring
+        </button>
+      </div>
+      <div className="row" role="group" aria-label="Play mode">
+        <span className="muted">Mode:</span>
+        {(["live", "groove"] as const).map((mode) => (
+          <button
+            key={mode}
+            type="button"
+            aria-pressed={room?.mode === mode}
+            disabled={!isHost || !session}
+            title={mode === "live" ? "Adaptive delay: as early as the network allows" : "Partners are delayed by whole bars (1, 2 or 4), beat 1 on beat 1"}
+            onClick={() => session && void act(() => session.setMode(mode))}
+          >
+            {mode === "live" ? "Live" : "Groove"}
+          </button>
+        ))}
+        {!isHost && <span className="muted">(the host chooses)</span>}
+      </div>
+      <div className="row">
         <form
           className="row"
           onSubmit={(e) => {
@@ -322,7 +367,7 @@ function Controls({
               <option key={n} value={n}>{n}</option>
             ))}
           </select>
-          <button type="submit" disabled={!session}>Set tempo</button>
+          <button type="submit" disabled={!session || !isHost}>Set tempo</button>
         </form>
       </div>
       <div className="row">

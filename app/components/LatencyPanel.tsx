@@ -1,0 +1,94 @@
+"use client";
+import { useEffect, useState } from "react";
+import { latencyBand, LIVE_MAX_ONE_WAY_MS, recommendMode } from "../../core/playout";
+import type { RoomView } from "../../core/protocol";
+import type { Diagnostics, JamSession } from "../lib/session";
+
+const fmt = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? "—" : `${v.toFixed(digits)} ms`);
+
+/**
+ * Honest numbers per partner: round trip, one-way delay, jitter, playout delay,
+ * late hits, clock-sync quality, mode — coloured by the ensemble threshold
+ * (≤25 ms green, ≤50 amber, else red).
+ */
+export function LatencyPanel({ session, room }: { session: JamSession | null; room: RoomView | null }) {
+  const [diag, setDiag] = useState<Diagnostics | null>(null);
+  useEffect(() => {
+    if (!session) return;
+    const tick = () => setDiag(session.diagnostics());
+    tick();
+    const t = window.setInterval(tick, 1000);
+    return () => window.clearInterval(t);
+  }, [session]);
+  if (!room || !diag) return null;
+  const partners = room.members.filter((m) => m.id !== diag.participantId && m.connected);
+  const oneWays: number[] = [];
+  return (
+    <section className="panel" aria-labelledby="latency-heading">
+      <h2 id="latency-heading">Latency</h2>
+      <p className="stats">
+        You: round trip {fmt(diag.rttMs, 1)} · clock ±{fmt(diag.clockErrorEstimateMs, 2)} (bound {fmt(diag.clockErrorBoundMs, 1)}
+        {diag.clockSkewPpm !== null ? `, drift ${diag.clockSkewPpm.toFixed(0)} ppm` : ""}) · output {fmt(diag.outputLatencyMs, 1)} · input
+        offset {fmt(diag.inputOffsetMs, 1)}
+      </p>
+      {partners.length === 0 ? (
+        <p className="muted">Numbers appear when a partner joins.</p>
+      ) : (
+        <table className="latency-table">
+          <caption className="visually-hidden">Timing per partner</caption>
+          <thead>
+            <tr>
+              <th scope="col">Partner</th>
+              <th scope="col">One-way</th>
+              <th scope="col">Jitter</th>
+              <th scope="col">Playout</th>
+              <th scope="col">Late</th>
+              <th scope="col">Clock</th>
+            </tr>
+          </thead>
+          <tbody>
+            {partners.map((m) => {
+              const mine = diag.partners.find((p) => p.from === m.id);
+              // Measured from their hits when there are some; else estimated from both round trips.
+              const estimate = diag.rttMs !== null && m.rttMs !== null ? diag.rttMs / 2 + m.rttMs / 2 : null;
+              const oneWay = mine?.oneWayMs ?? estimate;
+              if (oneWay !== null) oneWays.push(oneWay);
+              const band = latencyBand(oneWay);
+              const theirs = m.listening.find((l) => l.from === diag.participantId);
+              return (
+                <tr key={m.id}>
+                  <th scope="row">
+                    <span className="swatch" style={{ background: m.color, display: "inline-block", marginRight: 6 }} aria-hidden="true" />
+                    {m.name}
+                  </th>
+                  <td className={`q-${band === "unknown" ? "off" : band}`}>
+                    {fmt(oneWay)}
+                    {mine?.oneWayMs == null && oneWay !== null ? " (est.)" : ""}
+                  </td>
+                  <td>{fmt(mine?.jitterMs ?? null, 1)}</td>
+                  <td>
+                    {fmt(mine?.delayMs ?? null)}
+                    {mine?.grooveBars ? ` (${mine.grooveBars} bar${mine.grooveBars > 1 ? "s" : ""})` : ""}
+                    {theirs ? <span className="muted"> · they hear you +{Math.round(theirs.delayMs)} ms</span> : null}
+                  </td>
+                  <td>{mine ? `${mine.latePercent.toFixed(1)}% of ${mine.hits}` : "—"}</td>
+                  <td>±{fmt(m.clockErrorMs, 2)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <p className="stats" role="note">
+        Mode: <strong>{room.mode === "live" ? "Live" : "Groove"}</strong>
+        {oneWays.length > 0 && (
+          <>
+            {" "}
+            · recommended: <strong>{recommendMode(Math.max(...oneWays)) === "live" ? "Live" : "Groove"}</strong> (live works up to ~
+            {LIVE_MAX_ONE_WAY_MS} ms one way)
+          </>
+        )}
+      </p>
+    </section>
+  );
+}

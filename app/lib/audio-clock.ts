@@ -1,0 +1,27 @@
+/**
+ * performance.now() ↔ AudioContext time, through getOutputTimestamp(): it pairs
+ * the sample being played at the speaker now with performance.now(), so output
+ * latency is included. Read fresh on every call: the audio clock and
+ * performance.now() drift apart.
+ */
+export function perfToAudioTime(ctx: AudioContext, perfMs: number): number {
+  const ts = ctx.getOutputTimestamp?.();
+  if (ts && ts.performanceTime !== undefined && ts.contextTime !== undefined && ts.performanceTime > 0) {
+    return ts.contextTime + (perfMs - ts.performanceTime) / 1000;
+  }
+  // Before the context runs there is no pairing yet; fall back to currentTime + output latency.
+  return ctx.currentTime + (perfMs - performance.now()) / 1000 - (ctx.outputLatency || ctx.baseLatency || 0);
+}
+
+export function audioTimeToPerf(ctx: AudioContext, audioTime: number): number {
+  const ts = ctx.getOutputTimestamp?.();
+  if (ts && ts.performanceTime !== undefined && ts.contextTime !== undefined && ts.performanceTime > 0) {
+    return ts.performanceTime + (audioTime - ts.contextTime) * 1000;
+  }
+  return performance.now() + (audioTime - ctx.currentTime + (ctx.outputLatency || ctx.baseLatency || 0)) * 1000;
+}
+
+/** Total output latency the browser reports (ms). */
+export function outputLatencyMs(ctx: AudioContext): number {
+  return ((ctx.outputLatency || 0) + (ctx.baseLatency || 0)) * 1000;
+}
