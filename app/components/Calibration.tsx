@@ -52,6 +52,8 @@ export function Calibration({ engine, onChange }: { engine: AudioEngine | null; 
       engine.playClick(at, i % 4 === 0);
       clicks.current.push(audioTimeToPerf(ctx, at)); // when it leaves the speaker, on the performance.now() clock
     }
+    // For automated tests and debugging: when each click sounds (performance.now() clock).
+    (window as { __backbeatCalibration?: { clicksPerfMs: number[] } }).__backbeatCalibration = { clicksPerfMs: clicks.current.slice() };
     window.setTimeout(() => {
       setRunning(false);
       const r = computeCalibration(clicks.current, taps.current);

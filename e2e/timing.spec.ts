@@ -1,0 +1,142 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { AppServer, freePort } from "./server";
+
+interface DiagHit {
+  kind: "local" | "remote";
+  from: string;
+  pad: string;
+  strikeAtMs: number;
+  scheduledAtMs: number;
+  late: boolean;
+  playoutDelayMs: number;
+}
+interface Diag {
+  participantId: string;
+  syncSamples: number;
+  mode: string;
+  inputOffsetMs: number;
+  hits: DiagHit[];
+}
+const diag = (page: Page) => page.evaluate(() => (window as unknown as { __backbeat: Diag }).__backbeat);
+
+let app: AppServer;
+test.beforeAll(async () => {
+  app = new AppServer(await freePort());
+  await app.start();
+});
+test.afterAll(async () => {
+  await app?.stop();
+});
+
+async function twoPlayers(browser: Browser) {
+  const ctxA = await browser.newContext({ baseURL: app.url });
+  const ctxB = await browser.newContext({ baseURL: app.url });
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  await a.goto("/");
+  await a.getByLabel("Your name").fill("Host");
+  await a.getByRole("button", { name: "Create room" }).click();
+  await expect(a).toHaveURL(/\/room\//);
+  await b.goto(a.url());
+  await b.getByLabel("Your name").fill("Guest");
+  await b.getByRole("button", { name: "Join room" }).click();
+  for (const p of [a, b]) {
+    await expect(p.getByRole("listitem").filter({ hasText: "Guest" })).toBeVisible();
+    await expect.poll(async () => (await diag(p))?.syncSamples ?? 0, { timeout: 15_000 }).toBeGreaterThanOrEqual(10);
+  }
+  return { a, b, close: () => Promise.all([ctxA.close(), ctxB.close()]) };
+}
+
+test("the host switches to groove mode: the partner's hits arrive whole bars later; guests cannot switch", async ({ browser }) => {
+  const { a, b, close } = await twoPlayers(browser);
+  await expect(a.getByRole("listitem").filter({ hasText: "Host (you) · host" })).toBeVisible();
+  const guestGroove = b.getByRole("group", { name: "Play mode" }).getByRole("button", { name: "Groove" });
+  await expect(guestGroove).toBeDisabled();
+  await a.getByRole("group", { name: "Play mode" }).getByRole("button", { name: "Groove" }).click();
+  await expect(guestGroove).toHaveAttribute("aria-pressed", "true");
+  await expect.poll(async () => (await diag(b)).mode).toBe("groove");
+
+  await b.keyboard.press("x");
+  await expect.poll(async () => (await diag(a)).hits.filter((h) => h.kind === "remote").length).toBe(1);
+  const hit = (await diag(a)).hits.find((h) => h.kind === "remote")!;
+  const barMs = (60_000 / 100) * 4;
+  expect(hit.playoutDelayMs).toBe(barMs); // 1 bar covers a loopback delay
+  expect(hit.scheduledAtMs - hit.strikeAtMs).toBeCloseTo(barMs, 6);
+  await expect(a.getByRole("table").getByText("(1 bar)")).toBeVisible();
+  await close();
+});
+
+test("fair monitoring plays your own hits with the delay your partner hears them with", async ({ browser }) => {
+  const { a, b, close } = await twoPlayers(browser);
+  // Let B learn A's hits, and report its delay for them.
+  for (let i = 0; i < 5; i++) {
+    await a.keyboard.press("s");
+    await a.waitForTimeout(100);
+  }
+  await expect(a.getByRole("table").getByText(/they hear you \+\d+ ms/)).toBeVisible({ timeout: 10_000 });
+  const fair = a.getByRole("button", { name: "Fair monitoring" });
+  await fair.click();
+  await expect(fair).toHaveAttribute("aria-pressed", "true");
+  await a.keyboard.press("c");
+  const local = (await diag(a)).hits.filter((h) => h.kind === "local").at(-1)!;
+  expect(local.pad).toBe("snare");
+  expect(local.playoutDelayMs).toBeGreaterThan(0);
+  expect(local.scheduledAtMs - local.strikeAtMs).toBeGreaterThan(0);
+  // Off again: heard at once.
+  await fair.click();
+  await a.keyboard.press("c");
+  expect((await diag(a)).hits.filter((h) => h.kind === "local").at(-1)!.playoutDelayMs).toBe(0);
+  void b;
+  await close();
+});
+
+test("calibration: steady taps 30 ms after the clicks are accepted and applied; uneven taps are refused; reset clears it", async ({ page }) => {
+  await page.goto(`${app.url}/`);
+  await page.getByLabel("Your name").fill("Solo");
+  await page.getByRole("button", { name: "Create room" }).click();
+  await expect(page).toHaveURL(/\/room\//);
+  await expect.poll(async () => (await diag(page))?.syncSamples ?? 0, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
+  await page.getByRole("button", { name: "Calibrate" }).click();
+
+  const tapAlong = async (jitterMs: number) => {
+    await page.getByRole("button", { name: "Start calibration" }).click();
+    await page.evaluate(async (jitter) => {
+      const clicks = (window as unknown as { __backbeatCalibration: { clicksPerfMs: number[] } }).__backbeatCalibration.clicksPerfMs;
+      let seed = 7;
+      const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+      await Promise.all(
+        clicks.map(
+          (c, i) =>
+            new Promise<void>((resolve) => {
+              const at = c + 30 + (i % 2 ? 1 : -1) * jitter * Math.abs(rand());
+              setTimeout(() => {
+                window.dispatchEvent(new KeyboardEvent("keydown", { key: " " }));
+                resolve();
+              }, Math.max(0, at - performance.now()));
+            }),
+        ),
+      );
+    }, jitterMs);
+  };
+
+  await tapAlong(0);
+  await expect(page.getByRole("status").filter({ hasText: /^Saved\./ })).toBeVisible({ timeout: 15_000 });
+  const offset = (await diag(page)).inputOffsetMs;
+  expect(offset).toBeGreaterThan(25);
+  expect(offset).toBeLessThan(45); // 30 ms plus timer lateness
+  await expect(page.getByText(/Input offset: \d+\.\d ms/)).toBeVisible();
+
+  // Strike times now subtract the offset: a key pressed now is struck `offset` ms earlier.
+  const before = await page.evaluate(() => (window as unknown as { __backbeat: { sharedNow(): number } }).__backbeat.sharedNow());
+  await page.keyboard.press("x");
+  const hit = (await diag(page)).hits.filter((h) => h.kind === "local").at(-1)!;
+  expect(hit.strikeAtMs).toBeLessThan(before);
+
+  await tapAlong(120);
+  await expect(page.getByRole("status").filter({ hasText: /^Not saved\./ })).toBeVisible({ timeout: 15_000 });
+  expect((await diag(page)).inputOffsetMs).toBe(offset);
+
+  await page.getByRole("button", { name: "Reset calibration" }).click();
+  expect((await diag(page)).inputOffsetMs).toBe(0);
+  await expect(page.getByText("Input offset: 0.0 ms")).toBeVisible();
+});
