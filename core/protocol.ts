@@ -62,7 +62,19 @@ export const hitSchema = z.object({
   velocity: z.number().min(0).max(1),
   /** strike time on the shared clock (ms) */
   strikeAtMs: finiteMs,
+  /** re-sent after a reconnect: store it, but do not relay it (it is long past its slot) */
+  resend: z.boolean().optional(),
 });
+/** When this listener's machine sounded another player's hit (for "as <name> heard it" replays). */
+export const hearingSchema = z.object({
+  from: participantIdSchema,
+  seq: z.number().int().min(1).max(2 ** 31 - 1),
+  strikeAtMs: finiteMs,
+  soundedAtMs: finiteMs,
+  late: z.boolean(),
+  skipped: z.boolean(),
+});
+export const heardSchema = z.object({ hearings: z.array(hearingSchema).min(1).max(256) });
 const msOrNull = z.number().finite().min(-60_000).max(60_000).nullable();
 /** What a listener measures of one sender's hits; shown to everyone in the latency panel. */
 export const listeningReportSchema = z.object({
@@ -91,6 +103,7 @@ export const emptySchema = z.object({}).strict();
 export type JoinMsg = z.infer<typeof joinSchema>;
 export type SyncPingMsg = z.infer<typeof syncPingSchema>;
 export type HitMsg = z.infer<typeof hitSchema>;
+export type HearingMsg = z.infer<typeof hearingSchema>;
 export type QualityReportMsg = z.infer<typeof qualityReportSchema>;
 export type RecordingStartMsg = z.infer<typeof recordingStartSchema>;
 
@@ -99,6 +112,7 @@ export const CLIENT_EVENTS = {
   join: joinSchema,
   "sync:ping": syncPingSchema,
   hit: hitSchema,
+  heard: heardSchema,
   quality: qualityReportSchema,
   "tempo:set": tempoSchema,
   "mode:set": z.object({ mode: playModeSchema }),
@@ -184,6 +198,8 @@ export type AckResult<T> = Parameters<Ack<T>>[0];
 export interface ServerToClientEvents {
   "room:state": (room: RoomView) => void;
   hit: (hit: RelayedHit) => void;
+  /** these of your hits are safely stored (or needed no storing): forget them */
+  "hits:ack": (msg: { seqs: number[] }) => void;
   error: (err: ErrorMsg) => void;
 }
 
@@ -191,10 +207,12 @@ export interface ClientToServerEvents {
   join: (msg: JoinMsg, ack: Ack<{ room: RoomView; serverNowMs: number }>) => void;
   "sync:ping": (msg: SyncPingMsg, ack: (pong: SyncPong) => void) => void;
   hit: (msg: HitMsg) => void;
+  heard: (msg: { hearings: HearingMsg[] }, ack?: Ack<null>) => void;
   quality: (msg: QualityReportMsg) => void;
   "tempo:set": (msg: Tempo, ack?: Ack<null>) => void;
   "mode:set": (msg: { mode: PlayMode }, ack?: Ack<null>) => void;
-  "recording:start": (msg: RecordingStartMsg, ack?: Ack<{ id: string }>) => void;
+  /** the ack carries the owner token (shown once): it is needed to rename or delete the recording */
+  "recording:start": (msg: RecordingStartMsg, ack?: Ack<{ id: string; ownerToken: string }>) => void;
   "recording:stop": (msg: Record<string, never>, ack?: Ack<{ id: string }>) => void;
 }
 
@@ -240,4 +258,12 @@ export interface RecordingJson {
   beatsPerBar: number;
   participants: { id: string; name: string; color: string }[];
   hits: { participantId: string; seq: number; strikeAtMs: number; pad: (typeof PAD_IDS)[number]; velocity: number }[];
+  /**
+   * For every listener, when each other player's hit actually sounded on their
+   * machine (shared clock), ordered by listenerId then soundedAtMs. A hit with no
+   * hearing from a listener was not reported by them (e.g. they had left).
+   */
+  hearings: { listenerId: string; senderId: string; seq: number; soundedAtMs: number; late: boolean; skipped: boolean }[];
 }
+
+export const renameRecordingSchema = z.object({ title: z.string().trim().min(1, "title is empty").max(LIMITS.titleMaxChars) });

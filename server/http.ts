@@ -1,6 +1,8 @@
 /** The JSON API served by the custom server before requests reach Next. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createRoomRequestSchema, roomCodeSchema, type RecordingJson } from "../core/protocol";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { recordingToMidi } from "../core/midi";
+import { createRoomRequestSchema, renameRecordingSchema, roomCodeSchema, type RecordingJson } from "../core/protocol";
 import type { RoomService } from "./rooms";
 import type { Store } from "./store";
 
@@ -35,6 +37,20 @@ async function readJson(req: IncomingMessage, maxBytes = 4096): Promise<unknown>
 
 const RECORDING_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+function ownerTokenOk(req: IncomingMessage, hash: string | null): boolean {
+  const m = /^Bearer ([A-Za-z0-9_-]{16,64})$/.exec(req.headers.authorization ?? "");
+  if (!m || !hash) return false;
+  const a = createHash("sha256").update(m[1]!).digest();
+  const b = Buffer.from(hash, "hex");
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A filename-safe version of a title for Content-Disposition. */
+function fileName(title: string, ext: string): string {
+  const base = title.replace(/[^A-Za-z0-9 _-]+/g, "").trim().replace(/\s+/g, "-").slice(0, 60) || "backbeat";
+  return `${base}.${ext}`;
+}
+
 /** Returns true when the request was an API request (and has been answered). */
 export async function handleApi(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): Promise<boolean> {
   const url = new URL(req.url ?? "/", "http://localhost");
@@ -49,7 +65,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       } catch (err) {
         db = { ok: false, kind: deps.store.kind, error: err instanceof Error ? err.message : String(err) };
       }
-      sendJson(res, db.ok ? 200 : 503, { status: db.ok ? "ok" : "degraded", db, startedAt: deps.startedAt.toISOString() });
+      sendJson(res, db.ok ? 200 : 503, {
+        status: db.ok ? "ok" : "degraded",
+        db,
+        pendingWrites: deps.rooms.pendingCount,
+        startedAt: deps.startedAt.toISOString(),
+      });
       return true;
     }
     if (path === "/api/rooms" && req.method === "POST") {
@@ -77,28 +98,84 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       else sendJson(res, 200, { code: room.code, tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar });
       return true;
     }
-    const recMatch = /^\/api\/recordings\/([^/]+)$/.exec(path);
-    if (recMatch && req.method === "GET") {
+    const recMatch = /^\/api\/recordings\/([^/]+?)(\/midi)?$/.exec(path);
+    if (recMatch) {
       const id = decodeURIComponent(recMatch[1]!);
-      const rec = RECORDING_ID.test(id) ? await deps.store.getRecording(id) : null;
-      if (!rec) {
+      const isMidi = recMatch[2] === "/midi";
+      if (!RECORDING_ID.test(id)) {
         sendJson(res, 404, { error: "not_found", message: "No recording with this id." });
         return true;
       }
-      const body: RecordingJson = {
-        id: rec.id,
-        roomCode: rec.roomCode,
-        title: rec.title,
-        createdAt: rec.createdAt.toISOString(),
-        startedAtMs: rec.startedAtMs,
-        endedAtMs: rec.endedAtMs,
-        tempoBpm: rec.tempoBpm,
-        beatsPerBar: rec.beatsPerBar,
-        participants: rec.participants,
-        hits: rec.hits,
-      };
-      sendJson(res, 200, body);
-      return true;
+      if (req.method === "GET") {
+        const rec = await deps.store.getRecording(id);
+        if (!rec) {
+          sendJson(res, 404, { error: "not_found", message: "No recording with this id." });
+          return true;
+        }
+        if (isMidi) {
+          const bytes = recordingToMidi(rec);
+          res.writeHead(200, {
+            "content-type": "audio/midi",
+            "content-length": bytes.byteLength,
+            "content-disposition": `attachment; filename="${fileName(rec.title, "mid")}"`,
+            "cache-control": "no-store",
+          });
+          res.end(Buffer.from(bytes));
+          return true;
+        }
+        const body: RecordingJson = {
+          id: rec.id,
+          roomCode: rec.roomCode,
+          title: rec.title,
+          createdAt: rec.createdAt.toISOString(),
+          startedAtMs: rec.startedAtMs,
+          endedAtMs: rec.endedAtMs,
+          tempoBpm: rec.tempoBpm,
+          beatsPerBar: rec.beatsPerBar,
+          participants: rec.participants,
+          hits: rec.hits,
+          hearings: rec.hearings,
+        };
+        if (url.searchParams.get("download") === "json") {
+          res.setHeader("content-disposition", `attachment; filename="${fileName(rec.title, "json")}"`);
+        }
+        sendJson(res, 200, body);
+        return true;
+      }
+      if (!isMidi && (req.method === "PATCH" || req.method === "DELETE")) {
+        const hash = await deps.store.getRecordingOwnerHash(id);
+        if (hash === undefined) {
+          sendJson(res, 404, { error: "not_found", message: "No recording with this id." });
+          return true;
+        }
+        if (!ownerTokenOk(req, hash)) {
+          sendJson(res, 403, { error: "forbidden", message: "Only the recording's creator can change or delete it." });
+          return true;
+        }
+        const summary = await deps.store.getRecording(id);
+        if (req.method === "DELETE") {
+          await deps.store.deleteRecording(id);
+          if (summary) await deps.rooms.recordingsChanged(summary.roomCode);
+          res.writeHead(204).end();
+          return true;
+        }
+        let body: unknown;
+        try {
+          body = await readJson(req);
+        } catch (err) {
+          sendJson(res, 400, { error: "invalid_json", message: err instanceof Error ? err.message : "bad body" });
+          return true;
+        }
+        const parsed = renameRecordingSchema.safeParse(body);
+        if (!parsed.success) {
+          sendJson(res, 400, { error: "invalid_request", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+          return true;
+        }
+        await deps.store.renameRecording(id, parsed.data.title);
+        if (summary) await deps.rooms.recordingsChanged(summary.roomCode);
+        sendJson(res, 200, { id, title: parsed.data.title });
+        return true;
+      }
     }
     sendJson(res, 404, { error: "not_found", message: `No API route ${req.method} ${path}` });
     return true;

@@ -10,6 +10,7 @@ import {
   type AckResult,
   type ErrorCode,
   type ErrorMsg,
+  type HearingMsg,
   type HitMsg,
   type JoinMsg,
   type ListeningReport,
@@ -25,7 +26,7 @@ import {
 import { nextBarLineMs } from "../core/metronome";
 import { generateRoomCode } from "../core/room-code";
 import type { Rng } from "../core/rng";
-import type { RecordingSummary, Store, StoredHit } from "./store";
+import type { RecordingSummary, Store, StoredHearing, StoredHit } from "./store";
 
 export interface Connection {
   readonly id: string;
@@ -39,6 +40,8 @@ export const ROOM_CAPACITY = 8;
 const STOP_GRACE_MS = 5_000;
 /** Pending hits are written in one batch at this cadence. */
 const FLUSH_INTERVAL_MS = 50;
+/** After a failed write (database down), retry at this cadence; nothing is dropped meanwhile. */
+const RETRY_INTERVAL_MS = 1_000;
 
 interface Member {
   id: string;
@@ -118,7 +121,9 @@ function toRecordingView(r: RecordingSummary): RecordingView {
 export class RoomService {
   private readonly rooms = new Map<string, Room>();
   private readonly byConn = new Map<string, { room: Room; memberId: string }>();
-  private pending: { recordingId: string; hit: StoredHit }[] = [];
+  /** hits waiting for the next batch write; their senders get `hits:ack` once it succeeds */
+  private pending: { recordingId: string; roomCode: string; hit: StoredHit }[] = [];
+  private pendingHearings: { recordingId: string; hearing: StoredHearing }[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -150,6 +155,10 @@ export class RoomService {
     const again = this.rooms.get(code);
     if (again) return again;
     const recordings = (await this.deps.store.listRecordings(code)).map(toRecordingView);
+    // A recording still open in the database was running when this server stopped
+    // (crash, kill -9, redeploy): carry on with it, so re-sent hits find their home.
+    const open = await this.deps.store.listOpenRecordings(code);
+    const running = open[0];
     const room: Room = {
       code,
       tempoBpm: stored.tempoBpm,
@@ -158,7 +167,7 @@ export class RoomService {
       mode: stored.mode,
       hostTokenHash: stored.hostTokenHash,
       members: new Map(),
-      recording: null,
+      recording: running ? { id: running.id, startedAtMs: running.startedAtMs, startedBy: "", endedAtMs: null } : null,
       closing: new Map(),
       recordings,
     };
@@ -267,19 +276,42 @@ export class RoomService {
     if (Math.abs(msg.strikeAtMs - nowMs) > LIMITS.strikeSkewMaxMs) {
       return { code: "invalid_message", event: "hit", message: `strikeAtMs is ${Math.round(msg.strikeAtMs - nowMs)} ms from the server clock` };
     }
-    const relayed = { ...msg, from: b.member.id };
-    for (const m of b.room.members.values()) {
-      if (m.conn && m.id !== b.member.id) m.conn.send("hit", relayed);
+    if (!msg.resend) {
+      // A re-sent hit is long past its slot: partners would only hear it late.
+      const relayed = { seq: msg.seq, pad: msg.pad, velocity: msg.velocity, strikeAtMs: msg.strikeAtMs, from: b.member.id };
+      for (const m of b.room.members.values()) {
+        if (m.conn && m.id !== b.member.id) m.conn.send("hit", relayed);
+      }
     }
     const rec = this.recordingFor(b.room, msg.strikeAtMs, nowMs);
     if (rec) {
       this.pending.push({
         recordingId: rec.id,
+        roomCode: b.room.code,
         hit: { participantId: b.member.id, seq: msg.seq, strikeAtMs: msg.strikeAtMs, pad: msg.pad, velocity: msg.velocity },
       });
       this.scheduleFlush();
+    } else {
+      conn.send("hits:ack", { seqs: [msg.seq] }); // nothing to store: the sender can forget it
     }
     return null;
+  }
+
+  /** A listener reports when other players' hits sounded on their machine. */
+  heard(conn: Connection, msg: { hearings: HearingMsg[] }): { ok: true; data: null } | { ok: false; error: ErrorMsg } {
+    const b = this.bound(conn, "heard");
+    if ("ok" in b) return b;
+    const nowMs = this.deps.now();
+    for (const h of msg.hearings) {
+      const rec = this.recordingFor(b.room, h.strikeAtMs, nowMs);
+      if (!rec || h.from === b.member.id) continue;
+      this.pendingHearings.push({
+        recordingId: rec.id,
+        hearing: { listenerId: b.member.id, senderId: h.from, seq: h.seq, soundedAtMs: h.soundedAtMs, late: h.late, skipped: h.skipped },
+      });
+    }
+    if (this.pendingHearings.length) this.scheduleFlush();
+    return { ok: true, data: null };
   }
 
   private recordingFor(room: Room, strikeAtMs: number, nowMs: number): ActiveRecording | null {
@@ -343,12 +375,13 @@ export class RoomService {
   }
 
   // ---------- recording ----------
-  async startRecording(conn: Connection, msg: RecordingStartMsg): Promise<Result<{ id: string }>> {
+  async startRecording(conn: Connection, msg: RecordingStartMsg): Promise<Result<{ id: string; ownerToken: string }>> {
     const b = this.bound(conn, "recording:start");
     if ("ok" in b) return b;
     const { room, member } = b;
     if (room.recording) return fail("already_recording", "This room is already recording.", "recording:start");
     const id = newRecordingId();
+    const ownerToken = randomBytes(24).toString("base64url");
     const startedAtMs = this.deps.now();
     const rec: ActiveRecording = { id, startedAtMs, startedBy: member.id, endedAtMs: null };
     room.recording = rec;
@@ -363,13 +396,14 @@ export class RoomService {
         tempoBpm: room.tempoBpm,
         beatsPerBar: room.beatsPerBar,
         participantIds,
+        ownerTokenHash: hashToken(ownerToken),
       });
     } catch (err) {
       room.recording = null;
       throw err;
     }
     this.broadcastState(room);
-    return { ok: true, data: { id } };
+    return { ok: true, data: { id, ownerToken } };
   }
 
   async stopRecording(conn: Connection): Promise<Result<{ id: string }>> {
@@ -378,12 +412,15 @@ export class RoomService {
     const { room } = b;
     const rec = room.recording;
     if (!rec) return fail("not_recording", "This room is not recording.", "recording:stop");
-    rec.endedAtMs = this.deps.now();
+    const endedAtMs = this.deps.now();
+    rec.endedAtMs = endedAtMs;
     room.recording = null;
     room.closing.set(rec.id, rec);
-    await this.flush();
-    await this.deps.store.finishRecording(rec.id, rec.endedAtMs);
-    await this.refreshRecordings(room);
+    // Stopping must work even while the database is away: hits stay queued and
+    // the end time is written when it returns.
+    await this.flush().catch((err: unknown) => this.deps.log?.("flush at stop failed (will retry)", err));
+    await this.retryUntilStored(() => this.deps.store.finishRecording(rec.id, endedAtMs), "finish recording");
+    await this.refreshRecordings(room).catch(() => undefined);
     this.broadcastState(room);
     // Late hits of the grace period are stored by later flushes; refresh the list's counts after it.
     setTimeout(() => {
@@ -395,42 +432,110 @@ export class RoomService {
     return { ok: true, data: { id: rec.id } };
   }
 
+  /** Tries once now; on failure keeps retrying in the background and resolves at once. */
+  private async retryUntilStored(write: () => Promise<void>, what: string): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      this.deps.log?.(`${what} failed (will retry)`, err);
+      const again = () => {
+        write().catch(() => setTimeout(again, RETRY_INTERVAL_MS).unref?.());
+      };
+      setTimeout(again, RETRY_INTERVAL_MS).unref?.();
+    }
+  }
+
   private async refreshRecordings(room: Room): Promise<void> {
     room.recordings = (await this.deps.store.listRecordings(room.code)).map(toRecordingView);
   }
 
   // ---------- batched writes ----------
-  private scheduleFlush(): void {
+  private scheduleFlush(delayMs = FLUSH_INTERVAL_MS): void {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      void this.flush().catch((err: unknown) => this.deps.log?.("hit flush failed", err));
-    }, FLUSH_INTERVAL_MS);
+      void this.flush().catch((err: unknown) => this.deps.log?.("hit flush failed (will retry)", err));
+    }, delayMs);
   }
 
-  /** Writes every queued hit. Resolves when everything queued before the call is stored. */
+  /**
+   * Writes every queued hit (and hearing) in one batch per recording, then
+   * acknowledges the hits to their senders. Resolves when everything queued
+   * before the call is stored; on failure nothing is dropped and it retries.
+   */
   flush(): Promise<void> {
     this.flushing = this.flushing
       .catch(() => undefined)
       .then(async () => {
         const batch = this.pending;
+        const hearingBatch = this.pendingHearings;
         this.pending = [];
+        this.pendingHearings = [];
         const byRecording = new Map<string, StoredHit[]>();
         for (const p of batch) {
           const list = byRecording.get(p.recordingId) ?? [];
           list.push(p.hit);
           byRecording.set(p.recordingId, list);
         }
+        const hearingsByRecording = new Map<string, StoredHearing[]>();
+        for (const p of hearingBatch) {
+          const list = hearingsByRecording.get(p.recordingId) ?? [];
+          list.push(p.hearing);
+          hearingsByRecording.set(p.recordingId, list);
+        }
+        let done = 0;
         try {
-          for (const [recordingId, hits] of byRecording) await this.deps.store.addHits(recordingId, hits);
+          for (const [recordingId, hits] of byRecording) {
+            await this.deps.store.addHits(recordingId, hits);
+            done++;
+          }
         } catch (err) {
-          // Keep them for the next attempt: nothing is dropped on a failed write.
-          this.pending = batch.concat(this.pending);
-          this.scheduleFlush();
+          // Keep what was not written for the next attempt (re-writing a stored batch is harmless: duplicates are ignored).
+          const stored = new Set([...byRecording.keys()].slice(0, done));
+          this.pending = batch.filter((p) => !stored.has(p.recordingId)).concat(this.pending);
+          this.pendingHearings = hearingBatch.concat(this.pendingHearings);
+          this.ackStored(batch.filter((p) => stored.has(p.recordingId)));
+          this.scheduleFlush(RETRY_INTERVAL_MS);
+          throw err;
+        }
+        this.ackStored(batch);
+        try {
+          for (const [recordingId, hearings] of hearingsByRecording) await this.deps.store.addHearings(recordingId, hearings);
+        } catch (err) {
+          this.pendingHearings = hearingBatch.concat(this.pendingHearings);
+          this.scheduleFlush(RETRY_INTERVAL_MS);
           throw err;
         }
       });
     return this.flushing;
+  }
+
+  private ackStored(stored: { roomCode: string; hit: StoredHit }[]): void {
+    const bySender = new Map<string, { roomCode: string; seqs: number[] }>();
+    for (const p of stored) {
+      const key = `${p.roomCode}\u0000${p.hit.participantId}`;
+      const e = bySender.get(key) ?? { roomCode: p.roomCode, seqs: [] };
+      e.seqs.push(p.hit.seq);
+      bySender.set(key, e);
+    }
+    for (const [key, { roomCode, seqs }] of bySender) {
+      const participantId = key.split("\u0000")[1]!;
+      // The sender may have reconnected meanwhile: ack on their current connection.
+      this.rooms.get(roomCode)?.members.get(participantId)?.conn?.send("hits:ack", { seqs });
+    }
+  }
+
+  /** Pending writes (for health and tests). */
+  get pendingCount(): number {
+    return this.pending.length + this.pendingHearings.length;
+  }
+
+  /** A recording was renamed or deleted over HTTP: refresh the room's list if it is live here. */
+  async recordingsChanged(roomCode: string): Promise<void> {
+    const room = this.rooms.get(roomCode);
+    if (!room) return;
+    await this.refreshRecordings(room);
+    this.broadcastState(room);
   }
 
   async close(): Promise<void> {

@@ -102,6 +102,7 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
     });
     on("join", (msg) => deps.rooms.join(conn, msg));
     on("hit", (msg) => deps.rooms.hit(conn, msg));
+    on("heard", (msg) => deps.rooms.heard(conn, msg));
     on("quality", (msg) => deps.rooms.quality(conn, msg));
     on("tempo:set", (msg) => deps.rooms.setTempo(conn, msg));
     on("mode:set", (msg) => deps.rooms.setMode(conn, msg.mode));

@@ -47,9 +47,20 @@ export interface StoredHit {
   velocity: number;
 }
 
+export interface StoredHearing {
+  listenerId: string;
+  senderId: string;
+  seq: number;
+  soundedAtMs: number;
+  late: boolean;
+  skipped: boolean;
+}
+
 export interface RecordingWithHits extends RecordingSummary {
   /** ordered by strikeAtMs, then participantId, then seq */
   hits: StoredHit[];
+  /** ordered by listenerId, soundedAtMs */
+  hearings: StoredHearing[];
 }
 
 export interface Store {
@@ -69,6 +80,7 @@ export interface Store {
     tempoBpm: number;
     beatsPerBar: number;
     participantIds: string[];
+    ownerTokenHash?: string | null;
   }): Promise<void>;
   addRecordingParticipant(recordingId: string, participantId: string): Promise<void>;
   finishRecording(id: string, endedAtMs: number): Promise<void>;
@@ -77,7 +89,14 @@ export interface Store {
    * is already stored is ignored, not an error. Returns how many were new.
    */
   addHits(recordingId: string, hits: StoredHit[]): Promise<number>;
+  /** Like addHits for listeners' reports; duplicates of (recording, listener, sender, seq) are ignored. */
+  addHearings(recordingId: string, hearings: StoredHearing[]): Promise<number>;
   listRecordings(roomCode: string): Promise<RecordingSummary[]>;
+  /** recordings of the room still running (endedAtMs null): restored after a server restart */
+  listOpenRecordings(roomCode: string): Promise<RecordingSummary[]>;
+  getRecordingOwnerHash(id: string): Promise<string | null | undefined>;
+  renameRecording(id: string, title: string): Promise<boolean>;
+  deleteRecording(id: string): Promise<boolean>;
   getRecording(id: string): Promise<RecordingWithHits | null>;
   /** For /api/health: resolves when a trivial query succeeds, rejects otherwise. */
   ping(): Promise<void>;

@@ -93,3 +93,23 @@ export function saveFairMonitoring(on: boolean): void {
     /* not remembered */
   }
 }
+
+const ownerKey = (id: string) => `backbeat:rec-owner:${id}`;
+
+/** The owner token of a recording this browser started (needed to rename or delete it). */
+export function loadOwnerToken(recordingId: string): string | null {
+  try {
+    return localStorage.getItem(ownerKey(recordingId));
+  } catch {
+    return null;
+  }
+}
+
+export function saveOwnerToken(recordingId: string, token: string | null): void {
+  try {
+    if (token === null) localStorage.removeItem(ownerKey(recordingId));
+    else localStorage.setItem(ownerKey(recordingId), token);
+  } catch {
+    /* not remembered */
+  }
+}

@@ -13,6 +13,8 @@ import {
   PROTOCOL_VERSION,
   type ClientToServerEvents,
   type ErrorMsg,
+  type HearingMsg,
+  type HitMsg,
   type ListeningReport,
   type PlayMode,
   type RelayedHit,
@@ -21,6 +23,8 @@ import {
 } from "../../core/protocol";
 import type { AudioEngine } from "./audio/engine";
 import { outputLatencyMs, perfToAudioTime } from "./audio-clock";
+import { saveOwnerToken } from "./identity";
+import { HitOutbox } from "./outbox";
 
 /** How far ahead the metronome is scheduled on the audio clock ("A Tale of Two Clocks"). */
 const SCHEDULE_AHEAD_MS = 150;
@@ -82,6 +86,8 @@ export interface Diagnostics {
   remoteHits: number;
   lateHits: number;
   skippedHits: number;
+  /** own hits sent but not yet confirmed stored by the server */
+  unackedHits: number;
   hits: DiagHit[];
   /** shared "now" as this page estimates it */
   sharedNow(): number;
@@ -132,7 +138,6 @@ export class JamSession {
     lastRemote: null,
   };
   private listeners = new Set<Listener>();
-  private seq = 0;
   private pingTimer: ReturnType<typeof setTimeout> | null = null;
   private schedTimer: ReturnType<typeof setInterval> | null = null;
   private qualityTimer: ReturnType<typeof setInterval> | null = null;
@@ -140,9 +145,15 @@ export class JamSession {
   private grids: Grid[] = [];
   private clickScheduledUntilMs = 0;
   private readonly log: DiagHit[] = [];
+  /** own hits not yet acknowledged as stored: kept across reloads, re-sent after a reconnect */
+  private readonly outbox: HitOutbox;
+  private hearings: HearingMsg[] = [];
+  private heardTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly opts: JamSessionOptions) {
     this.inputOffsetMs = opts.inputOffsetMs ?? 0;
+    this.outbox = new HitOutbox(opts.roomCode, opts.participantId);
+    window.addEventListener("pagehide", this.onPageHide);
     this.snapshot.fairMonitoring = opts.fairMonitoring ?? false;
     const url = opts.url ?? "";
     // websocket only: no long-polling fallback, so no sticky sessions are ever needed
@@ -151,9 +162,11 @@ export class JamSession {
     this.socket.on("disconnect", () => this.update({ status: "reconnecting" }));
     this.socket.on("room:state", (room) => this.onRoom(room));
     this.socket.on("hit", (hit) => this.onRemoteHit(hit));
+    this.socket.on("hits:ack", ({ seqs }) => this.outbox.ack(seqs));
     this.socket.on("error", (err) => this.update({ error: err }));
     this.schedTimer = setInterval(() => this.scheduleClicks(), SCHEDULER_TICK_MS);
     this.qualityTimer = setInterval(() => this.reportQuality(), 2000);
+    this.heardTimer = setInterval(() => this.flushHearings(), 1000);
   }
 
   // ---------- subscription ----------
@@ -188,6 +201,8 @@ export class JamSession {
         }
         this.onRoom(res.data.room);
         this.update({ status: "joined", error: null });
+        // Whatever the server never confirmed storing (a crash, a dropped link, a reload) goes again.
+        for (const hit of this.outbox.pending()) this.socket.emit("hit", { ...hit, resend: true });
       },
     );
     this.clockSamplesThisConnection = 0;
@@ -241,7 +256,7 @@ export class JamSession {
     // Your own hit: at once — or, with fair monitoring, when your partners hear it.
     const soundAtMs = fairMs > 0 ? Math.max(nowMs, strikeAtMs + fairMs) : nowMs;
     engine.playHit(pad, fairMs > 0 ? this.sharedToAudioTime(soundAtMs) : engine.context.currentTime, velocity);
-    const seq = ++this.seq;
+    const seq = this.outbox.nextSeq();
     this.pushLog({
       kind: "local",
       from: this.opts.participantId,
@@ -255,7 +270,9 @@ export class JamSession {
       playoutDelayMs: fairMs,
       receivedAtMs: strikeAtMs,
     });
-    if (this.socket.connected) this.socket.emit("hit", { seq, pad, velocity, strikeAtMs });
+    const msg: HitMsg = { seq, pad, velocity, strikeAtMs };
+    this.outbox.add(msg);
+    if (this.socket.connected && this.snapshot.status === "joined") this.socket.emit("hit", msg);
   }
 
   /** The delay your partners apply to your hits (the largest, so you hear what the furthest one hears). */
@@ -313,6 +330,9 @@ export class JamSession {
       playoutDelayMs: d.delayMs,
       receivedAtMs: nowMs,
     });
+    if (this.snapshot.room?.recording) {
+      this.hearings.push({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, soundedAtMs: d.playAtMs, late: d.late, skipped: d.skipped });
+    }
     if (d.skipped) return;
     const delayLocalMs = Math.max(0, d.playAtMs - nowMs);
     setTimeout(() => this.update({ lastRemote: { pad: hit.pad, from: hit.from, atLocalMs: performance.now() } }), delayLocalMs);
@@ -354,6 +374,20 @@ export class JamSession {
         hits: p.hits,
       }));
     this.socket.emit("quality", { rttMs: round(c.rttMs)!, clockErrorMs: round(c.errorEstimateMs)!, listening });
+  }
+
+  /** Tells the server when partners' hits sounded here, for "as heard" replays. Best effort, in batches. */
+  private flushHearings(): void {
+    if (this.hearings.length === 0 || !this.socket.connected) return;
+    while (this.hearings.length) {
+      const batch = this.hearings.splice(0, 256);
+      this.socket.emit("heard", { hearings: batch });
+    }
+  }
+
+  /** Own hits not yet confirmed stored (diagnostics and tests). */
+  get unackedHits(): number {
+    return this.outbox.size;
   }
 
   setFairMonitoring(on: boolean): void {
@@ -399,7 +433,12 @@ export class JamSession {
     return new Promise((resolve) => this.socket.emit("tempo:set", { tempoBpm, beatsPerBar }, (r) => resolve(r.ok ? null : r.error)));
   }
   startRecording(): Promise<ErrorMsg | null> {
-    return new Promise((resolve) => this.socket.emit("recording:start", {}, (r) => resolve(r.ok ? null : r.error)));
+    return new Promise((resolve) =>
+      this.socket.emit("recording:start", {}, (r) => {
+        if (r.ok) saveOwnerToken(r.data.id, r.data.ownerToken);
+        resolve(r.ok ? null : r.error);
+      }),
+    );
   }
   stopRecording(): Promise<ErrorMsg | null> {
     return new Promise((resolve) => this.socket.emit("recording:stop", {}, (r) => resolve(r.ok ? null : r.error)));
@@ -427,15 +466,22 @@ export class JamSession {
       remoteHits: sum((p) => p.hits),
       lateHits: sum((p) => p.late),
       skippedHits: sum((p) => p.skipped),
+      unackedHits: this.outbox.size,
       hits: this.log.slice(),
       sharedNow: () => this.sharedNow(),
     };
   }
 
+  private readonly onPageHide = () => this.outbox.saveNow();
+
   close(): void {
+    window.removeEventListener("pagehide", this.onPageHide);
+    this.outbox.saveNow();
     if (this.pingTimer) clearTimeout(this.pingTimer);
     if (this.schedTimer) clearInterval(this.schedTimer);
     if (this.qualityTimer) clearInterval(this.qualityTimer);
+    if (this.heardTimer) clearInterval(this.heardTimer);
+    this.flushHearings();
     this.socket.close();
     this.listeners.clear();
   }

@@ -10,6 +10,7 @@ import type {
   RecordingSummary,
   RecordingWithHits,
   RoomMode,
+  StoredHearing,
   RoomRecord,
   Store,
   StoredHit,
@@ -81,6 +82,7 @@ export class PrismaStore implements Store {
     tempoBpm: number;
     beatsPerBar: number;
     participantIds: string[];
+    ownerTokenHash?: string | null;
   }): Promise<void> {
     const { participantIds, ...fields } = rec;
     // A nested create is one statement batch in one transaction.
@@ -133,6 +135,56 @@ export class PrismaStore implements Store {
     return counts.reduce((sum, n) => sum + n, 0);
   }
 
+  async addHearings(recordingId: string, hearings: StoredHearing[]): Promise<number> {
+    const unique = new Map<string, StoredHearing>();
+    for (const h of hearings) {
+      if (!Number.isFinite(h.soundedAtMs) || !Number.isInteger(h.seq) || h.seq < 0 || h.seq > 2 ** 31 - 1) {
+        throw new RangeError(`Invalid hearing: ${JSON.stringify(h)}`);
+      }
+      const key = `${h.listenerId}\u0000${h.senderId}\u0000${h.seq}`;
+      if (!unique.has(key)) unique.set(key, h);
+    }
+    const rows = [...unique.values()];
+    if (rows.length === 0) return 0;
+    const statements: Prisma.Sql[] = [];
+    for (let start = 0; start < rows.length; start += HITS_PER_STATEMENT) {
+      const values = rows
+        .slice(start, start + HITS_PER_STATEMENT)
+        .map((h) => Prisma.sql`(${recordingId}, ${h.listenerId}, ${h.senderId}, ${h.seq}, ${h.soundedAtMs}, ${h.late}, ${h.skipped})`);
+      statements.push(Prisma.sql`
+        INSERT INTO "Hearing" ("recordingId", "listenerId", "senderId", "seq", "soundedAtMs", "late", "skipped")
+        VALUES ${Prisma.join(values)}
+        ON CONFLICT ("recordingId", "listenerId", "senderId", "seq") DO NOTHING`);
+    }
+    const counts = await this.db.$transaction(statements.map((sql) => this.db.$executeRaw(sql)));
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  async listOpenRecordings(roomCode: string): Promise<RecordingSummary[]> {
+    const recordings = await this.db.recording.findMany({
+      where: { roomCode, endedAtMs: null },
+      orderBy: [{ startedAtMs: "desc" }],
+      include: { _count: { select: { hits: true } } },
+    });
+    const participants = await this.participantsOf(recordings.map((r) => r.id));
+    return recordings.map((r) => summary(r, r._count.hits, participants.get(r.id) ?? []));
+  }
+
+  async getRecordingOwnerHash(id: string): Promise<string | null | undefined> {
+    const r = await this.db.recording.findUnique({ where: { id }, select: { ownerTokenHash: true } });
+    return r === null ? undefined : r.ownerTokenHash;
+  }
+
+  async renameRecording(id: string, title: string): Promise<boolean> {
+    const { count } = await this.db.recording.updateMany({ where: { id }, data: { title } });
+    return count > 0;
+  }
+
+  async deleteRecording(id: string): Promise<boolean> {
+    const { count } = await this.db.recording.deleteMany({ where: { id } });
+    return count > 0;
+  }
+
   async listRecordings(roomCode: string): Promise<RecordingSummary[]> {
     const recordings = await this.db.recording.findMany({
       where: { roomCode },
@@ -159,7 +211,14 @@ export class PrismaStore implements Store {
     // code unit so both backends return the same order.
     const hits = recording.hits.map(toStoredHit).sort(compareHits);
     const participants = await this.participantsOf([id]);
-    return { ...summary(recording, hits.length, participants.get(id) ?? []), hits };
+    const hearings = (
+      await this.db.hearing.findMany({
+        where: { recordingId: id },
+        select: { listenerId: true, senderId: true, seq: true, soundedAtMs: true, late: true, skipped: true },
+        orderBy: [{ listenerId: "asc" }, { soundedAtMs: "asc" }],
+      })
+    ).sort((a, b) => (a.listenerId < b.listenerId ? -1 : a.listenerId > b.listenerId ? 1 : a.soundedAtMs - b.soundedAtMs));
+    return { ...summary(recording, hits.length, participants.get(id) ?? []), hits, hearings };
   }
 
   async ping(): Promise<void> {

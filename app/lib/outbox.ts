@@ -1,0 +1,81 @@
+/**
+ * This player's hits until the server confirms them stored. Kept in
+ * localStorage (per room and participant), so a reload or a crash of the
+ * server loses nothing: whatever is here is re-sent after the next join.
+ * The sequence number is kept too, so a reloaded page never reuses one.
+ */
+import type { HitMsg } from "../../core/protocol";
+
+/** Far more than a 10-second database outage at a drummer's pace; beyond it the oldest go. */
+const MAX_KEPT = 20_000;
+
+export class HitOutbox {
+  private readonly key: string;
+  private readonly seqKey: string;
+  private hits = new Map<number, HitMsg>();
+  private seq = 0;
+  private saveTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(roomCode: string, participantId: string) {
+    this.key = `backbeat:outbox:${roomCode}:${participantId}`;
+    this.seqKey = `backbeat:seq:${participantId}`;
+    try {
+      const saved = JSON.parse(localStorage.getItem(this.key) ?? "[]") as HitMsg[];
+      for (const h of saved) this.hits.set(h.seq, h);
+      this.seq = Math.max(Number(localStorage.getItem(this.seqKey)) || 0, ...saved.map((h) => h.seq));
+    } catch {
+      /* nothing saved, or storage unavailable */
+    }
+  }
+
+  nextSeq(): number {
+    this.seq++;
+    try {
+      localStorage.setItem(this.seqKey, String(this.seq));
+    } catch {
+      /* private mode: a reload may reuse numbers, and the server would then ignore those hits */
+    }
+    return this.seq;
+  }
+
+  add(hit: HitMsg): void {
+    this.hits.set(hit.seq, hit);
+    if (this.hits.size > MAX_KEPT) this.hits.delete(this.hits.keys().next().value as number);
+    this.save();
+  }
+
+  ack(seqs: number[]): void {
+    for (const s of seqs) this.hits.delete(s);
+    this.save();
+  }
+
+  pending(): HitMsg[] {
+    return [...this.hits.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  get size(): number {
+    return this.hits.size;
+  }
+
+  /**
+   * Small outboxes (the normal case: hits are acked within ~50 ms) are written at
+   * once, so even an immediate reload keeps them; a big backlog (database away)
+   * is written at most every 250 ms, and on page hide.
+   */
+  private save(): void {
+    if (this.hits.size <= 500) return this.saveNow();
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.saveNow(), 250);
+  }
+
+  saveNow(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    try {
+      if (this.hits.size === 0) localStorage.removeItem(this.key);
+      else localStorage.setItem(this.key, JSON.stringify(this.pending()));
+    } catch {
+      /* storage full or unavailable: the in-memory copy still re-sends after a reconnect */
+    }
+  }
+}
