@@ -9,20 +9,25 @@ import type { HitMsg } from "../../core/protocol";
 /** Far more than a 10-second database outage at a drummer's pace; beyond it the oldest go. */
 const MAX_KEPT = 20_000;
 
+/** The part of the Web Storage API the outbox needs (localStorage in the browser; a Map in tests). */
+export type KeyValueStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">;
+
 export class HitOutbox {
+  private readonly storage: KeyValueStorage | null;
   private readonly key: string;
   private readonly seqKey: string;
   private hits = new Map<number, HitMsg>();
   private seq = 0;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(roomCode: string, participantId: string) {
+  constructor(roomCode: string, participantId: string, storage?: KeyValueStorage | null) {
     this.key = `backbeat:outbox:${roomCode}:${participantId}`;
     this.seqKey = `backbeat:seq:${participantId}`;
+    this.storage = storage !== undefined ? storage : typeof localStorage !== "undefined" ? localStorage : null;
     try {
-      const saved = JSON.parse(localStorage.getItem(this.key) ?? "[]") as HitMsg[];
+      const saved = JSON.parse(this.storage?.getItem(this.key) ?? "[]") as HitMsg[];
       for (const h of saved) this.hits.set(h.seq, h);
-      this.seq = Math.max(Number(localStorage.getItem(this.seqKey)) || 0, ...saved.map((h) => h.seq));
+      this.seq = Math.max(Number(this.storage?.getItem(this.seqKey)) || 0, ...saved.map((h) => h.seq));
     } catch {
       /* nothing saved, or storage unavailable */
     }
@@ -31,7 +36,7 @@ export class HitOutbox {
   nextSeq(): number {
     this.seq++;
     try {
-      localStorage.setItem(this.seqKey, String(this.seq));
+      this.storage?.setItem(this.seqKey, String(this.seq));
     } catch {
       /* private mode: a reload may reuse numbers, and the server would then ignore those hits */
     }
@@ -72,8 +77,8 @@ export class HitOutbox {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
     try {
-      if (this.hits.size === 0) localStorage.removeItem(this.key);
-      else localStorage.setItem(this.key, JSON.stringify(this.pending()));
+      if (this.hits.size === 0) this.storage?.removeItem(this.key);
+      else this.storage?.setItem(this.key, JSON.stringify(this.pending()));
     } catch {
       /* storage full or unavailable: the in-memory copy still re-sends after a reconnect */
     }

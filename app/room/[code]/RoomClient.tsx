@@ -3,7 +3,17 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type Fo
 import { KIT, padForKey, type PadId } from "../../../core/kit";
 import { LIMITS, type RoomView } from "../../../core/protocol";
 import type { AudioEngine } from "../../lib/audio/engine";
-import { loadFairMonitoring, loadHostToken, loadInputOffsetMs, loadName, participantId, saveFairMonitoring, saveName } from "../../lib/identity";
+import {
+  loadFairMonitoring,
+  loadHostToken,
+  loadInputOffsetMs,
+  loadName,
+  loadOwnerToken,
+  participantId,
+  saveFairMonitoring,
+  saveName,
+  saveOwnerToken,
+} from "../../lib/identity";
 import { JamSession, type SessionSnapshot } from "../../lib/session";
 import { BeatDots } from "../../components/BeatDots";
 import { Calibration } from "../../components/Calibration";
@@ -395,19 +405,92 @@ function Recordings({ room }: { room: RoomView | null }) {
         <p className="muted">None yet. Press Start recording, play, then Stop.</p>
       ) : (
         <ul className="recordings">
-          {list.map((r) => {
-            const lengthS = r.endedAtMs === null ? null : Math.max(0, Math.round((r.endedAtMs - r.startedAtMs) / 1000));
-            return (
-              <li key={r.id}>
-                <a href={`/replay/${r.id}`}>{r.title}</a>{" "}
-                <span className="muted">
-                  · {lengthS === null ? "recording" : `${lengthS} s`} · {r.hitCount} hits · {r.participants.map((p) => p.name).join(", ")}
-                </span>
-              </li>
-            );
-          })}
+          {list.map((r) => (
+            <RecordingItem key={r.id} rec={r} />
+          ))}
         </ul>
       )}
     </section>
+  );
+}
+
+function RecordingItem({ rec }: { rec: RoomView["recordings"][number] }) {
+  const [owner, setOwner] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [title, setTitle] = useState(rec.title);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setOwner(loadOwnerToken(rec.id)), [rec.id]);
+  const lengthS = rec.endedAtMs === null ? null : Math.max(0, Math.round((rec.endedAtMs - rec.startedAtMs) / 1000));
+  const date = new Date(rec.createdAt);
+
+  async function send(method: "PATCH" | "DELETE", body?: unknown) {
+    setError(null);
+    const res = await fetch(`/api/recordings/${rec.id}`, {
+      method,
+      headers: { authorization: `Bearer ${owner}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!res.ok && res.status !== 204) {
+      const msg = ((await res.json().catch(() => ({}))) as { message?: string }).message;
+      setError(msg ?? `Server answered ${res.status}`);
+      return false;
+    }
+    return true;
+  }
+
+  return (
+    <li>
+      {editing ? (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void send("PATCH", { title }).then((ok) => ok && setEditing(false));
+          }}
+        >
+          <label htmlFor={`title-${rec.id}`} className="visually-hidden">
+            New title for {rec.title}
+          </label>
+          <input id={`title-${rec.id}`} type="text" maxLength={LIMITS.titleMaxChars} value={title} onChange={(e) => setTitle(e.target.value)} autoFocus />
+          <button type="submit">Save title</button>
+          <button type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <>
+          <a href={`/replay/${rec.id}`}>{rec.title}</a>{" "}
+          <span className="muted">
+            · {date.toLocaleDateString()} {date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} ·{" "}
+            {lengthS === null ? "recording" : `${Math.floor(lengthS / 60)}:${String(lengthS % 60).padStart(2, "0")}`} · {rec.hitCount} hits ·{" "}
+            {rec.participants.map((p) => p.name).join(", ")}
+          </span>
+          {owner && (
+            <span className="row" style={{ display: "inline-flex", marginLeft: 8 }}>
+              <button type="button" className="small" aria-label={`Rename ${rec.title}`} onClick={() => setEditing(true)}>
+                Rename
+              </button>
+              <button
+                type="button"
+                className="small"
+                aria-label={`Delete ${rec.title}`}
+                onClick={() => {
+                  if (window.confirm(`Delete “${rec.title}” for everyone? This cannot be undone.`)) {
+                    void send("DELETE").then((ok) => ok && saveOwnerToken(rec.id, null));
+                  }
+                }}
+              >
+                Delete
+              </button>
+            </span>
+          )}
+        </>
+      )}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </li>
   );
 }
