@@ -48,6 +48,10 @@ export interface DiagHit {
   playoutDelayMs: number;
   /** shared time it was received (remote) or struck (local) */
   receivedAtMs: number;
+  /** the AudioContext time handed to the engine (null when skipped) */
+  audioTime: number | null;
+  /** performance.now() time the hit was mapped to sound at (null when skipped) */
+  playAtLocalMs: number | null;
 }
 
 /** What this page measures of one partner's hits. */
@@ -91,6 +95,8 @@ export interface Diagnostics {
   hits: DiagHit[];
   /** shared "now" as this page estimates it */
   sharedNow(): number;
+  /** a fresh AudioContext.getOutputTimestamp(), to check the audio mapping from outside */
+  outputTimestamp(): { contextTime: number; performanceTime: number } | null;
 }
 
 export interface SessionSnapshot {
@@ -255,7 +261,8 @@ export class JamSession {
     const nowMs = this.sharedNow();
     // Your own hit: at once — or, with fair monitoring, when your partners hear it.
     const soundAtMs = fairMs > 0 ? Math.max(nowMs, strikeAtMs + fairMs) : nowMs;
-    engine.playHit(pad, fairMs > 0 ? this.sharedToAudioTime(soundAtMs) : engine.context.currentTime, velocity);
+    const audioTime = fairMs > 0 ? this.sharedToAudioTime(soundAtMs) : engine.context.currentTime;
+    engine.playHit(pad, audioTime, velocity);
     const seq = this.outbox.nextSeq();
     this.pushLog({
       kind: "local",
@@ -269,6 +276,8 @@ export class JamSession {
       skipped: false,
       playoutDelayMs: fairMs,
       receivedAtMs: strikeAtMs,
+      audioTime,
+      playAtLocalMs: this.clock.toLocal(soundAtMs),
     });
     const msg: HitMsg = { seq, pad, velocity, strikeAtMs };
     this.outbox.add(msg);
@@ -313,8 +322,9 @@ export class JamSession {
       const late = dueAtMs < nowMs + 3;
       d = { dueAtMs, playAtMs: late ? nowMs : dueAtMs, late, lateByMs: late ? nowMs - dueAtMs : 0, skipped: false, delayMs: g.delayMs };
     }
+    let audioTime: number | null = null;
     if (!d.skipped) {
-      const audioTime = d.late ? this.opts.engine.context.currentTime : this.sharedToAudioTime(d.playAtMs);
+      audioTime = d.late ? this.opts.engine.context.currentTime : this.sharedToAudioTime(d.playAtMs);
       this.opts.engine.playHit(hit.pad, audioTime, hit.velocity);
     }
     this.pushLog({
@@ -329,6 +339,8 @@ export class JamSession {
       skipped: d.skipped,
       playoutDelayMs: d.delayMs,
       receivedAtMs: nowMs,
+      audioTime,
+      playAtLocalMs: d.skipped ? null : this.clock.toLocal(d.playAtMs),
     });
     if (this.snapshot.room?.recording) {
       this.hearings.push({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, soundedAtMs: d.playAtMs, late: d.late, skipped: d.skipped });
@@ -469,6 +481,10 @@ export class JamSession {
       unackedHits: this.outbox.size,
       hits: this.log.slice(),
       sharedNow: () => this.sharedNow(),
+      outputTimestamp: () => {
+        const ts = this.opts.engine.context.getOutputTimestamp?.();
+        return ts && ts.contextTime !== undefined && ts.performanceTime !== undefined ? { contextTime: ts.contextTime, performanceTime: ts.performanceTime } : null;
+      },
     };
   }
 
