@@ -1,6 +1,8 @@
 "use client";
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
-import { KIT, padForKey, type PadId } from "../../../core/kit";
+import { KIT, type PadId } from "../../../core/kit";
+import { keyLabel, padForKeyIn, type KeyMap } from "../../../core/keymap";
+import { TapTempo } from "../../../core/tap-tempo";
 import { LIMITS, type RoomView } from "../../../core/protocol";
 import type { AudioEngine } from "../../lib/audio/engine";
 import {
@@ -18,6 +20,9 @@ import { JamSession, type SessionSnapshot } from "../../lib/session";
 import { BeatDots } from "../../components/BeatDots";
 import { Calibration } from "../../components/Calibration";
 import { LatencyPanel } from "../../components/LatencyPanel";
+import { InputSettings } from "../../components/InputSettings";
+import { loadKeyMap, saveKeyMap } from "../../lib/keymap";
+import { MidiInput } from "../../lib/midi-input";
 
 type Phase = { kind: "checking" } | { kind: "not-found" } | { kind: "failed"; message: string } | { kind: "need-name" } | { kind: "in-room"; name: string };
 
@@ -108,6 +113,9 @@ function Room({ code, name }: { code: string; name: string }) {
   const [audioState, setAudioState] = useState<AudioContextState>("suspended");
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
+  const [keyMap, setKeyMap] = useState<KeyMap | null>(null);
+  const [midi, setMidi] = useState<MidiInput | null>(null);
+  useEffect(() => setKeyMap(loadKeyMap()), []);
 
   useEffect(() => {
     let s: JamSession | null = null;
@@ -154,17 +162,31 @@ function Room({ code, name }: { code: string; name: string }) {
   );
 
   useEffect(() => {
+    if (!keyMap) return;
     function onKey(e: KeyboardEvent) {
       if (e.repeat || e.metaKey || e.ctrlKey || e.altKey) return;
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
-      const pad = padForKey(e.key);
+      const pad = padForKeyIn(keyMap!, e.key);
       if (!pad) return;
       e.preventDefault();
-      strike(pad.id, e.shiftKey ? 1 : 0.8, e.timeStamp);
+      strike(pad, e.shiftKey ? 1 : 0.8, e.timeStamp);
     }
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
+  }, [strike, keyMap]);
+
+  // Web MIDI: note-ons strike with the MIDI event's own timestamp; synthetic messages take the same path.
+  useEffect(() => {
+    const m = new MidiInput((hit, timeStamp) => strike(hit.pad, hit.velocity, timeStamp));
+    setMidi(m);
+    (window as { __backbeatMidi?: { inject: (data: number[], timeStamp?: number) => boolean } }).__backbeatMidi = {
+      inject: (data, timeStamp) => m.inject(data, timeStamp),
+    };
+    return () => {
+      m.dispose();
+      delete (window as { __backbeatMidi?: unknown }).__backbeatMidi;
+    };
   }, [strike]);
 
   async function copyLink() {
@@ -230,7 +252,7 @@ function Room({ code, name }: { code: string; name: string }) {
                 className={`pad${activeLocal === p.id ? " local-active" : ""}${remoteFlash?.pad === p.id ? " remote-active" : ""}`}
                 style={remoteFlash?.pad === p.id ? ({ "--remote-color": remoteFlash.color } as React.CSSProperties) : undefined}
                 aria-label={p.name}
-                aria-keyshortcuts={p.key.toUpperCase()}
+                aria-keyshortcuts={keyMap ? keyLabel(keyMap[p.id]) : undefined}
                 onPointerDown={(e) => {
                   e.preventDefault();
                   const r = e.currentTarget.getBoundingClientRect();
@@ -248,12 +270,22 @@ function Room({ code, name }: { code: string; name: string }) {
                 }}
               >
                 <span aria-hidden="true">{p.name}</span>
-                <span className="key" aria-hidden="true">{p.key.toUpperCase()}</span>
+                <span className="key" aria-hidden="true">{keyMap ? keyLabel(keyMap[p.id]) : "\u00a0"}</span>
               </button>
             ))}
           </div>
           <Controls session={session} snap={snap} room={room} busy={busy} act={act} />
           <Calibration engine={engine} onChange={(ms) => session?.setInputOffset(ms)} />
+          {keyMap && (
+            <InputSettings
+              keyMap={keyMap}
+              midi={midi}
+              onKeyMap={(m) => {
+                setKeyMap(m);
+                saveKeyMap(m);
+              }}
+            />
+          )}
         </section>
         <aside className="stack">
           <section className="panel" aria-labelledby="people-heading">
@@ -306,6 +338,7 @@ function Controls({
   act: (fn: () => Promise<{ message: string } | null>) => Promise<void>;
 }) {
   const [tempo, setTempo] = useState("100");
+  const tapper = useRef(new TapTempo());
   const [beats, setBeats] = useState("4");
   const synced = useRef<string>("");
   useEffect(() => {
@@ -377,6 +410,22 @@ function Controls({
               <option key={n} value={n}>{n}</option>
             ))}
           </select>
+          <button
+            type="button"
+            disabled={!isHost}
+            onPointerDown={(e) => {
+              const bpm = tapper.current.tap(e.timeStamp);
+              if (bpm !== null) setTempo(String(bpm));
+            }}
+            onKeyDown={(e) => {
+              if (e.key !== "Enter" && e.key !== " ") return;
+              e.preventDefault();
+              const bpm = tapper.current.tap(e.timeStamp);
+              if (bpm !== null) setTempo(String(bpm));
+            }}
+          >
+            Tap tempo
+          </button>
           <button type="submit" disabled={!session || !isHost}>Set tempo</button>
         </form>
       </div>

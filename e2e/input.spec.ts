@@ -1,0 +1,105 @@
+import { expect, test, type Page } from "@playwright/test";
+import { AppServer, freePort } from "./server";
+
+interface DiagHit {
+  kind: "local" | "remote";
+  pad: string;
+  velocity: number;
+  strikeAtMs: number;
+}
+interface Diag {
+  syncSamples: number;
+  clockOffsetMs: number;
+  hits: DiagHit[];
+}
+const diag = (page: Page) => page.evaluate(() => (window as unknown as { __backbeat?: Diag }).__backbeat);
+const hitsOf = async (page: Page, kind: "local" | "remote") => ((await diag(page))?.hits ?? []).filter((h) => h.kind === kind);
+
+let app: AppServer;
+test.beforeAll(async () => {
+  app = new AppServer(await freePort());
+  await app.start();
+});
+test.afterAll(async () => {
+  await app?.stop();
+});
+
+async function createRoom(page: Page, name: string) {
+  await page.goto(`${app.url}/`);
+  await page.getByLabel("Your name").fill(name);
+  await page.getByRole("button", { name: "Create room" }).click();
+  await expect(page).toHaveURL(/\/room\//);
+  await expect.poll(async () => (await diag(page))?.syncSamples ?? 0, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
+}
+
+test("a MIDI drum kit plays through Web MIDI's path: GM notes, velocity, the event's own timestamp, relayed to the partner", async ({ browser }) => {
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  await createRoom(a, "Drummer");
+  await b.goto(a.url());
+  await b.getByLabel("Your name").fill("Listener");
+  await b.getByRole("button", { name: "Join room" }).click();
+  await expect.poll(async () => (await diag(b))?.syncSamples ?? 0, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
+
+  // Synthetic MIDI messages (no hardware here) through the same handler a device would use.
+  const sent = await a.evaluate(() => {
+    const midi = (window as unknown as { __backbeatMidi: { inject(d: number[], t?: number): boolean } }).__backbeatMidi;
+    const bb = (window as unknown as { __backbeat: { sharedNow(): number } }).__backbeat;
+    const ts = performance.now() - 20; // the event happened 20 ms ago
+    const expected = bb.sharedNow() - 20;
+    return {
+      expected,
+      accepted: [
+        midi.inject([0x99, 36, 127], ts), // kick on channel 10
+        midi.inject([0x99, 40, 64], ts + 1), // electric snare
+        midi.inject([0x99, 44, 90], ts + 2), // pedal hi-hat → closed
+        midi.inject([0x89, 36, 0], ts + 3), // note-off: ignored
+        midi.inject([0x99, 60, 100], ts + 4), // not a drum: ignored
+      ],
+    };
+  });
+  expect(sent.accepted).toEqual([true, true, true, false, false]);
+  const local = await hitsOf(a, "local");
+  expect(local.map((h) => h.pad)).toEqual(["kick", "snare", "hihatClosed"]);
+  expect(local[0]!.velocity).toBe(1);
+  expect(local[1]!.velocity).toBeCloseTo(64 / 127, 5);
+  expect(Math.abs(local[0]!.strikeAtMs - sent.expected)).toBeLessThan(2); // strike time from the MIDI timestamp, not "now"
+  await expect.poll(async () => (await hitsOf(b, "remote")).map((h) => h.pad)).toEqual(["kick", "snare", "hihatClosed"]);
+  await Promise.all([ctxA.close(), ctxB.close()]);
+});
+
+test("keys are shown on the pads and can be re-mapped; tap tempo sets the tempo field", async ({ page }) => {
+  await createRoom(page, "Keys");
+  const kick = page.getByRole("button", { name: "Kick", exact: true });
+  await expect(kick).toHaveAttribute("aria-keyshortcuts", "X");
+  await page.getByRole("button", { name: "Input settings" }).click();
+  await page.getByRole("button", { name: "Change key for Kick" }).click();
+  await page.keyboard.press("j");
+  await expect(kick).toHaveAttribute("aria-keyshortcuts", "J");
+  await page.getByRole("heading", { name: "Pads" }).click(); // focus away from the settings
+  await page.keyboard.press("j");
+  await page.keyboard.press("x"); // no longer mapped
+  await expect.poll(async () => (await hitsOf(page, "local")).map((h) => h.pad)).toEqual(["kick"]);
+  // Survives a reload.
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Kick", exact: true })).toHaveAttribute("aria-keyshortcuts", "J");
+  // Giving Snare the key J swaps: Kick gets Snare's old key.
+  await page.getByRole("button", { name: "Input settings" }).click();
+  await page.getByRole("button", { name: "Change key for Snare" }).click();
+  await page.keyboard.press("j");
+  await expect(page.getByRole("button", { name: "Snare", exact: true })).toHaveAttribute("aria-keyshortcuts", "J");
+  await expect(page.getByRole("button", { name: "Kick", exact: true })).toHaveAttribute("aria-keyshortcuts", "C");
+  await page.getByRole("button", { name: "Reset keys" }).click();
+  await expect(page.getByRole("button", { name: "Kick", exact: true })).toHaveAttribute("aria-keyshortcuts", "X");
+
+  const tap = page.getByRole("button", { name: "Tap tempo" });
+  for (let i = 0; i < 4; i++) {
+    await tap.dispatchEvent("pointerdown");
+    if (i < 3) await page.waitForTimeout(500);
+  }
+  const bpm = Number(await page.getByLabel("Tempo (BPM)").inputValue());
+  expect(bpm).toBeGreaterThanOrEqual(110);
+  expect(bpm).toBeLessThanOrEqual(121);
+});
