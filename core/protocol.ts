@@ -4,6 +4,8 @@
  * event names live here and nowhere else.
  */
 import { z } from "zod";
+import { BATTLE_BARS, BATTLE_SUBDIVISIONS, REACTIONS, type BattleConfig, type BattleResult } from "./battle";
+import { GROOVE_IDS } from "./grooves";
 import { PAD_IDS } from "./kit";
 
 /** Bump on any incompatible change; the server refuses other versions. */
@@ -35,6 +37,9 @@ const finiteMs = z.number().finite();
 export const tempoSchema = z.object({
   tempoBpm: z.number().int().min(LIMITS.tempoMinBpm).max(LIMITS.tempoMaxBpm),
   beatsPerBar: z.number().int().min(2).max(12),
+  /** 4 = quarter-note beats (4/4, 3/4), 8 = eighth-note beats (6/8) */
+  beatUnit: z.union([z.literal(4), z.literal(8)]).optional(),
+  groove: z.enum(GROOVE_IDS).optional(),
 });
 export type Tempo = z.infer<typeof tempoSchema>;
 
@@ -50,6 +55,8 @@ export const joinSchema = z.object({
   participantId: participantIdSchema,
   name: displayNameSchema,
   hostToken: hostTokenSchema.optional(),
+  /** spectators listen and react but do not play; players by default */
+  role: z.enum(["player", "spectator"]).optional(),
 });
 export const syncPingSchema = z.object({
   /** client's local clock (performance.now()) when sent */
@@ -97,7 +104,15 @@ export const qualityReportSchema = z.object({
 });
 export const recordingStartSchema = z.object({
   title: z.string().trim().max(LIMITS.titleMaxChars).optional(),
+  /** start on the bar line after a full count-in bar */
+  countIn: z.boolean().optional(),
 });
+export const battleStartSchema = z.object({
+  barsPerTurn: z.union(BATTLE_BARS.map((n) => z.literal(n)) as [z.ZodLiteral<2>, z.ZodLiteral<4>, z.ZodLiteral<8>]),
+  rounds: z.number().int().min(1).max(8),
+  subdivision: z.union(BATTLE_SUBDIVISIONS.map((n) => z.literal(n)) as [z.ZodLiteral<4>, z.ZodLiteral<8>, z.ZodLiteral<16>]),
+});
+export const reactSchema = z.object({ emoji: z.enum(REACTIONS) });
 export const emptySchema = z.object({}).strict();
 
 export type JoinMsg = z.infer<typeof joinSchema>;
@@ -118,6 +133,11 @@ export const CLIENT_EVENTS = {
   "mode:set": z.object({ mode: playModeSchema }),
   "recording:start": recordingStartSchema,
   "recording:stop": emptySchema,
+  "member:kick": z.object({ id: participantIdSchema }),
+  leave: emptySchema,
+  react: reactSchema,
+  "battle:start": battleStartSchema,
+  "battle:stop": emptySchema,
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENTS;
 
@@ -132,6 +152,7 @@ export interface MemberView {
   clockErrorMs: number | null;
   connected: boolean;
   isHost: boolean;
+  role: "player" | "spectator";
   /** what this member measures of the others' hits */
   listening: ListeningReport[];
 }
@@ -152,10 +173,21 @@ export interface RoomView {
   beatsPerBar: number;
   /** shared-clock time of a bar line: beats fall at epochMs + k * 60000 / tempoBpm */
   epochMs: number;
+  beatUnit: number;
+  groove: (typeof GROOVE_IDS)[number];
   mode: PlayMode;
+  battle: BattleView | null;
   recording: { id: string; startedAtMs: number; startedBy: string } | null;
   members: MemberView[];
   recordings: RecordingView[];
+}
+
+export interface BattleView {
+  config: BattleConfig;
+  /** reactions to each player during their turns */
+  votes: Record<string, number>;
+  /** set once the last turn has ended */
+  result: BattleResult | null;
 }
 
 export interface RelayedHit extends HitMsg {
@@ -178,6 +210,10 @@ export const ERROR_CODES = [
   "room_full",
   "not_joined",
   "not_host",
+  "kicked",
+  "spectator",
+  "battle_running",
+  "not_enough_players",
   "already_recording",
   "not_recording",
   "internal",
@@ -200,6 +236,7 @@ export interface ServerToClientEvents {
   hit: (hit: RelayedHit) => void;
   /** these of your hits are safely stored (or needed no storing): forget them */
   "hits:ack": (msg: { seqs: number[] }) => void;
+  reaction: (msg: { from: string; emoji: (typeof REACTIONS)[number]; atMs: number }) => void;
   error: (err: ErrorMsg) => void;
 }
 
@@ -214,6 +251,11 @@ export interface ClientToServerEvents {
   /** the ack carries the owner token (shown once): it is needed to rename or delete the recording */
   "recording:start": (msg: RecordingStartMsg, ack?: Ack<{ id: string; ownerToken: string }>) => void;
   "recording:stop": (msg: Record<string, never>, ack?: Ack<{ id: string }>) => void;
+  "member:kick": (msg: { id: string }, ack?: Ack<null>) => void;
+  leave: (msg: Record<string, never>, ack?: Ack<null>) => void;
+  react: (msg: { emoji: (typeof REACTIONS)[number] }) => void;
+  "battle:start": (msg: z.infer<typeof battleStartSchema>, ack?: Ack<{ startAtMs: number }>) => void;
+  "battle:stop": (msg: Record<string, never>, ack?: Ack<null>) => void;
 }
 
 /** Validates an inbound payload; returns the parsed value or an error message. */
@@ -256,7 +298,10 @@ export interface RecordingJson {
   endedAtMs: number | null;
   tempoBpm: number;
   beatsPerBar: number;
+  beatUnit: number;
   participants: { id: string; name: string; color: string }[];
+  /** battles fought during the recording */
+  battles: { config: BattleConfig; result: BattleResult; votes: Record<string, number> }[];
   hits: { participantId: string; seq: number; strikeAtMs: number; pad: (typeof PAD_IDS)[number]; velocity: number }[];
   /**
    * For every listener, when each other player's hit actually sounded on their

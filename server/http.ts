@@ -132,7 +132,9 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
           endedAtMs: rec.endedAtMs,
           tempoBpm: rec.tempoBpm,
           beatsPerBar: rec.beatsPerBar,
+          beatUnit: rec.beatUnit,
           participants: rec.participants,
+          battles: rec.battles as RecordingJson["battles"],
           hits: rec.hits,
           hearings: rec.hearings,
         };

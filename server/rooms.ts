@@ -20,10 +20,13 @@ import {
   type RecordingStartMsg,
   type RecordingView,
   type RoomView,
+  type BattleView,
   type ServerToClientEvents,
   type Tempo,
 } from "../core/protocol";
-import { nextBarLineMs } from "../core/metronome";
+import { battleEndMs, battleResult, scoreTurn, turnAt, turns, type BattleConfig, type Reaction } from "../core/battle";
+import type { GrooveId } from "../core/grooves";
+import { barMs, nextBarLineMs } from "../core/metronome";
 import { generateRoomCode } from "../core/room-code";
 import type { Rng } from "../core/rng";
 import type { RecordingSummary, Store, StoredHearing, StoredHit } from "./store";
@@ -35,7 +38,11 @@ export interface Connection {
 }
 
 export const MEMBER_COLORS = ["#f97316", "#22d3ee", "#a3e635", "#f472b6", "#facc15", "#818cf8", "#34d399", "#fb7185"];
+/** players who can play at once; spectators have their own, larger limit */
 export const ROOM_CAPACITY = 8;
+export const SPECTATOR_CAPACITY = 32;
+/** a kicked participant id may not come back to the room for this long */
+const KICK_BAN_MS = 10 * 60_000;
 /** Hits struck before Stop can still be in flight; keep accepting them this long after Stop. */
 const STOP_GRACE_MS = 5_000;
 /** Pending hits are written in one batch at this cadence. */
@@ -51,7 +58,16 @@ interface Member {
   clockErrorMs: number | null;
   listening: ListeningReport[];
   isHost: boolean;
+  role: "player" | "spectator";
   conn: Connection | null;
+}
+
+interface BattleState extends BattleView {
+  /** hits of each player during the battle (scored at the end) */
+  hits: Map<string, { strikeAtMs: number; velocity: number }[]>;
+  /** who already voted in which turn: `${turn}:${memberId}` */
+  voted: Set<string>;
+  timer: ReturnType<typeof setTimeout> | null;
 }
 
 interface ActiveRecording {
@@ -67,7 +83,11 @@ interface Room {
   tempoBpm: number;
   beatsPerBar: number;
   epochMs: number;
+  beatUnit: number;
+  groove: GrooveId;
   mode: PlayMode;
+  battle: BattleState | null;
+  kicked: Map<string, number>;
   hostTokenHash: string | null;
   members: Map<string, Member>;
   recording: ActiveRecording | null;
@@ -164,6 +184,10 @@ export class RoomService {
       tempoBpm: stored.tempoBpm,
       beatsPerBar: stored.beatsPerBar,
       epochMs: this.deps.now(),
+      beatUnit: stored.beatUnit === 8 ? 8 : 4,
+      groove: (["none", "rock", "funk", "shuffle"] as const).find((g) => g === stored.groove) ?? "none",
+      battle: null,
+      kicked: new Map(),
       mode: stored.mode,
       hostTokenHash: stored.hostTokenHash,
       members: new Map(),
@@ -184,6 +208,7 @@ export class RoomService {
       clockErrorMs: m.clockErrorMs,
       connected: m.conn !== null,
       isHost: m.isHost,
+      role: m.role,
       listening: m.listening,
     }));
     return {
@@ -191,6 +216,9 @@ export class RoomService {
       tempoBpm: room.tempoBpm,
       beatsPerBar: room.beatsPerBar,
       epochMs: room.epochMs,
+      beatUnit: room.beatUnit,
+      groove: room.groove,
+      battle: room.battle ? { config: room.battle.config, votes: room.battle.votes, result: room.battle.result } : null,
       mode: room.mode,
       recording: room.recording
         ? { id: room.recording.id, startedAtMs: room.recording.startedAtMs, startedBy: room.recording.startedBy }
@@ -219,15 +247,24 @@ export class RoomService {
     const prevBinding = this.byConn.get(conn.id);
     if (prevBinding && (prevBinding.room !== room || prevBinding.memberId !== msg.participantId)) this.leave(conn);
 
+    const kickedAt = room.kicked.get(msg.participantId);
+    if (kickedAt !== undefined && this.deps.now() - kickedAt < KICK_BAN_MS) {
+      return fail("kicked", "The host removed you from this room.", "join");
+    }
+    const role = msg.role ?? "player";
     let member = room.members.get(msg.participantId);
+    if (!member || member.role !== role) {
+      const online = [...room.members.values()].filter((m) => m.conn !== null && m.role === role && m.id !== msg.participantId).length;
+      const cap = role === "player" ? ROOM_CAPACITY : SPECTATOR_CAPACITY;
+      if (online >= cap) return fail("room_full", `Room is full (${cap} ${role}s).`, "join");
+    }
     if (!member) {
-      const connected = [...room.members.values()].filter((m) => m.conn !== null).length;
-      if (connected >= ROOM_CAPACITY) return fail("room_full", `Room is full (${ROOM_CAPACITY} players).`, "join");
       const used = new Set([...room.members.values()].map((m) => m.color));
       const color = MEMBER_COLORS.find((c) => !used.has(c)) ?? MEMBER_COLORS[room.members.size % MEMBER_COLORS.length]!;
-      member = { id: msg.participantId, name: msg.name, color, rttMs: null, clockErrorMs: null, listening: [], isHost: false, conn: null };
+      member = { id: msg.participantId, name: msg.name, color, rttMs: null, clockErrorMs: null, listening: [], isHost: false, role, conn: null };
       room.members.set(member.id, member);
     }
+    member.role = role;
     member.name = msg.name;
     if (tokenMatches(msg.hostToken, room.hostTokenHash)) member.isHost = true;
     // A reload or second tab of the same participant takes over the seat.
@@ -260,6 +297,102 @@ export class RoomService {
     }
   }
 
+  /** The participant leaves for good (the Leave button): removed from the list, not just greyed. */
+  explicitLeave(conn: Connection): Result<null> {
+    const b = this.bound(conn, "leave");
+    if ("ok" in b) return b;
+    this.byConn.delete(conn.id);
+    b.room.members.delete(b.member.id);
+    this.broadcastState(b.room);
+    return { ok: true, data: null };
+  }
+
+  kick(conn: Connection, id: string): Result<null> {
+    const b = this.requireHost(conn, "member:kick");
+    if ("ok" in b) return b;
+    if (id === b.member.id) return fail("invalid_message", "You cannot remove yourself; use Leave.", "member:kick");
+    const target = b.room.members.get(id);
+    if (!target) return fail("invalid_message", "No such member in this room.", "member:kick");
+    b.room.kicked.set(id, this.deps.now());
+    b.room.members.delete(id);
+    if (target.conn) {
+      this.byConn.delete(target.conn.id);
+      target.conn.send("error", { code: "kicked", message: "The host removed you from this room." });
+      target.conn.close();
+    }
+    this.broadcastState(b.room);
+    return { ok: true, data: null };
+  }
+
+  /** Reactions go to everyone (volatile); during a battle turn they count as one vote per person per turn. */
+  react(conn: Connection, emoji: Reaction): ErrorMsg | null {
+    const b = this.bound(conn, "react");
+    if ("ok" in b) return b.error;
+    const atMs = this.deps.now();
+    for (const m of b.room.members.values()) m.conn?.send("reaction", { from: b.member.id, emoji, atMs });
+    const battle = b.room.battle;
+    const turn = battle && !battle.result ? turnAt(battle.config, atMs) : null;
+    if (battle && turn && turn.player !== b.member.id) {
+      const key = `${turn.index}:${b.member.id}`;
+      if (!battle.voted.has(key)) {
+        battle.voted.add(key);
+        battle.votes[turn.player] = (battle.votes[turn.player] ?? 0) + 1;
+        this.broadcastState(b.room);
+      }
+    }
+    return null;
+  }
+
+  startBattle(conn: Connection, opts: { barsPerTurn: number; rounds: number; subdivision: number }): Result<{ startAtMs: number }> {
+    const b = this.requireHost(conn, "battle:start");
+    if ("ok" in b) return b;
+    const room = b.room;
+    if (room.battle && !room.battle.result) return fail("battle_running", "A battle is already running.", "battle:start");
+    const players = [...room.members.values()].filter((m) => m.conn && m.role === "player").map((m) => m.id);
+    if (players.length < 2) return fail("not_enough_players", "A battle needs at least two players.", "battle:start");
+    // Host first, then the others in join order.
+    players.sort((x, y) => (x === b.member.id ? -1 : y === b.member.id ? 1 : 0));
+    const grid = { tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, beatUnit: room.beatUnit, epochMs: room.epochMs };
+    // A full bar of count-in: everyone sees the countdown before the first turn.
+    const startAtMs = nextBarLineMs(grid, this.deps.now() + barMs(grid));
+    const config: BattleConfig = { id: newRecordingId(), players, barsPerTurn: opts.barsPerTurn, rounds: opts.rounds, subdivision: opts.subdivision, startAtMs, grid };
+    const battle: BattleState = { config, votes: {}, result: null, hits: new Map(), voted: new Set(), timer: null };
+    room.battle = battle;
+    // Score a little after the end, so the last turn's hits have arrived.
+    const delayMs = battleEndMs(config) - this.deps.now() + 1_500;
+    battle.timer = setTimeout(() => void this.finishBattle(room, battle), Math.max(0, delayMs));
+    battle.timer.unref?.();
+    this.broadcastState(room);
+    return { ok: true, data: { startAtMs } };
+  }
+
+  stopBattle(conn: Connection): Result<null> {
+    const b = this.requireHost(conn, "battle:stop");
+    if ("ok" in b) return b;
+    const battle = b.room.battle;
+    if (battle?.timer) clearTimeout(battle.timer);
+    b.room.battle = null;
+    this.broadcastState(b.room);
+    return { ok: true, data: null };
+  }
+
+  /** Scores every turn, picks the winner, and saves the battle with the recording it happened in. */
+  async finishBattle(room: Room, battle: BattleState): Promise<void> {
+    if (room.battle !== battle || battle.result) return;
+    const cfg = battle.config;
+    const scores = turns(cfg).map((t) => scoreTurn(cfg, t, battle.hits.get(t.player) ?? []));
+    battle.result = battleResult(cfg, scores, battle.votes);
+    battle.timer = null;
+    this.broadcastState(room);
+    const rec = this.recordingFor(room, cfg.startAtMs, this.deps.now()) ?? (room.recording && room.recording.startedAtMs <= battleEndMs(cfg) ? room.recording : null);
+    if (rec) {
+      await this.retryUntilStored(
+        () => this.deps.store.appendRecordingBattle(rec.id, { config: cfg, votes: battle.votes, result: battle.result }),
+        "save battle",
+      );
+    }
+  }
+
   private bound(conn: Connection, event: string): { room: Room; member: Member } | { ok: false; error: ErrorMsg } {
     const b = this.byConn.get(conn.id);
     const member = b?.room.members.get(b.memberId);
@@ -272,7 +405,17 @@ export class RoomService {
   hit(conn: Connection, msg: HitMsg): ErrorMsg | null {
     const b = this.bound(conn, "hit");
     if ("ok" in b) return b.error;
+    if (b.member.role === "spectator") return { code: "spectator", event: "hit", message: "Spectators listen and react; join as a player to play." };
     const nowMs = this.deps.now();
+    const battle = b.room.battle;
+    if (battle && !battle.result && !msg.resend) {
+      const turn = turnAt(battle.config, msg.strikeAtMs);
+      if (turn && turn.player === b.member.id) {
+        const list = battle.hits.get(b.member.id) ?? [];
+        if (list.length < 10_000) list.push({ strikeAtMs: msg.strikeAtMs, velocity: msg.velocity });
+        battle.hits.set(b.member.id, list);
+      }
+    }
     if (Math.abs(msg.strikeAtMs - nowMs) > LIMITS.strikeSkewMaxMs) {
       return { code: "invalid_message", event: "hit", message: `strikeAtMs is ${Math.round(msg.strikeAtMs - nowMs)} ms from the server clock` };
     }
@@ -316,7 +459,7 @@ export class RoomService {
 
   private recordingFor(room: Room, strikeAtMs: number, nowMs: number): ActiveRecording | null {
     const r = room.recording;
-    if (r && strikeAtMs >= r.startedAtMs) return r;
+    if (r && strikeAtMs >= r.startedAtMs) return r; // (hits during a count-in are before startedAtMs: not recorded)
     for (const [id, c] of room.closing) {
       if (c.endedAtMs !== null && nowMs - c.endedAtMs > STOP_GRACE_MS) {
         room.closing.delete(id);
@@ -366,10 +509,18 @@ export class RoomService {
     const { room } = b;
     // The new tempo starts on the next bar line of the old grid, ahead enough for everyone to hear of it.
     const startMs = nextBarLineMs(room, this.deps.now() + 250);
+    if (room.battle && !room.battle.result) return fail("battle_running", "Change the tempo after the battle.", "tempo:set");
     room.tempoBpm = tempo.tempoBpm;
     room.beatsPerBar = tempo.beatsPerBar;
+    room.beatUnit = tempo.beatUnit ?? room.beatUnit;
+    room.groove = tempo.groove ?? room.groove;
     room.epochMs = startMs;
-    await this.deps.store.updateRoomTempo(room.code, tempo);
+    await this.deps.store.updateRoomTempo(room.code, {
+      tempoBpm: room.tempoBpm,
+      beatsPerBar: room.beatsPerBar,
+      beatUnit: room.beatUnit,
+      groove: room.groove,
+    });
     this.broadcastState(room);
     return { ok: true, data: null };
   }
@@ -382,7 +533,9 @@ export class RoomService {
     if (room.recording) return fail("already_recording", "This room is already recording.", "recording:start");
     const id = newRecordingId();
     const ownerToken = randomBytes(24).toString("base64url");
-    const startedAtMs = this.deps.now();
+    const grid = { tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, beatUnit: room.beatUnit, epochMs: room.epochMs };
+    // Count-in: start on the bar line after a whole bar of clicks, the same for everyone.
+    const startedAtMs = msg.countIn ? nextBarLineMs(grid, this.deps.now() + barMs(grid)) : this.deps.now();
     const rec: ActiveRecording = { id, startedAtMs, startedBy: member.id, endedAtMs: null };
     room.recording = rec;
     try {
@@ -397,6 +550,7 @@ export class RoomService {
         beatsPerBar: room.beatsPerBar,
         participantIds,
         ownerTokenHash: hashToken(ownerToken),
+        beatUnit: room.beatUnit,
       });
     } catch (err) {
       room.recording = null;
@@ -539,6 +693,7 @@ export class RoomService {
   }
 
   async close(): Promise<void> {
+    for (const room of this.rooms.values()) if (room.battle?.timer) clearTimeout(room.battle.timer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     await this.flush().catch((err: unknown) => this.deps.log?.("final flush failed", err));

@@ -108,6 +108,11 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
     on("mode:set", (msg) => deps.rooms.setMode(conn, msg.mode));
     on("recording:start", (msg) => deps.rooms.startRecording(conn, msg));
     on("recording:stop", () => deps.rooms.stopRecording(conn));
+    on("member:kick", (msg) => deps.rooms.kick(conn, msg.id));
+    on("leave", () => deps.rooms.explicitLeave(conn));
+    on("react", (msg) => deps.rooms.react(conn, msg.emoji));
+    on("battle:start", (msg) => deps.rooms.startBattle(conn, msg));
+    on("battle:stop", () => deps.rooms.stopBattle(conn));
 
     socket.onAny((event: string) => {
       if (!isClientEventName(event)) {

@@ -12,6 +12,8 @@ export interface RoomRecord {
   createdAt: Date;
   tempoBpm: number;
   beatsPerBar: number;
+  beatUnit: number;
+  groove: string;
   mode: RoomMode;
   /** sha256 (hex) of the host token; null when the room has no host */
   hostTokenHash: string | null;
@@ -34,6 +36,7 @@ export interface RecordingSummary {
   endedAtMs: number | null;
   tempoBpm: number;
   beatsPerBar: number;
+  beatUnit: number;
   hitCount: number;
   participants: { id: string; name: string; color: string }[];
 }
@@ -61,6 +64,8 @@ export interface RecordingWithHits extends RecordingSummary {
   hits: StoredHit[];
   /** ordered by listenerId, soundedAtMs */
   hearings: StoredHearing[];
+  /** battles fought during the recording, as stored by appendRecordingBattle */
+  battles: unknown[];
 }
 
 export interface Store {
@@ -68,7 +73,7 @@ export interface Store {
   /** Creates the room; returns false when the code is already taken. */
   createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number; hostTokenHash?: string | null }): Promise<boolean>;
   getRoom(code: string): Promise<RoomRecord | null>;
-  updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number }): Promise<void>;
+  updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number; beatUnit?: number; groove?: string }): Promise<void>;
   updateRoomMode(code: string, mode: RoomMode): Promise<void>;
   /** Insert or update (name/colour may change on re-join). */
   upsertParticipant(p: ParticipantRecord): Promise<void>;
@@ -81,7 +86,10 @@ export interface Store {
     beatsPerBar: number;
     participantIds: string[];
     ownerTokenHash?: string | null;
+    beatUnit?: number;
   }): Promise<void>;
+  /** Appends a battle (config + result, JSON-serialisable) to the recording. */
+  appendRecordingBattle(recordingId: string, battle: unknown): Promise<void>;
   addRecordingParticipant(recordingId: string, participantId: string): Promise<void>;
   finishRecording(id: string, endedAtMs: number): Promise<void>;
   /**

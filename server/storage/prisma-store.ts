@@ -53,6 +53,8 @@ export class PrismaStore implements Store {
         createdAt: room.createdAt,
         tempoBpm: room.tempoBpm,
         beatsPerBar: room.beatsPerBar,
+        beatUnit: room.beatUnit,
+        groove: room.groove,
         mode: room.mode === "groove" ? "groove" : "live",
         hostTokenHash: room.hostTokenHash,
       }
@@ -64,7 +66,7 @@ export class PrismaStore implements Store {
     if (count === 0) throw new Error(`Unknown room: ${code}`);
   }
 
-  async updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number }): Promise<void> {
+  async updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number; beatUnit?: number; groove?: string }): Promise<void> {
     const { count } = await this.db.room.updateMany({ where: { code }, data: tempo });
     if (count === 0) throw new Error(`Unknown room: ${code}`);
   }
@@ -83,6 +85,7 @@ export class PrismaStore implements Store {
     beatsPerBar: number;
     participantIds: string[];
     ownerTokenHash?: string | null;
+    beatUnit?: number;
   }): Promise<void> {
     const { participantIds, ...fields } = rec;
     // A nested create is one statement batch in one transaction.
@@ -175,6 +178,17 @@ export class PrismaStore implements Store {
     return r === null ? undefined : r.ownerTokenHash;
   }
 
+  async appendRecordingBattle(recordingId: string, battle: unknown): Promise<void> {
+    // Read-modify-write in one transaction: battles are rare (one per few minutes).
+    await this.db.$transaction(async (tx) => {
+      const r = await tx.recording.findUnique({ where: { id: recordingId }, select: { battlesJson: true } });
+      if (!r) throw new Error(`Unknown recording: ${recordingId}`);
+      const list = r.battlesJson ? (JSON.parse(r.battlesJson) as unknown[]) : [];
+      list.push(battle);
+      await tx.recording.update({ where: { id: recordingId }, data: { battlesJson: JSON.stringify(list) } });
+    });
+  }
+
   async renameRecording(id: string, title: string): Promise<boolean> {
     const { count } = await this.db.recording.updateMany({ where: { id }, data: { title } });
     return count > 0;
@@ -218,7 +232,8 @@ export class PrismaStore implements Store {
         orderBy: [{ listenerId: "asc" }, { soundedAtMs: "asc" }],
       })
     ).sort((a, b) => (a.listenerId < b.listenerId ? -1 : a.listenerId > b.listenerId ? 1 : a.soundedAtMs - b.soundedAtMs));
-    return { ...summary(recording, hits.length, participants.get(id) ?? []), hits, hearings };
+    const battles = recording.battlesJson ? (JSON.parse(recording.battlesJson) as unknown[]) : [];
+    return { ...summary(recording, hits.length, participants.get(id) ?? []), hits, hearings, battles };
   }
 
   async ping(): Promise<void> {
@@ -278,6 +293,7 @@ function summary(
     endedAtMs: number | null;
     tempoBpm: number;
     beatsPerBar: number;
+    beatUnit: number;
   },
   hitCount: number,
   participants: ParticipantInfo[],
@@ -291,6 +307,7 @@ function summary(
     endedAtMs: r.endedAtMs,
     tempoBpm: r.tempoBpm,
     beatsPerBar: r.beatsPerBar,
+    beatUnit: r.beatUnit,
     hitCount,
     participants,
   };

@@ -9,8 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDelayProxy, type DelayProxy } from "../../bench/delay-proxy";
 import { connect, sleep, startTestServer, type TestServer } from "./helpers";
 
-/** setTimeout fires up to ~1 ms late per hop, plus scheduling noise on a busy CI box. */
-const SLOP_MS = 15;
+/**
+ * Upper bounds only catch gross errors (a delay applied twice, a stuck queue):
+ * on a loaded 2-core box timers fire tens of ms late, so exact timing is left
+ * to the benchmark (docs/benchmarks/timing-e2e.md). Lower bounds stay exact.
+ */
+const SLOP_MS = 250;
 
 let echo: Server;
 let echoPort = 0;
