@@ -1,6 +1,31 @@
 import { describe, expect, it } from "vitest";
 import { ClockSync, nextPingDelayMs, sampleFromExchange } from "./clock-sync";
 import { gaussian, seededRng } from "./rng";
+import { PROFILES, SIM_START_MS, SimConnection, type ProfileId } from "./sim/network";
+
+/**
+ * The app's ping schedule on a simulated profile; returns |estimate − truth| of
+ * shared time on a 20 ms grid after `fromMs`, and the final skew. Seeds here
+ * are not the bench's (1–5), so these are not the numbers the bench reports.
+ */
+function simulate(id: ProfileId, seed: number, untilMs = 60_000, fromMs = 2_000) {
+  const conn = new SimConnection(PROFILES[id], seed);
+  const sync = new ClockSync();
+  let n = 0;
+  let pending = conn.exchange(SIM_START_MS);
+  const errors: number[] = [];
+  for (let t = 0; t <= untilMs; t += 20) {
+    const atMs = SIM_START_MS + t;
+    while (pending.completesAtMs <= atMs) {
+      sync.addExchange(pending);
+      n++;
+      pending = conn.exchange(conn.clock.trueAt(conn.clock.localAt(pending.completesAtMs) + nextPingDelayMs(n)));
+    }
+    if (t >= fromMs) errors.push(Math.abs(sync.toShared(conn.clock.localAt(atMs)) - atMs));
+  }
+  errors.sort((a, b) => a - b);
+  return { p95: errors[Math.ceil(0.95 * errors.length) - 1]!, max: errors.at(-1)!, skewPpm: sync.current!.skewPpm };
+}
 
 /** One simulated exchange: true offset, symmetric base delay, one-sided queueing jitter. */
 function exchange(rng: () => number, atLocalMs: number, trueOffsetMs: number, baseMs: number, jitterMs: number) {
@@ -45,7 +70,7 @@ describe("ClockSync", () => {
 
   it("follows a changed offset once old exchanges leave the time window", () => {
     const rng = seededRng(7);
-    const sync = new ClockSync({ windowMs: 10_000, bucketMs: 1_000 });
+    const sync = new ClockSync({ windowMs: 10_000 });
     for (let t = 0; t < 10_000; t += 250) sync.addExchange(exchange(rng, t, 0, 5, 1));
     for (let t = 10_000; t < 25_000; t += 250) sync.addExchange(exchange(rng, t, 50, 5, 1));
     expect(Math.abs(sync.offsetAt(25_000) - 50)).toBeLessThan(1);
@@ -75,6 +100,47 @@ describe("ClockSync", () => {
     }
     expect(Math.abs(sync.offsetAt(2_000))).toBeLessThan(Math.abs(bestSingle.offsetMs));
     expect(Math.abs(sync.offsetAt(2_000))).toBeLessThan(1.5);
+  });
+
+  it("takes each leg's floor over the whole window: asymmetric jitter (continental) stays well under 1 ms", () => {
+    for (const seed of [201, 202, 203]) {
+      const r = simulate("continental", seed);
+      expect(r.p95).toBeLessThan(0.6);
+      expect(r.max).toBeLessThan(1.5);
+    }
+  });
+
+  it("assumes no skew without drift, and finds a real 200 ppm drift", () => {
+    const still = simulate("continental", 204);
+    expect(Math.abs(still.skewPpm)).toBeLessThan(30);
+    const drifting = simulate("drifting", 204);
+    // the simulated clock runs fast, so shared − local falls by 200 µs per second
+    expect(drifting.skewPpm).toBeGreaterThan(-220);
+    expect(drifting.skewPpm).toBeLessThan(-180);
+    expect(drifting.p95).toBeLessThan(0.8);
+  });
+
+  it("is not tilted by spikes (bad Wi-Fi)", () => {
+    for (const seed of [205, 206]) expect(simulate("badWifi", seed).max).toBeLessThan(1);
+  });
+
+  it("rides through route changes without the straddling exchange's half-step error", () => {
+    // base +30 ms both ways at 40 s, back at 80 s: an exchange out on one route and back on the
+    // other is off by 15 ms; a mix of the old route's last exchanges by several ms.
+    for (const seed of [207, 208, 209]) expect(simulate("routeChange", seed, 120_000).max).toBeLessThan(1.5);
+  });
+
+  it("needs several exchanges to accept a much shorter route, then follows it", () => {
+    const sync = new ClockSync();
+    const ex = (t: number, up: number, down: number) => sync.addExchange({ t0Ms: t, t1Ms: t + up, t2Ms: t + up, t3Ms: t + up + down });
+    for (let t = 0; t < 10_000; t += 500) ex(t, 50 + (t % 1500) / 1000, 50 + (t % 1000) / 1000);
+    expect(Math.abs(sync.current!.offsetMs)).toBeLessThan(0.5);
+    // out on the old 50 ms route, back on a new 20 ms one: this lone exchange says offset = +15
+    ex(10_000, 50, 20);
+    expect(Math.abs(sync.current!.offsetMs)).toBeLessThan(0.5);
+    for (let t = 10_500; t < 13_000; t += 500) ex(t, 20, 20);
+    expect(sync.current!.rttMs).toBeCloseTo(40, 6);
+    expect(Math.abs(sync.current!.offsetMs)).toBeLessThan(0.5);
   });
 
   it("maps between local and shared time with the estimate", () => {

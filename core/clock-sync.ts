@@ -9,11 +9,12 @@
  * One exchange gives offset = ((t1 − t0) + (t2 − t3)) / 2, wrong by half the
  * difference of the two legs' queueing delays. Queueing only ever ADDS delay,
  * so instead of trusting the exchange with the smallest round trip we take the
- * smallest UP leg (t1 − t0) and the smallest DOWN leg (t3 − t2) separately
- * within short time buckets: each minimum is close to its leg's base delay even
- * when no single exchange was fast both ways. offset ≈ (minUp − minDown) / 2.
- * A weighted line through the buckets' offsets gives the skew (clock drift),
- * and old buckets fall out of the window, so a changed route is followed.
+ * smallest UP leg (t1 − t0) and the smallest DOWN leg (t3 − t2) separately over
+ * the whole window (30 s): each floor is close to its leg's base delay even
+ * when no single exchange was fast both ways. offset ≈ (upFloor − downFloor) / 2.
+ * Drift (skew) tilts the legs; the skew that lifts both floors highest is
+ * used once it is clearly there. Lone exchanges that straddled a route change
+ * are not trusted, and a longer route restarts the window.
  *
  * Limit no method beats: a constant asymmetry between the two legs' BASE
  * delays is invisible to two-way exchanges; the error is then half of it.
@@ -52,12 +53,16 @@ export function sampleFromExchange(e: SyncExchange): SyncSample {
 export interface ClockSyncOptions {
   /** exchanges older than this (before the newest) are forgotten; bounds how long a route change misleads */
   windowMs?: number;
-  /** time buckets in which the per-leg minima are taken */
-  bucketMs?: number;
   /** hard cap on kept exchanges */
   maxSamples?: number;
   /** |skew| is clamped to this (quartz is within ±100 ppm; browsers' clocks within a few hundred) */
   maxSkewPpm?: number;
+  /** no skew is used before the window's exchanges span this long */
+  minSkewSpanMs?: number;
+  /** a skew is used only when it lowers the legs' floors by this many times their noise */
+  skewSignificance?: number;
+  /** round trips this many times the typical queueing (MAD) below / above the rest mark a different route */
+  isolationFactor?: number;
 }
 
 export interface ClockEstimate {
@@ -72,37 +77,41 @@ export interface ClockEstimate {
   /** hard bound on |offset error| assuming nothing about asymmetry: half the best round trip */
   errorBoundMs: number;
   /**
-   * Likely error: the spread of the bucket offsets around the fitted line,
-   * plus the drift that can accumulate before the next exchange. It does not
-   * (cannot) include a constant base-delay asymmetry.
+   * Likely error: how loosely the two legs' floors are pinned (the gap above
+   * each leg's minimum), plus the drift that can accumulate before the next
+   * exchange. It does not (cannot) include a constant base-delay asymmetry.
    */
   errorEstimateMs: number;
   samples: number;
 }
 
-interface Bucket {
-  atLocalMs: number;
-  offsetMs: number;
-  weight: number;
-  minRttMs: number;
+/** The legs' floors for one trial skew. */
+interface Floors {
+  skew: number;
+  /** min over the window of (up − skew·(t − ref)): the up base delay + the offset at ref */
+  up: number;
+  /** min over the window of (down + skew·(t − ref)): the down base delay − the offset at ref */
+  down: number;
 }
 
 export class ClockSync {
   private readonly windowMs: number;
-  private readonly bucketMs: number;
   private readonly maxSamples: number;
   private readonly maxSkew: number;
+  private readonly minSkewSpanMs: number;
+  private readonly skewSignificance: number;
+  private readonly isolationFactor: number;
   private samples: SyncSample[] = [];
   private estimate: ClockEstimate | null = null;
 
   constructor(options: ClockSyncOptions = {}) {
     this.windowMs = options.windowMs ?? 30_000;
-    this.bucketMs = options.bucketMs ?? 2_000;
     this.maxSamples = options.maxSamples ?? 1024;
-    this.maxSkew = (options.maxSkewPpm ?? 1000) * 1e-6;
-    if (!(this.bucketMs > 0) || !(this.windowMs >= this.bucketMs)) {
-      throw new Error(`Need 0 < bucketMs ≤ windowMs, got: ${this.bucketMs}, ${this.windowMs}`);
-    }
+    this.maxSkew = (options.maxSkewPpm ?? 500) * 1e-6;
+    this.minSkewSpanMs = options.minSkewSpanMs ?? 5_000;
+    this.skewSignificance = options.skewSignificance ?? 3;
+    this.isolationFactor = options.isolationFactor ?? 3;
+    if (!(this.windowMs > 0)) throw new Error(`windowMs must be > 0, got: ${this.windowMs}`);
   }
 
   addExchange(e: SyncExchange): ClockEstimate {
@@ -118,85 +127,152 @@ export class ClockSync {
     while (this.samples.length > this.maxSamples || (this.samples[0] && newest - this.samples[0].atLocalMs > this.windowMs)) {
       this.samples.shift();
     }
+    this.dropOldRoute();
     this.estimate = this.recompute(newest);
     return this.estimate;
   }
 
-  private buckets(refMs: number, skew: number): Bucket[] {
-    const map = new Map<number, { up: number; down: number; at: number; n: number; minRtt: number }>();
-    for (const s of this.samples) {
-      const k = Math.floor((refMs - s.atLocalMs) / this.bucketMs);
-      // Remove the drift inside the bucket so the minima are taken on a flat line.
-      const drift = skew * (s.atLocalMs - refMs);
-      const up = s.upMs - drift;
-      const down = s.downMs + drift;
-      const b = map.get(k);
-      if (!b) map.set(k, { up, down, at: s.atLocalMs, n: 1, minRtt: s.rttMs });
-      else {
-        b.up = Math.min(b.up, up);
-        b.down = Math.min(b.down, down);
-        b.at += s.atLocalMs;
-        b.n++;
-        b.minRtt = Math.min(b.minRtt, s.rttMs);
-      }
-    }
-    return [...map.values()].map((b) => {
-      const atLocalMs = b.at / b.n;
-      return {
-        atLocalMs,
-        // put the drift back at the bucket's own time
-        offsetMs: (b.up - b.down) / 2 + skew * (atLocalMs - refMs),
-        // more exchanges → minima closer to the base delay; cap so one burst does not dominate forever
-        weight: Math.min(b.n, 8),
-        minRttMs: b.minRtt,
-      };
-    });
+  /**
+   * A longer route: the newest exchanges have ALL been far slower than the
+   * window's best for a while. Floors from the old route are still right for
+   * a symmetric step, but as they leave the window one by one the last few
+   * (with their jitter) set the floors alone (route change: 6.7 ms errors at
+   * expiry). So restart the window on the new route, without the exchange
+   * that may have gone out on the old route and come back on the new one.
+   * ≥ 12 exchanges over ≥ 4 s, each slower than the old best by 3× the old
+   * spread (MAD): spikes (bad Wi-Fi, 5% per message) do not hit that many in
+   * a row, and a TCP stall delays 2–3 exchanges.
+   */
+  private dropOldRoute(): void {
+    const RUN = 12;
+    const n = this.samples.length;
+    if (n <= RUN + 3) return;
+    const older = this.samples.slice(0, n - RUN).map((s) => s.rttMs);
+    const slowerThanMs = Math.min(...older) + Math.max(2, this.isolationFactor * mad(older));
+    let k = 0;
+    while (k < n && this.samples[n - 1 - k]!.rttMs > slowerThanMs) k++;
+    if (k < RUN || k === n) return;
+    if (this.samples[n - 1]!.atLocalMs - this.samples[n - k]!.atLocalMs < 4_000) return;
+    this.samples = this.samples.slice(n - k + 1);
   }
 
-  private fit(buckets: Bucket[], refMs: number): { offsetMs: number; skew: number; residualMs: number } {
-    let w = 0;
-    let mt = 0;
-    let mo = 0;
-    for (const b of buckets) {
-      w += b.weight;
-      mt += b.weight * (b.atLocalMs - refMs);
-      mo += b.weight * b.offsetMs;
+  /**
+   * The window without its lone fastest exchanges: one whose round trip is far
+   * below every other's is not luck (queueing cannot be that much lower than
+   * in all the rest) but an exchange that straddled a route change, out on one
+   * route and back on the other. Its legs' bases differ by the step, so taking
+   * a floor from it is off by half the step (route change: 12–15 ms for a ping
+   * period without this; see docs/benchmarks/timing.md). A new, shorter route
+   * is used once four exchanges agree on it: floors from only two exchanges
+   * still carry their jitter (route change: 1.8 ms), while the old route's
+   * floors stay right for a symmetric step meanwhile.
+   */
+  private corroborated(): SyncSample[] {
+    const n = this.samples.length;
+    if (n < 4) return this.samples;
+    const rtts = this.samples.map((s) => s.rttMs).sort((a, b) => a - b);
+    // the spread of ordinary queueing (MAD: a lone outlier cannot move it much)
+    const isolatedMs = Math.max(2, this.isolationFactor * mad(rtts));
+    // the fastest exchange with at least CLUSTER − 1 others within isolatedMs above it
+    const CLUSTER = 4;
+    let k = 0;
+    for (; k < n - CLUSTER; k++) {
+      if (rtts[k + CLUSTER - 1]! - rtts[k]! <= isolatedMs) break;
     }
-    mt /= w;
-    mo /= w;
-    let stt = 0;
-    let sto = 0;
-    for (const b of buckets) {
-      const dt = b.atLocalMs - refMs - mt;
-      stt += b.weight * dt * dt;
-      sto += b.weight * dt * (b.offsetMs - mo);
+    if (k === 0) return this.samples;
+    const cut = rtts[k]!;
+    return this.samples.filter((s) => s.rttMs >= cut);
+  }
+
+  private floors(used: readonly SyncSample[], refMs: number, skew: number): Floors {
+    let up = Infinity;
+    let down = Infinity;
+    for (const s of used) {
+      const drift = skew * (s.atLocalMs - refMs);
+      up = Math.min(up, s.upMs - drift);
+      down = Math.min(down, s.downMs + drift);
     }
-    const spanMs = Math.max(...buckets.map((b) => b.atLocalMs)) - Math.min(...buckets.map((b) => b.atLocalMs));
-    // Skew needs a few buckets spread over time; before that assume none.
-    let skew = buckets.length >= 3 && spanMs >= 2 * this.bucketMs && stt > 0 ? sto / stt : 0;
-    skew = Math.max(-this.maxSkew, Math.min(this.maxSkew, skew));
-    const offsetMs = mo + skew * (0 - mt); // value of the line at refMs
-    let r2 = 0;
-    for (const b of buckets) {
-      const pred = offsetMs + skew * (b.atLocalMs - refMs);
-      r2 += b.weight * (b.offsetMs - pred) ** 2;
+    return { skew, up, down };
+  }
+
+  /** The gap between the smallest and the third smallest de-trended value of each leg: how loosely the floors are pinned. */
+  private floorGapMs(used: readonly SyncSample[], refMs: number, skew: number): number {
+    const ups: number[] = [];
+    const downs: number[] = [];
+    for (const s of used) {
+      const drift = skew * (s.atLocalMs - refMs);
+      ups.push(s.upMs - drift);
+      downs.push(s.downMs + drift);
     }
-    return { offsetMs, skew, residualMs: Math.sqrt(r2 / w) };
+    const gap = (xs: number[]) => {
+      xs.sort((a, b) => a - b);
+      return xs[Math.min(2, xs.length - 1)]! - xs[0]!;
+    };
+    return gap(ups) + gap(downs);
+  }
+
+  /**
+   * Skew (drift) as the slope that lifts the two legs' floors highest.
+   * Queueing only adds delay, so each leg's lowest points lie on a line
+   * whose slope is ±the drift; tilted by a wrong skew, one end of the window
+   * dips and the floor (min of up − skew·t, resp. down + skew·t) drops.
+   * up-floor + down-floor is concave in the skew, so a ternary search finds its
+   * maximum. It uses the fastest exchanges of the whole window, so it is far
+   * less noisy than a line through per-bucket offsets (continental: bucket
+   * fits gave |skew| p95 110 ppm without any drift), and spikes, which only
+   * add delay, cannot tilt it (bad Wi-Fi: a bucket fit pinned at +1000 ppm).
+   */
+  private bestFloors(used: readonly SyncSample[], refMs: number): Floors {
+    let lo = -this.maxSkew;
+    let hi = this.maxSkew;
+    const value = (f: Floors) => f.up + f.down;
+    for (let i = 0; i < 60 && hi - lo > 1e-8; i++) {
+      const m1 = lo + (hi - lo) / 3;
+      const m2 = hi - (hi - lo) / 3;
+      if (value(this.floors(used, refMs, m1)) < value(this.floors(used, refMs, m2))) lo = m1;
+      else hi = m2;
+    }
+    return this.floors(used, refMs, (lo + hi) / 2);
   }
 
   private recompute(refMs: number): ClockEstimate {
-    // Two passes: a first skew from raw minima, then minima taken on the de-trended legs.
-    const first = this.fit(this.buckets(refMs, 0), refMs);
-    const buckets = this.buckets(refMs, first.skew);
-    const { offsetMs, skew, residualMs } = this.fit(buckets, refMs);
-    const rttMs = Math.min(...this.samples.map((s) => s.rttMs));
+    const used = this.corroborated();
+    const flat = this.floors(used, refMs, 0);
+    let chosen = flat;
+    let first = Infinity;
+    let rttMs = Infinity;
+    for (const s of used) {
+      first = Math.min(first, s.atLocalMs);
+      rttMs = Math.min(rttMs, s.rttMs);
+    }
+    let gapMs = this.floorGapMs(used, refMs, 0);
+    // Without drift a fitted skew is pure noise, and a slope error δ moves the offset by up to
+    // δ·window (20 ppm over 30 s = 0.6 ms; the old bucket fit read |skew| p95 110 ppm with no
+    // drift at all): assume none until the window spans minSkewSpanMs and the tilt lifts the
+    // floors by more than skewSignificance × their own noise. 200 ppm lifts them by 1 ms within
+    // 5 s (drifting clock), a spurious tilt by a fraction of the gap (docs/benchmarks/timing.md).
+    if (refMs - first >= this.minSkewSpanMs) {
+      const tilted = this.bestFloors(used, refMs);
+      const liftMs = tilted.up + tilted.down - (flat.up + flat.down);
+      // the floors' noise is measured on the tilted legs: untilted, a real drift inflates it
+      const tiltedGapMs = this.floorGapMs(used, refMs, tilted.skew);
+      if (liftMs > this.skewSignificance * Math.max(tiltedGapMs, 0.05)) {
+        chosen = tilted;
+        gapMs = tiltedGapMs;
+      }
+    }
+    const skew = chosen.skew;
+    // Offset: each leg's floor over the WHOLE window, not per time bucket. With asymmetric jitter
+    // a bucket of ~4 exchanges leaves the noisier leg's minimum ~1.8 ms above its base
+    // (continental: +0.6 ms offset bias); over the window's ~60 exchanges it is ~0.1 ms.
+    const offsetMs = (chosen.up - chosen.down) / 2;
     return {
       offsetMs,
       skewPpm: skew * 1e6,
       atLocalMs: refMs,
       rttMs,
       errorBoundMs: rttMs / 2,
-      errorEstimateMs: residualMs / Math.sqrt(buckets.length) + Math.abs(skew) * 2_000,
+      errorEstimateMs: gapMs / 2 + Math.abs(skew) * 2_000,
       samples: this.samples.length,
     };
   }
@@ -232,4 +308,17 @@ export function nextPingDelayMs(samplesSoFar: number): number {
   const BURST = 20;
   if (samplesSoFar < BURST) return 50;
   return 500;
+}
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median absolute deviation from the median. */
+function mad(xs: readonly number[]): number {
+  const m = median(xs);
+  return median(xs.map((x) => Math.abs(x - m)));
 }

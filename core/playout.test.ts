@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AdaptivePlayout, decidePlayout, grooveDelay, latencyBand, MIN_SCHEDULE_LEAD_MS, PlayoutStats, recommendMode } from "./playout";
 import { gaussian, seededRng } from "./rng";
+import { PROFILES, relayHits, SIM_START_MS, streamRng } from "./sim/network";
 
 describe("decidePlayout", () => {
   it("schedules an on-time hit at strike time + delay", () => {
@@ -72,12 +73,16 @@ describe("AdaptivePlayout", () => {
     }
   });
 
-  it("shrinks slowly, so the spacing of consecutive hits changes by at most 2 ms per second", () => {
-    const { out } = run((i) => (i < 50 ? 80 : 20), 1500);
+  it("shrinks slowly, so the spacing of consecutive hits changes by at most 4 ms per second", () => {
+    // a jittery start (not a clean level step, which is followed as a route change)
+    const { out } = run((i) => (i < 50 ? 20 + (i % 7) * 10 : 20), 1500);
+    let shrinking = 0;
     for (let i = 51; i < out.length; i++) {
       const ioi = out[i]!.playAtMs - out[i - 1]!.playAtMs;
-      expect(Math.abs(ioi - IOI_MS)).toBeLessThanOrEqual((2 * IOI_MS) / 1000 + 1e-9);
+      expect(Math.abs(ioi - IOI_MS)).toBeLessThanOrEqual((4 * IOI_MS) / 1000 + 1e-9);
+      if (ioi < IOI_MS - 0.5) shrinking++;
     }
+    expect(shrinking).toBeGreaterThan(50); // it did shrink, step by step
     // …but it does come down once the window has forgotten the slow start.
     expect(out.at(-1)!.delayMs).toBeLessThan(30);
   });
@@ -92,6 +97,60 @@ describe("AdaptivePlayout", () => {
     expect(very.late).toBe(true);
     expect(very.skipped).toBe(true);
     expect(p.skipped).toBe(1);
+  });
+
+  it("by default plays a hit that just missed its slot, and skips one that would sound out of the groove", () => {
+    const p = new AdaptivePlayout();
+    for (let i = 0; i < 300; i++) p.onArrival(i * 150, i * 150 + 20 + (i % 5));
+    const slot = 300 * 150 + p.delayMs;
+    const just = p.onArrival(300 * 150, slot + 1); // 1 ms past the slot: sounds ≤ 3 ms off
+    expect(just.late).toBe(true);
+    expect(just.skipped).toBe(false);
+    const flam = p.onArrival(301 * 150, 301 * 150 + p.delayMs + 15);
+    expect(flam.late).toBe(true);
+    expect(flam.skipped).toBe(true);
+  });
+
+  it("does not let one early retransmission set the delay", () => {
+    // metro-like 30 ms transits; the 20th hit waited for a 200 ms TCP resend
+    const { out } = run((i) => (i === 20 ? 230 : 30 + (i % 4)), 60);
+    expect(out[20]!.late).toBe(true);
+    expect(out[21]!.delayMs).toBeLessThan(40);
+    expect(out.at(-1)!.delayMs).toBeLessThan(40);
+  });
+
+  it("follows a route change up within a few hits, and down without waiting for the window to forget", () => {
+    const rng = seededRng(12);
+    const level = (i: number) => (i < 400 ? 40 : i < 800 ? 100 : 40);
+    const { out } = run((i) => level(i) + Math.abs(gaussian(rng)) * 3, 1400);
+    const lateAfterRise = out.slice(400, 450).filter((d) => d.late).length;
+    expect(lateAfterRise).toBeLessThanOrEqual(5);
+    expect(out.slice(420, 800).filter((d) => d.late).length).toBeLessThanOrEqual(2); // the 0.5% budget
+    // back down: shrinking at 4 ms/s covers the 60 ms in ~15 s (100 hits), not 800 hits
+    expect(out[1000]!.delayMs).toBeLessThan(60);
+  });
+
+  it("keeps the remote groove on the continental profile: IOI error p99 ≤ 1 ms, ≤ 0.5% late", () => {
+    const errors: number[] = [];
+    let late = 0;
+    let n = 0;
+    for (const seed of [301, 302, 303]) {
+      const rng = streamRng(seed, "drummer");
+      const strikes = Array.from({ length: 800 }, (_, i) => SIM_START_MS + 1_000 + i * IOI_MS + gaussian(rng) * 5);
+      const p = new AdaptivePlayout();
+      let prev: { strike: number; sound: number } | null = null;
+      for (const h of relayHits(PROFILES.continental, seed, strikes)) {
+        const d = p.onArrival(h.strikeAtMs, h.arrivalAtMs);
+        n++;
+        if (d.late) late++;
+        if (d.skipped) continue;
+        if (prev) errors.push(Math.abs(d.playAtMs - prev.sound - (h.strikeAtMs - prev.strike)));
+        prev = { strike: h.strikeAtMs, sound: d.playAtMs };
+      }
+    }
+    errors.sort((a, b) => a - b);
+    expect(errors[Math.ceil(0.99 * errors.length) - 1]).toBeLessThanOrEqual(1);
+    expect(late / n).toBeLessThanOrEqual(0.005);
   });
 
   it("reports transit statistics", () => {

@@ -61,6 +61,10 @@ export interface AdaptivePlayoutOptions {
   maxDelayMs?: number;
   /** a hit later than this past its slot is skipped instead of played out of the groove */
   skipLateAfterMs?: number;
+  /** the window's top transit is ignored when it stands this many times the body's p90 − p50 above the next */
+  isolationFactor?: number;
+  /** this many transits in a row all beyond the older ones' 10th–90th percentiles mark a route change */
+  shiftHits?: number;
 }
 
 export interface AdaptiveDecision extends PlayoutDecision {
@@ -78,10 +82,13 @@ export interface AdaptiveDecision extends PlayoutDecision {
  *   Growing never reorders: a later strike gets a later slot.
  * - Shrinks slowly (slew-limited per ms of strike time), so two hits' spacing
  *   changes by at most shrinkMsPerS/1000 of it: nothing already in flight bunches.
+ * - Ignores one isolated outlier (a lone TCP retransmission) beyond the 0.5%,
+ *   follows a route change as a shift of the whole window, and skips (rather
+ *   than plays off the grid) a hit that missed its slot by more than a few ms.
  */
 export class AdaptivePlayout {
   private readonly o: Required<AdaptivePlayoutOptions>;
-  private readonly transits: number[] = [];
+  private transits: number[] = [];
   private sorted: number[] = [];
   private delay: number | null = null;
   private lastStrikeAtMs: number | null = null;
@@ -94,11 +101,20 @@ export class AdaptivePlayout {
       targetLateFraction: options.targetLateFraction ?? 0.005,
       windowSize: options.windowSize ?? 800,
       marginMs: options.marginMs ?? 1,
-      shrinkMsPerS: options.shrinkMsPerS ?? 2,
+      // 4 ms/s moves consecutive 16ths (150 ms) by 0.6 ms: under the 1 ms IOI target, and a
+      // doubled shrink rate halves the time an early over-estimate costs (docs/benchmarks/timing.md).
+      shrinkMsPerS: options.shrinkMsPerS ?? 4,
       initialDelayMs: options.initialDelayMs ?? 80,
       minDelayMs: options.minDelayMs ?? 0,
       maxDelayMs: options.maxDelayMs ?? 2_000,
-      skipLateAfterMs: options.skipLateAfterMs ?? 80,
+      // 5 ms: lateness counts the 3 ms scheduling lead, so a hit played "at once" within this
+      // sounds at most 3 ms from its slot — the alignment Ableton Link's test plan accepts
+      // (timing-background.md). Later than that it would be a flam out of the groove: each one
+      // played costs two IOI errors of its lateness (continental IOI p99 1.48 ms with 80 ms).
+      // The UI shows skipped hits, so nothing disappears silently.
+      skipLateAfterMs: options.skipLateAfterMs ?? 5,
+      isolationFactor: options.isolationFactor ?? 8,
+      shiftHits: options.shiftHits ?? 8,
     };
     if (!(this.o.targetLateFraction > 0 && this.o.targetLateFraction < 1)) {
       throw new Error(`targetLateFraction must be within (0, 1), got: ${this.o.targetLateFraction}`);
@@ -124,8 +140,19 @@ export class AdaptivePlayout {
    */
   private target(): number {
     const s = this.sorted;
-    const k = Math.floor(s.length * this.o.targetLateFraction); // this many may be late
-    return s[s.length - 1 - k]! + MIN_SCHEDULE_LEAD_MS + this.o.marginMs;
+    const n = s.length;
+    let k = Math.floor(n * this.o.targetLateFraction); // this many may be late
+    // One isolated outlier (a TCP retransmission: +RTO, 200–250 ms) must not set the delay while
+    // the window is small (metro: one early resend took it from 60.7 to 243.7 ms for ~90 s).
+    // "Isolated" = further above the next transit than isolationFactor × the body's spread.
+    // A burst (two or more transits up there together) is not isolated: it sets the delay.
+    if (n >= 10) {
+      const gapMs = this.o.isolationFactor * Math.max(0.5, s[Math.floor(n * 0.9)]! - s[n >> 1]!);
+      const aloneBelow = s[n - 1 - k]! - s[n - 2 - k]! > gapMs;
+      const aloneAbove = k === 0 || s[n - k]! - s[n - 1 - k]! > gapMs;
+      if (aloneBelow && aloneAbove) k++;
+    }
+    return s[n - 1 - k]! + MIN_SCHEDULE_LEAD_MS + this.o.marginMs;
   }
 
   private addTransit(t: number): void {
@@ -137,11 +164,46 @@ export class AdaptivePlayout {
     }
   }
 
+  /**
+   * A route change moves every transit by the same step. The window would
+   * then mix two levels: after a rise its percentile sits between them (hits
+   * keep arriving late), after a drop the old, high transits hold the delay up
+   * until they leave the window (route change: 120 s). So when the last
+   * shiftHits transits ALL lie above the older ones' 90th percentile (or all
+   * below their 10th; for independent transits 0.1^8 by chance, and a TCP stall
+   * delays 2–3 hits, not 8), the older ones are moved by the
+   * difference of the medians: the jitter learned so far stays, on the new level.
+   */
+  private followShift(): boolean {
+    const r = this.o.shiftHits;
+    const n = this.transits.length;
+    if (n < 3 * r) return false;
+    const recent = this.transits.slice(n - r);
+    const older = this.sorted.slice();
+    for (const t of recent) removeSorted(older, t);
+    const lo = older[Math.floor(older.length * 0.1)]!;
+    const hi = older[Math.floor(older.length * 0.9)]!;
+    const up = recent.every((t) => t > hi);
+    if (!up && !recent.every((t) => t < lo)) return false;
+    const stepMs = medianOf(recent) - older[older.length >> 1]!;
+    for (let i = 0; i < n - r; i++) this.transits[i]! += stepMs;
+    this.sorted = this.transits.slice().sort((a, b) => a - b);
+    return true;
+  }
+
   /** A hit struck at strikeAtMs reached us at arrivalAtMs (both on the shared clock). */
   onArrival(strikeAtMs: number, arrivalAtMs: number): AdaptiveDecision {
     const transitMs = arrivalAtMs - strikeAtMs;
     this.addTransit(transitMs);
-    const want = clamp(this.target(), this.o.minDelayMs, this.o.maxDelayMs);
+    const shifted = this.followShift();
+    let want = clamp(this.target(), this.o.minDelayMs, this.o.maxDelayMs);
+    if (this.delay !== null && want > this.delay && !shifted) {
+      // Grow only as far as THIS hit needs: a target can also rise with no new high transit
+      // (an outlier stops counting as isolated as the window's spread changes), and stepping
+      // the delay then breaks the groove for nothing (continental, seed 8: +150 ms at once).
+      // After a route change the whole new level is needed at once.
+      want = Math.max(this.delay, Math.min(want, transitMs + MIN_SCHEDULE_LEAD_MS + this.o.marginMs));
+    }
     if (this.delay === null || want >= this.delay) {
       this.delay = want;
     } else {
@@ -165,6 +227,12 @@ export class AdaptivePlayout {
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, v));
+}
+
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function lowerBound(a: number[], v: number): number {
