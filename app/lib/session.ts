@@ -6,6 +6,8 @@
 import { io, type Socket } from "socket.io-client";
 import { ClockSync, nextPingDelayMs } from "../../core/clock-sync";
 import { beatsInWindow, type Grid } from "../../core/metronome";
+import { grooveHitsInWindow, type GrooveId } from "../../core/grooves";
+import type { Reaction } from "../../core/battle";
 import { beatMs } from "../../core/metronome";
 import { AdaptivePlayout, grooveDelay, type AdaptiveDecision } from "../../core/playout";
 import type { PadId } from "../../core/kit";
@@ -106,7 +108,11 @@ export interface SessionSnapshot {
   rttMs: number | null;
   offsetMs: number | null;
   metronomeOn: boolean;
+  /** this player hears the room's backing groove */
+  backingOn: boolean;
   fairMonitoring: boolean;
+  /** the latest reaction, for the floating emoji */
+  lastReaction: { from: string; emoji: Reaction; key: number } | null;
   /** pad → time (performance.now) of the last remote hit sounding, for lighting pads */
   lastRemote: { pad: PadId; from: string; atLocalMs: number } | null;
 }
@@ -121,6 +127,7 @@ export interface JamSessionOptions {
   /** this device's calibrated input latency, subtracted from strike times */
   inputOffsetMs?: number;
   fairMonitoring?: boolean;
+  role?: "player" | "spectator";
   /** socket.io URL; same origin by default */
   url?: string;
 }
@@ -140,7 +147,9 @@ export class JamSession {
     rttMs: null,
     offsetMs: null,
     metronomeOn: true,
+    backingOn: true,
     fairMonitoring: false,
+    lastReaction: null,
     lastRemote: null,
   };
   private listeners = new Set<Listener>();
@@ -148,7 +157,7 @@ export class JamSession {
   private schedTimer: ReturnType<typeof setInterval> | null = null;
   private qualityTimer: ReturnType<typeof setInterval> | null = null;
   /** grid in force before the current one's epoch (a tempo change starts at a future bar line) */
-  private grids: Grid[] = [];
+  private grids: (Grid & { groove: GrooveId })[] = [];
   private clickScheduledUntilMs = 0;
   private readonly log: DiagHit[] = [];
   /** own hits not yet acknowledged as stored: kept across reloads, re-sent after a reconnect */
@@ -169,7 +178,13 @@ export class JamSession {
     this.socket.on("room:state", (room) => this.onRoom(room));
     this.socket.on("hit", (hit) => this.onRemoteHit(hit));
     this.socket.on("hits:ack", ({ seqs }) => this.outbox.ack(seqs));
-    this.socket.on("error", (err) => this.update({ error: err }));
+    this.socket.on("reaction", (r) => this.update({ lastReaction: { from: r.from, emoji: r.emoji, key: r.atMs } }));
+    this.socket.on("error", (err) => {
+      if (err.code === "kicked") {
+        this.socket.io.reconnection(false);
+        this.update({ status: "error", error: err });
+      } else this.update({ error: err });
+    });
     this.schedTimer = setInterval(() => this.scheduleClicks(), SCHEDULER_TICK_MS);
     this.qualityTimer = setInterval(() => this.reportQuality(), 2000);
     this.heardTimer = setInterval(() => this.flushHearings(), 1000);
@@ -199,6 +214,7 @@ export class JamSession {
         participantId: this.opts.participantId,
         name: this.opts.name,
         hostToken: this.opts.hostToken,
+        role: this.opts.role,
       },
       (res) => {
         if (!res.ok) {
@@ -233,9 +249,17 @@ export class JamSession {
   }
 
   private onRoom(room: RoomView): void {
-    const grid: Grid = { tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, epochMs: room.epochMs };
+    const grid = { tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, beatUnit: room.beatUnit, epochMs: room.epochMs, groove: room.groove };
     const last = this.grids.at(-1);
-    if (!last || last.epochMs !== grid.epochMs || last.tempoBpm !== grid.tempoBpm || last.beatsPerBar !== grid.beatsPerBar) {
+    if (
+      !last ||
+      last.epochMs !== grid.epochMs ||
+      last.tempoBpm !== grid.tempoBpm ||
+      last.beatsPerBar !== grid.beatsPerBar ||
+      last.beatUnit !== grid.beatUnit ||
+      last.groove !== grid.groove
+    ) {
+      // The new grid starts at its epoch (a future bar line); the old one plays until then.
       this.grids = last ? [last, grid] : [grid];
     }
     this.update({ room });
@@ -424,6 +448,11 @@ export class JamSession {
     this.update({ metronomeOn: on });
   }
 
+  setBacking(on: boolean): void {
+    this.update({ backingOn: on });
+  }
+
+  /** Metronome clicks, the count-in before a recording, and the backing groove: all from the shared clock. */
   private scheduleClicks(): void {
     if (!this.clock.synced || this.grids.length === 0) return;
     const nowMs = this.sharedNow();
@@ -431,22 +460,56 @@ export class JamSession {
     const toMs = nowMs + SCHEDULE_AHEAD_MS;
     if (toMs <= fromMs) return;
     this.clickScheduledUntilMs = toMs;
-    if (!this.snapshot.metronomeOn) return;
     const [prev, cur] = this.grids.length === 2 ? this.grids : [undefined, this.grids[0]!];
-    const beats = [
-      ...(prev ? beatsInWindow(prev, fromMs, Math.min(toMs, cur!.epochMs)) : []),
-      ...beatsInWindow(cur!, Math.max(fromMs, prev ? cur!.epochMs : fromMs), toMs),
-    ];
-    for (const b of beats) this.opts.engine.playClick(this.sharedToAudioTime(b.atMs), b.downbeat);
+    const pieces: [Grid & { groove: GrooveId }, number, number][] = prev
+      ? [
+          [prev, fromMs, Math.min(toMs, cur!.epochMs)],
+          [cur!, Math.max(fromMs, cur!.epochMs), toMs],
+        ]
+      : [[cur!, fromMs, toMs]];
+    const rec = this.snapshot.room?.recording;
+    for (const [grid, from, to] of pieces) {
+      if (to <= from) continue;
+      for (const b of beatsInWindow(grid, from, to)) {
+        // During a count-in everyone hears the clicks, metronome on or off.
+        const countIn = rec !== null && rec !== undefined && b.atMs < rec.startedAtMs;
+        if (this.snapshot.metronomeOn || countIn) this.opts.engine.playClick(this.sharedToAudioTime(b.atMs), b.accent);
+      }
+      if (this.snapshot.backingOn && grid.groove !== "none") {
+        for (const g of grooveHitsInWindow(grid.groove, grid, from, to)) this.opts.engine.playHit(g.pad, this.sharedToAudioTime(g.atMs), g.velocity);
+      }
+    }
   }
 
   // ---------- room actions ----------
-  setTempo(tempoBpm: number, beatsPerBar: number): Promise<ErrorMsg | null> {
-    return new Promise((resolve) => this.socket.emit("tempo:set", { tempoBpm, beatsPerBar }, (r) => resolve(r.ok ? null : r.error)));
-  }
-  startRecording(): Promise<ErrorMsg | null> {
+  setTempo(tempoBpm: number, beatsPerBar: number, beatUnit: 4 | 8 = 4, groove?: GrooveId): Promise<ErrorMsg | null> {
     return new Promise((resolve) =>
-      this.socket.emit("recording:start", {}, (r) => {
+      this.socket.emit("tempo:set", { tempoBpm, beatsPerBar, beatUnit, groove }, (r) => resolve(r.ok ? null : r.error)),
+    );
+  }
+
+  react(emoji: Reaction): void {
+    this.socket.emit("react", { emoji });
+  }
+
+  kick(id: string): Promise<ErrorMsg | null> {
+    return new Promise((resolve) => this.socket.emit("member:kick", { id }, (r) => resolve(r.ok ? null : r.error)));
+  }
+
+  leave(): Promise<ErrorMsg | null> {
+    return new Promise((resolve) => this.socket.emit("leave", {}, (r) => resolve(r.ok ? null : r.error)));
+  }
+
+  startBattle(opts: { barsPerTurn: 2 | 4 | 8; rounds: number; subdivision: 4 | 8 | 16 }): Promise<ErrorMsg | null> {
+    return new Promise((resolve) => this.socket.emit("battle:start", opts, (r) => resolve(r.ok ? null : r.error)));
+  }
+
+  stopBattle(): Promise<ErrorMsg | null> {
+    return new Promise((resolve) => this.socket.emit("battle:stop", {}, (r) => resolve(r.ok ? null : r.error)));
+  }
+  startRecording(countIn = false): Promise<ErrorMsg | null> {
+    return new Promise((resolve) =>
+      this.socket.emit("recording:start", { countIn }, (r) => {
         if (r.ok) saveOwnerToken(r.data.id, r.data.ownerToken);
         resolve(r.ok ? null : r.error);
       }),

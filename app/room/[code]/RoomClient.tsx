@@ -21,10 +21,22 @@ import { BeatDots } from "../../components/BeatDots";
 import { Calibration } from "../../components/Calibration";
 import { LatencyPanel } from "../../components/LatencyPanel";
 import { InputSettings } from "../../components/InputSettings";
+import { BattlePanel } from "../../components/BattlePanel";
+import { Reactions } from "../../components/Reactions";
+import { SharePanel } from "../../components/SharePanel";
+import { GROOVE_IDS, GROOVE_NAMES, type GrooveId } from "../../../core/grooves";
+import { METERS, meterLabel } from "../../../core/metronome";
 import { loadKeyMap, saveKeyMap } from "../../lib/keymap";
 import { MidiInput } from "../../lib/midi-input";
 
-type Phase = { kind: "checking" } | { kind: "not-found" } | { kind: "failed"; message: string } | { kind: "need-name" } | { kind: "in-room"; name: string };
+type Role = "player" | "spectator";
+type Phase =
+  | { kind: "checking" }
+  | { kind: "not-found" }
+  | { kind: "failed"; message: string }
+  | { kind: "need-name" }
+  | { kind: "in-room"; name: string; role: Role }
+  | { kind: "left" };
 
 export default function RoomClient({ code }: { code: string }) {
   const [phase, setPhase] = useState<Phase>({ kind: "checking" });
@@ -37,7 +49,7 @@ export default function RoomClient({ code }: { code: string }) {
         if (res.status === 404) return setPhase({ kind: "not-found" });
         if (!res.ok) return setPhase({ kind: "failed", message: `Server answered ${res.status}` });
         const name = loadName();
-        setPhase(name ? { kind: "in-room", name } : { kind: "need-name" });
+        setPhase(name ? { kind: "in-room", name, role: "player" } : { kind: "need-name" });
       })
       .catch((err: unknown) => !cancelled && setPhase({ kind: "failed", message: String(err) }));
     return () => {
@@ -62,12 +74,27 @@ export default function RoomClient({ code }: { code: string }) {
         <p><a className="button primary" href="/">Create a room</a></p>
       </div>
     );
-  if (phase.kind === "need-name") return <NameForm code={code} onDone={(name) => setPhase({ kind: "in-room", name })} />;
-  return <Room code={code} name={phase.name} />;
+  if (phase.kind === "need-name") return <NameForm code={code} onDone={(name, role) => setPhase({ kind: "in-room", name, role })} />;
+  if (phase.kind === "left")
+    return (
+      <div className="panel stack">
+        <h1>You left room {code}</h1>
+        <p className="row">
+          <button type="button" className="primary" onClick={() => setPhase({ kind: "need-name" })}>
+            Rejoin
+          </button>
+          <a className="button" href="/">
+            Back to start
+          </a>
+        </p>
+      </div>
+    );
+  return <Room code={code} name={phase.name} role={phase.role} onLeft={() => setPhase({ kind: "left" })} />;
 }
 
-function NameForm({ code, onDone }: { code: string; onDone: (name: string) => void }) {
+function NameForm({ code, onDone }: { code: string; onDone: (name: string, role: Role) => void }) {
   const [name, setName] = useState("");
+  const [role, setRole] = useState<Role>("player");
   const [error, setError] = useState<string | null>(null);
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -75,13 +102,22 @@ function NameForm({ code, onDone }: { code: string; onDone: (name: string) => vo
     if (!n) return setError("Type a name so your partner knows who is playing.");
     if (n.length > LIMITS.nameMaxChars) return setError(`At most ${LIMITS.nameMaxChars} characters.`);
     saveName(n);
-    onDone(n);
+    onDone(n, role);
   }
   return (
     <form className="panel stack" onSubmit={submit}>
       <h1>Join room {code}</h1>
       <label htmlFor="join-name">Your name</label>
       <input id="join-name" type="text" autoComplete="nickname" autoFocus maxLength={LIMITS.nameMaxChars} value={name} onChange={(e) => setName(e.target.value)} />
+      <fieldset className="role-choice">
+        <legend className="muted">Join as</legend>
+        <label>
+          <input type="radio" name="role" value="player" checked={role === "player"} onChange={() => setRole("player")} /> Player
+        </label>
+        <label>
+          <input type="radio" name="role" value="spectator" checked={role === "spectator"} onChange={() => setRole("spectator")} /> Spectator (listen and react)
+        </label>
+      </fieldset>
       <div className="row">
         <button type="submit" className="primary">Join room</button>
       </div>
@@ -104,7 +140,7 @@ function useSession(session: JamSession | null): SessionSnapshot | null {
   return useSyncExternalStore(subscribe, () => session?.current ?? null, () => null);
 }
 
-function Room({ code, name }: { code: string; name: string }) {
+function Room({ code, name, role, onLeft }: { code: string; name: string; role: Role; onLeft: () => void }) {
   const [session, setSession] = useState<JamSession | null>(null);
   const [engine, setEngine] = useState<AudioEngine | null>(null);
   const snap = useSession(session);
@@ -132,6 +168,7 @@ function Room({ code, name }: { code: string; name: string }) {
         hostToken: loadHostToken(code),
         inputOffsetMs: loadInputOffsetMs(),
         fairMonitoring: loadFairMonitoring(),
+        role,
       });
       const sess = s;
       Object.defineProperty(window, "__backbeat", { configurable: true, get: () => sess.diagnostics() });
@@ -148,7 +185,7 @@ function Room({ code, name }: { code: string; name: string }) {
       e?.dispose();
       delete (window as { __backbeat?: unknown }).__backbeat;
     };
-  }, [code, name]);
+  }, [code, name, role]);
 
   const strike = useCallback(
     (pad: PadId, velocity: number, timeStamp: number) => {
@@ -189,17 +226,6 @@ function Room({ code, name }: { code: string; name: string }) {
     };
   }, [strike]);
 
-  async function copyLink() {
-    const url = window.location.href;
-    try {
-      await navigator.clipboard.writeText(url);
-      setCopyStatus("Room link copied — send it to your partner.");
-      window.setTimeout(() => setCopyStatus(""), 4000);
-    } catch {
-      setCopyStatus(`Copy this link: ${url}`);
-    }
-  }
-
   async function act(fn: () => Promise<{ message: string } | null>) {
     setBusy(true);
     setActionError(null);
@@ -210,6 +236,7 @@ function Room({ code, name }: { code: string; name: string }) {
 
   const room = snap?.room ?? null;
   const me = session?.diagnostics().participantId;
+  const amHost = !!room?.members.find((m) => m.id === me)?.isHost;
   const lastRemote = snap?.lastRemote ?? null;
   const remoteMember = lastRemote && room ? room.members.find((m) => m.id === lastRemote.from) : undefined;
   const [remoteFlash, setRemoteFlash] = useState<{ pad: PadId; color: string } | null>(null);
@@ -230,7 +257,14 @@ function Room({ code, name }: { code: string; name: string }) {
               Enable sound
             </button>
           )}
-          <button type="button" onClick={copyLink}>Copy room link</button>
+          <SharePanel
+            url={typeof window === "undefined" ? "" : window.location.href}
+            title={`Backbeat room ${code}`}
+            onStatus={(st) => {
+              setCopyStatus(st);
+              window.setTimeout(() => setCopyStatus(""), 4000);
+            }}
+          />
         </div>
       </div>
       <p className="muted status-line" role="status" aria-live="polite">
@@ -244,7 +278,8 @@ function Room({ code, name }: { code: string; name: string }) {
             <h2 id="pads-heading">Pads</h2>
             {room && <BeatDots session={session} room={room} />}
           </div>
-          <div className="pads">
+          {role === "spectator" && <p className="muted">You are listening as a spectator: the pads light up as the players play.</p>}
+          <div className={`pads${role === "spectator" ? " spectating" : ""}`}>
             {KIT.map((p) => (
               <button
                 key={p.id}
@@ -252,6 +287,7 @@ function Room({ code, name }: { code: string; name: string }) {
                 className={`pad${activeLocal === p.id ? " local-active" : ""}${remoteFlash?.pad === p.id ? " remote-active" : ""}`}
                 style={remoteFlash?.pad === p.id ? ({ "--remote-color": remoteFlash.color } as React.CSSProperties) : undefined}
                 aria-label={p.name}
+                disabled={role === "spectator"}
                 aria-keyshortcuts={keyMap ? keyLabel(keyMap[p.id]) : undefined}
                 onPointerDown={(e) => {
                   e.preventDefault();
@@ -274,6 +310,7 @@ function Room({ code, name }: { code: string; name: string }) {
               </button>
             ))}
           </div>
+          <Reactions onReact={(r) => session?.react(r)} last={snap?.lastReaction ?? null} room={room} />
           <Controls session={session} snap={snap} room={room} busy={busy} act={act} />
           <Calibration engine={engine} onChange={(ms) => session?.setInputOffset(ms)} />
           {keyMap && (
@@ -301,12 +338,38 @@ function Room({ code, name }: { code: string; name: string }) {
                       {m.id === me ? " (you)" : ""}
                       {m.isHost ? <span className="muted"> · host</span> : null}
                     </span>
+                    {m.role === "spectator" && <span className="muted">· spectator</span>}
                     <span className={`quality ${q.cls}`} title="Round trip to the server">{q.label}</span>
+                    {amHost && m.id !== me && (
+                      <button
+                        type="button"
+                        className="small"
+                        aria-label={`Remove ${m.name}`}
+                        onClick={() => {
+                          if (session && window.confirm(`Remove ${m.name} from the room?`)) void act(() => session.kick(m.id));
+                        }}
+                      >
+                        Remove
+                      </button>
+                    )}
                   </li>
                 );
               })}
             </ul>
+            <p>
+              <button
+                type="button"
+                className="small"
+                onClick={() => {
+                  if (!session) return;
+                  void session.leave().then(() => onLeft());
+                }}
+              >
+                Leave room
+              </button>
+            </p>
           </section>
+          {room && <BattlePanel session={session} room={room} isHost={amHost} act={act} />}
           <LatencyPanel session={session} room={room} />
           <Recordings room={room} />
         </aside>
@@ -339,15 +402,18 @@ function Controls({
 }) {
   const [tempo, setTempo] = useState("100");
   const tapper = useRef(new TapTempo());
-  const [beats, setBeats] = useState("4");
+  const [beats, setBeats] = useState("4/4");
+  const [groove, setGroove] = useState<GrooveId>("none");
+  const [countIn, setCountIn] = useState(true);
   const synced = useRef<string>("");
   useEffect(() => {
     if (!room) return;
-    const key = `${room.tempoBpm}/${room.beatsPerBar}`;
+    const key = `${room.tempoBpm}/${room.beatsPerBar}/${room.beatUnit}/${room.groove}`;
     if (synced.current !== key) {
       synced.current = key;
       setTempo(String(room.tempoBpm));
-      setBeats(String(room.beatsPerBar));
+      setBeats(meterLabel(room.beatsPerBar, room.beatUnit));
+      setGroove(room.groove);
     }
   }, [room]);
   const recording = room?.recording ?? null;
@@ -360,6 +426,9 @@ function Controls({
       <div className="row">
         <button type="button" aria-pressed={metronomeOn} onClick={() => session?.setMetronome(!metronomeOn)}>
           Metronome
+        </button>
+        <button type="button" aria-pressed={snap?.backingOn ?? true} onClick={() => session?.setBacking(!(snap?.backingOn ?? true))}>
+          Backing
         </button>
         <button
           type="button"
@@ -399,15 +468,26 @@ function Controls({
               void act(async () => ({ message: `Tempo must be a whole number from ${LIMITS.tempoMinBpm} to ${LIMITS.tempoMaxBpm} BPM.` }));
               return;
             }
-            if (session) void act(() => session.setTempo(bpm, Number(beats)));
+            const meter = METERS.find((m) => m.id === beats) ?? METERS[0];
+            if (session) void act(() => session.setTempo(bpm, meter.beatsPerBar, meter.beatUnit, groove));
           }}
         >
           <label htmlFor="tempo">Tempo (BPM)</label>
           <input id="tempo" className="tempo-input" type="number" min={LIMITS.tempoMinBpm} max={LIMITS.tempoMaxBpm} value={tempo} onChange={(e) => setTempo(e.target.value)} />
-          <label htmlFor="beats">Beats per bar</label>
-          <select id="beats" value={beats} onChange={(e) => setBeats(e.target.value)}>
-            {[2, 3, 4, 5, 6, 7].map((n) => (
-              <option key={n} value={n}>{n}</option>
+          <label htmlFor="beats">Meter</label>
+          <select id="beats" value={beats} onChange={(e) => setBeats(e.target.value)} disabled={!isHost}>
+            {METERS.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.id}
+              </option>
+            ))}
+          </select>
+          <label htmlFor="groove">Backing groove</label>
+          <select id="groove" value={groove} onChange={(e) => setGroove(e.target.value as GrooveId)} disabled={!isHost}>
+            {GROOVE_IDS.map((g) => (
+              <option key={g} value={g}>
+                {GROOVE_NAMES[g]}
+              </option>
             ))}
           </select>
           <button
@@ -426,7 +506,10 @@ function Controls({
           >
             Tap tempo
           </button>
-          <button type="submit" disabled={!session || !isHost}>Set tempo</button>
+          <button type="submit" disabled={!session || !isHost}>
+            Apply
+          </button>
+          <span className="muted">{isHost ? "changes land on the next bar line" : "the host sets the tempo"}</span>
         </form>
       </div>
       <div className="row">
@@ -435,11 +518,14 @@ function Controls({
             <span className="recording-dot" aria-hidden="true" /> Stop recording
           </button>
         ) : (
-          <button type="button" disabled={busy || !session || snap?.status !== "joined"} onClick={() => session && void act(() => session.startRecording())}>
+          <button type="button" disabled={busy || !session || snap?.status !== "joined"} onClick={() => session && void act(() => session.startRecording(countIn))}>
             Start recording
           </button>
         )}
-        <span className="muted" aria-live="polite">{recording ? "Recording…" : ""}</span>
+        <label className="inline-check">
+          <input type="checkbox" checked={countIn} onChange={(e) => setCountIn(e.target.checked)} /> Count-in bar
+        </label>
+        <span className="muted" aria-live="polite">{recording ? (session && recording.startedAtMs > session.sharedNow() ? "Count-in…" : "Recording…") : ""}</span>
       </div>
     </div>
   );

@@ -1,0 +1,169 @@
+"use client";
+import { useEffect, useRef, useState } from "react";
+import { BATTLE_BARS, BATTLE_SUBDIVISIONS, battleEndMs, turnAt, turnMs } from "../../core/battle";
+import { barMs } from "../../core/metronome";
+import type { RoomView } from "../../core/protocol";
+import type { JamSession } from "../lib/session";
+
+/**
+ * Battle mode: the host sets it up; everyone sees whose turn it is with a
+ * countdown on the shared clock; the result screen lists votes and timing.
+ */
+export function BattlePanel({
+  session,
+  room,
+  isHost,
+  act,
+}: {
+  session: JamSession | null;
+  room: RoomView;
+  isHost: boolean;
+  act: (fn: () => Promise<{ message: string } | null>) => Promise<void>;
+}) {
+  const [bars, setBars] = useState<2 | 4 | 8>(4);
+  const [rounds, setRounds] = useState(2);
+  const [subdivision, setSubdivision] = useState<4 | 8 | 16>(16);
+  const battle = room.battle;
+  const nameOf = (id: string) => room.members.find((m) => m.id === id)?.name ?? "A player who left";
+  const liveRef = useRef<HTMLDivElement>(null);
+  const [turnText, setTurnText] = useState("");
+
+  useEffect(() => {
+    if (!battle || battle.result || !session) return;
+    let raf = 0;
+    let lastText = "";
+    const tick = () => {
+      const now = session.sharedNow();
+      const cfg = battle.config;
+      const bar = barMs(cfg.grid);
+      let text: string;
+      const turn = turnAt(cfg, now);
+      if (now < cfg.startAtMs) text = `Battle starts in ${Math.ceil((cfg.startAtMs - now) / 1000)} s — ${nameOf(cfg.players[0]!)} plays first`;
+      else if (turn) {
+        const barsLeft = Math.ceil((turn.endMs - now) / bar);
+        const next = turnAt(cfg, turn.endMs);
+        text = `${nameOf(turn.player)}’s turn — ${barsLeft} bar${barsLeft === 1 ? "" : "s"} left${next ? ` · then ${nameOf(next.player)}` : " · last turn"}`;
+      } else if (now >= battleEndMs(cfg)) text = "Scoring…";
+      else text = "";
+      if (text !== lastText) {
+        lastText = text;
+        setTurnText(text);
+      }
+      if (liveRef.current) {
+        const progress = turn ? (now - turn.startMs) / turnMs(cfg) : 0;
+        liveRef.current.style.setProperty("--turn-progress", String(progress));
+      }
+      raf = requestAnimationFrame(tick);
+    };
+    raf = requestAnimationFrame(tick);
+    return () => cancelAnimationFrame(raf);
+  }, [battle, session]);
+
+  return (
+    <section className="panel stack" aria-labelledby="battle-heading">
+      <h2 id="battle-heading">Battle</h2>
+      {battle && !battle.result && (
+        <div className="stack" ref={liveRef}>
+          <p className="battle-turn" role="status" aria-live="polite">
+            {turnText || "\u00a0"}
+          </p>
+          <div className="turn-bar" aria-hidden="true">
+            <span />
+          </div>
+          <p className="muted">
+            {battle.config.players.map(nameOf).join(" vs ")} · {battle.config.barsPerTurn} bars each · {battle.config.rounds} round
+            {battle.config.rounds > 1 ? "s" : ""} · react to vote for whoever is playing
+          </p>
+          {isHost && (
+            <p>
+              <button type="button" onClick={() => session && void act(() => session.stopBattle())}>
+                Stop battle
+              </button>
+            </p>
+          )}
+        </div>
+      )}
+      {battle?.result && (
+        <div className="stack" role="region" aria-label="Battle result">
+          <p className="battle-winner">
+            {battle.result.winner ? (
+              <>
+                🏆 <strong>{nameOf(battle.result.winner)}</strong> wins!
+              </>
+            ) : (
+              "Nobody played — no winner."
+            )}
+          </p>
+          <table className="latency-table">
+            <caption className="visually-hidden">Battle scores</caption>
+            <thead>
+              <tr>
+                <th scope="col">Player</th>
+                <th scope="col">Votes</th>
+                <th scope="col">Hits</th>
+                <th scope="col">Off the grid</th>
+                <th scope="col">Spread</th>
+              </tr>
+            </thead>
+            <tbody>
+              {battle.result.players.map((p) => (
+                <tr key={p.player}>
+                  <th scope="row">{nameOf(p.player)}</th>
+                  <td>{p.votes}</td>
+                  <td>{p.hits}</td>
+                  <td>{p.timingMs === null ? "—" : `${p.timingMs.toFixed(1)} ms`}</td>
+                  <td>{p.spreadMs === null ? "—" : `${p.spreadMs.toFixed(1)} ms`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {isHost && (
+            <p>
+              <button type="button" onClick={() => session && void act(() => session.stopBattle())}>
+                Close result
+              </button>
+            </p>
+          )}
+        </div>
+      )}
+      {!battle && isHost && (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (session) void act(() => session.startBattle({ barsPerTurn: bars, rounds, subdivision }));
+          }}
+        >
+          <label htmlFor="battle-bars">Bars per turn</label>
+          <select id="battle-bars" value={bars} onChange={(e) => setBars(Number(e.target.value) as 2 | 4 | 8)}>
+            {BATTLE_BARS.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+          <label htmlFor="battle-rounds">Rounds</label>
+          <select id="battle-rounds" value={rounds} onChange={(e) => setRounds(Number(e.target.value))}>
+            {[1, 2, 3, 4].map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+          <label htmlFor="battle-sub">Scored on</label>
+          <select id="battle-sub" value={subdivision} onChange={(e) => setSubdivision(Number(e.target.value) as 4 | 8 | 16)}>
+            {BATTLE_SUBDIVISIONS.map((n) => (
+              <option key={n} value={n}>
+                1/{n}
+              </option>
+            ))}
+          </select>
+          <button type="submit" className="primary">
+            Start battle
+          </button>
+        </form>
+      )}
+      {!battle && !isHost && <p className="muted">The host can start a battle: players trade bars, everyone else votes with reactions.</p>}
+    </section>
+  );
+}
