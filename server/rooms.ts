@@ -195,6 +195,7 @@ export class RoomService {
       closing: new Map(),
       recordings,
     };
+    if (this.rooms.has(code)) return this.rooms.get(code)!; // a concurrent join loaded it during the awaits above
     this.rooms.set(code, room);
     return room;
   }
@@ -566,7 +567,8 @@ export class RoomService {
     const { room } = b;
     const rec = room.recording;
     if (!rec) return fail("not_recording", "This room is not recording.", "recording:stop");
-    const endedAtMs = this.deps.now();
+    // Stopped during the count-in: an empty recording, not a negative length.
+    const endedAtMs = Math.max(this.deps.now(), rec.startedAtMs);
     rec.endedAtMs = endedAtMs;
     room.recording = null;
     room.closing.set(rec.id, rec);

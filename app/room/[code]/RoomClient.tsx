@@ -240,8 +240,11 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
   const lastRemote = snap?.lastRemote ?? null;
   const remoteMember = lastRemote && room ? room.members.find((m) => m.id === lastRemote.from) : undefined;
   const [remoteFlash, setRemoteFlash] = useState<{ pad: PadId; color: string } | null>(null);
+  /** how often each pad lit for a partner's hit (a data attribute: tests can't rely on catching a 120 ms flash) */
+  const litCount = useRef<Partial<Record<PadId, number>>>({});
   useEffect(() => {
     if (!lastRemote) return;
+    litCount.current[lastRemote.pad] = (litCount.current[lastRemote.pad] ?? 0) + 1;
     setRemoteFlash({ pad: lastRemote.pad, color: remoteMember?.color ?? "#22d3ee" });
     const t = window.setTimeout(() => setRemoteFlash(null), 120);
     return () => window.clearTimeout(t);
@@ -285,6 +288,7 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
                 key={p.id}
                 type="button"
                 className={`pad${activeLocal === p.id ? " local-active" : ""}${remoteFlash?.pad === p.id ? " remote-active" : ""}`}
+                data-remote-lit={litCount.current[p.id] ?? 0}
                 style={remoteFlash?.pad === p.id ? ({ "--remote-color": remoteFlash.color } as React.CSSProperties) : undefined}
                 aria-label={p.name}
                 disabled={role === "spectator"}
@@ -404,7 +408,7 @@ function Controls({
   const tapper = useRef(new TapTempo());
   const [beats, setBeats] = useState("4/4");
   const [groove, setGroove] = useState<GrooveId>("none");
-  const [countIn, setCountIn] = useState(true);
+  const [countIn, setCountIn] = useState(false);
   const synced = useRef<string>("");
   useEffect(() => {
     if (!room) return;
