@@ -1,0 +1,73 @@
+import { expect, test, type Page } from "@playwright/test";
+import { AppServer, freePort } from "./server";
+
+let app: AppServer;
+test.beforeAll(async () => {
+  app = new AppServer(await freePort());
+  await app.start();
+});
+test.afterAll(async () => {
+  await app?.stop();
+});
+
+const synced = (page: Page) =>
+  expect
+    .poll(async () => page.evaluate(() => (window as unknown as { __backbeat?: { syncSamples: number } }).__backbeat?.syncSamples ?? 0), { timeout: 15_000 })
+    .toBeGreaterThanOrEqual(5);
+
+test("battle mode: two players trade bars on a shared countdown, a spectator votes, everyone sees the result", async ({ browser }) => {
+  const [ctxA, ctxB, ctxC] = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
+  const [a, b, c] = await Promise.all([ctxA.newPage(), ctxB.newPage(), ctxC.newPage()]);
+  await a.goto(`${app.url}/`);
+  await a.getByLabel("Your name").fill("Ada");
+  await a.getByRole("button", { name: "Create room" }).click();
+  await expect(a).toHaveURL(/\/room\//);
+  await b.goto(a.url());
+  await b.getByLabel("Your name").fill("Bo");
+  await b.getByRole("button", { name: "Join room" }).click();
+  await c.goto(a.url());
+  await c.getByLabel("Your name").fill("Cy");
+  await c.getByLabel(/Spectator/).check();
+  await c.getByRole("button", { name: "Join room" }).click();
+  for (const p of [a, b, c]) await synced(p);
+  await expect(a.getByRole("listitem").filter({ hasText: "Cy" }).filter({ hasText: "spectator" })).toBeVisible();
+  await expect(c.getByRole("button", { name: "Kick", exact: true })).toBeDisabled();
+
+  // A fast tempo keeps the test short: one bar = 1 s.
+  await a.getByLabel("Tempo (BPM)").fill("240");
+  await a.getByRole("button", { name: "Apply" }).click();
+  await expect(c.getByRole("img", { name: /240 BPM/ })).toBeVisible();
+  await a.waitForTimeout(1500);
+
+  await expect(b.getByRole("button", { name: "Start battle" })).toHaveCount(0); // only the host
+  await a.getByLabel("Bars per turn").selectOption("2");
+  await a.getByLabel("Rounds").selectOption("1");
+  await a.getByRole("button", { name: "Start battle" }).click();
+  for (const p of [a, b, c]) await expect(p.getByText(/Battle starts in \d+ s — Ada plays first/)).toBeVisible();
+
+  // Ada's turn: everyone sees it; Ada plays; the spectator reacts (a vote for Ada).
+  await expect(c.getByText(/Ada’s turn — \d bars? left · then Bo/)).toBeVisible({ timeout: 5_000 });
+  await c.getByRole("button", { name: "React with fire" }).click();
+  for (const p of [a, b]) await expect(p.getByText(/Ada’s turn — \d bars? left · then Bo/)).toBeVisible();
+  for (let i = 0; i < 6; i++) {
+    await a.keyboard.press("c");
+    await a.waitForTimeout(100);
+  }
+  await expect(a.getByText("🔥 Cy")).toBeVisible();
+
+  // Bo's turn: Bo plays; the spectator and Ada react (two votes for Bo).
+  await expect(b.getByText(/Bo’s turn — \d bars? left · last turn/)).toBeVisible({ timeout: 5_000 });
+  await c.getByRole("button", { name: "React with applause" }).click();
+  await a.getByRole("button", { name: "React with wow" }).click();
+  for (let i = 0; i < 4; i++) {
+    await b.keyboard.press("x");
+    await b.waitForTimeout(100);
+  }
+
+  for (const p of [a, b, c]) await expect(p.getByText(/Bo wins!/)).toBeVisible({ timeout: 10_000 });
+  const rows = c.getByRole("region", { name: "Battle result" }).getByRole("row");
+  await expect(rows.filter({ hasText: "Ada" })).toContainText(/Ada\s*1\s*6/);
+  await expect(rows.filter({ hasText: "Bo" })).toContainText(/Bo\s*2\s*4/);
+  await c.screenshot({ path: "docs/screenshots/battle-result-desktop.png" });
+  await Promise.all([ctxA.close(), ctxB.close(), ctxC.close()]);
+});
