@@ -1,5 +1,6 @@
 /**
- * The browser's sound module: a synthesized drum kit and a metronome click.
+ * The browser's sound module: synthesized drum kits (see ./kits) and a
+ * metronome click.
  *
  * Browser-only (no React). Every hit is built from fresh native Web Audio
  * nodes that start at exactly the `audioTime` passed in: that makes voices
@@ -13,6 +14,29 @@
  */
 import * as Tone from "tone";
 import type { PadId } from "../../../core/kit";
+import { acousticKit } from "./kits/acoustic";
+import { tr808Kit } from "./kits/tr808";
+import { Hit, NOISE_SECONDS, type KitVoices, type SynthResources } from "./kits/voice";
+
+/** The synthesized kits, in menu order. */
+export const KIT_IDS = ["acoustic", "808"] as const;
+export type KitId = (typeof KIT_IDS)[number];
+/** display names of the kits */
+export const KIT_NAMES: Readonly<Record<KitId, string>> = {
+  acoustic: "Acoustic",
+  "808": "808",
+};
+const DEFAULT_KIT: KitId = "acoustic";
+
+const KITS: Readonly<Record<KitId, KitVoices>> = {
+  acoustic: acousticKit,
+  "808": tr808Kit,
+};
+
+export interface AudioEngineOptions {
+  /** kit to start with; default "acoustic" */
+  kit?: KitId;
+}
 
 export interface AudioEngine<C extends BaseAudioContext = AudioContext> {
   /** the native AudioContext (created by us and handed to Tone with Tone.setContext) */
@@ -22,10 +46,18 @@ export interface AudioEngine<C extends BaseAudioContext = AudioContext> {
   /**
    * Play a drum hit at an absolute AudioContext time in seconds
    * (context.currentTime base). Times in the past play immediately.
-   * velocity 0..1 changes loudness and a bit of tone (brighter when harder);
-   * velocity 0 is silent.
+   * velocity 0..1 changes loudness and tone (brighter, and on drums a
+   * higher-starting pitch, when harder); velocity 0 is silent.
+   * Sounds with the kit selected at the time of the call.
    */
   playHit(pad: PadId, audioTime: number, velocity: number): void;
+  /** the kit that subsequent playHit calls sound with */
+  readonly kit: KitId;
+  /**
+   * Switch kits for subsequent playHit calls; hits already scheduled keep
+   * their sound. A closed hi-hat still chokes an open one across a switch.
+   */
+  setKit(kit: KitId): void;
   /** metronome click at audioTime; accent=true for beat 1 of the bar (higher pitch) */
   playClick(audioTime: number, accent: boolean): void;
   /** master volume 0..1 (linear gain) */
@@ -35,27 +67,20 @@ export interface AudioEngine<C extends BaseAudioContext = AudioContext> {
 
 /** master gain when the engine starts; leaves headroom for stacked hits */
 const DEFAULT_VOLUME = 0.8;
-/** envelopes decay exponentially to this fraction of their peak, then cut to 0 */
-const DECAY_FLOOR = 0.001;
-/** 1 ms attack: fast enough to keep the transient, long enough not to click */
-const ATTACK_S = 0.001;
 /** choked open hi-hat fades out over this time instead of cutting (no click) */
 const CHOKE_FADE_S = 0.012;
 /** hi-hat events older than this cannot affect choking any more (open hat rings < 1 s) */
 const HAT_EVENT_MEMORY_S = 2;
-/** length of the shared white-noise buffer; sources start at a random offset */
-const NOISE_SECONDS = 2;
-
-/**
- * Frequency ratios of the six square waves in the classic TR-808 metallic
- * voice (cymbal/hat circuit); inharmonic, so the sum reads as "metal".
- */
-const METAL_RATIOS = [2, 3, 4.16, 5.43, 6.79, 8.21] as const;
 
 function assertUnit(name: string, value: number): void {
   if (!Number.isFinite(value) || value < 0 || value > 1) {
     throw new RangeError(`${name} must be within [0, 1], got: ${value}`);
   }
+}
+
+function validKit(kit: KitId): KitId {
+  if (!Object.hasOwn(KITS, kit)) throw new RangeError(`Unknown kit: ${String(kit)}`);
+  return kit;
 }
 
 function isNativeAudioContext(ctx: BaseAudioContext): ctx is AudioContext {
@@ -88,9 +113,9 @@ interface OpenHatVoice {
   chokedAt: number;
 }
 
-export function createAudioEngine(): AudioEngine<AudioContext>;
-export function createAudioEngine<C extends BaseAudioContext>(context: C): AudioEngine<C>;
-export function createAudioEngine(context?: BaseAudioContext): AudioEngine<BaseAudioContext> {
+export function createAudioEngine(context?: undefined, options?: AudioEngineOptions): AudioEngine<AudioContext>;
+export function createAudioEngine<C extends BaseAudioContext>(context: C, options?: AudioEngineOptions): AudioEngine<C>;
+export function createAudioEngine(context?: BaseAudioContext, options: AudioEngineOptions = {}): AudioEngine<BaseAudioContext> {
   const ownsContext = context === undefined;
   const ctx: BaseAudioContext = context ?? new AudioContext({ latencyHint: "interactive" });
   if (isNativeAudioContext(ctx)) {
@@ -121,178 +146,18 @@ export function createAudioEngine(context?: BaseAudioContext): AudioEngine<BaseA
     const data = noiseBuffer.getChannelData(0);
     for (let i = 0; i < data.length; i++) data[i] = Math.random() * 2 - 1;
   }
-  const nyquist = ctx.sampleRate / 2;
-  const maxCutoff = nyquist * 0.9;
 
   let disposed = false;
   let openHats: OpenHatVoice[] = [];
   /** start times of recent hi-hat hits (closed and open), for choking */
   let hatEvents: number[] = [];
 
-  // ---- building blocks ---------------------------------------------------
+  const resources: SynthResources = { ctx, noiseBuffer };
+  let kit: KitId = validKit(options.kit ?? DEFAULT_KIT);
 
-  /** Collects a hit's nodes and disconnects them all when its sound ends. */
-  class Hit {
-    readonly nodes: AudioNode[] = [];
-    readonly out: GainNode;
-    private lastSource: AudioScheduledSourceNode | null = null;
-    private lastStop = -Infinity;
-    constructor(
-      readonly startTime: number,
-      destination: AudioNode,
-    ) {
-      this.out = this.node(ctx.createGain());
-      this.out.connect(destination);
-    }
-    node<N extends AudioNode>(n: N): N {
-      this.nodes.push(n);
-      return n;
-    }
-    osc(type: OscillatorType, frequency: number, stopTime: number): OscillatorNode {
-      const o = this.node(ctx.createOscillator());
-      o.type = type;
-      o.frequency.setValueAtTime(frequency, this.startTime);
-      o.start(this.startTime);
-      this.source(o, stopTime);
-      return o;
-    }
-    noise(stopTime: number): AudioBufferSourceNode {
-      const s = this.node(ctx.createBufferSource());
-      s.buffer = noiseBuffer;
-      s.loop = true;
-      s.start(this.startTime, Math.random() * (NOISE_SECONDS - 0.1));
-      this.source(s, stopTime);
-      return s;
-    }
-    filter(type: BiquadFilterType, frequency: number, q = Math.SQRT1_2): BiquadFilterNode {
-      const f = this.node(ctx.createBiquadFilter());
-      f.type = type;
-      f.frequency.value = Math.min(frequency, maxCutoff);
-      f.Q.value = q;
-      return f;
-    }
-    gain(value = 1): GainNode {
-      const g = this.node(ctx.createGain());
-      g.gain.value = value;
-      return g;
-    }
-    /** A gain with a 1 ms attack to `peak`, exponential decay over `decayS`, then 0. */
-    envelope(peak: number, decayS: number, delayS = 0): { gain: GainNode; endTime: number } {
-      const g = this.node(ctx.createGain());
-      const t0 = this.startTime + delayS;
-      const peakTime = t0 + ATTACK_S;
-      const floorTime = peakTime + decayS;
-      g.gain.setValueAtTime(0, t0);
-      g.gain.linearRampToValueAtTime(peak, peakTime);
-      g.gain.exponentialRampToValueAtTime(peak * DECAY_FLOOR, floorTime);
-      g.gain.linearRampToValueAtTime(0, floorTime + 0.005);
-      return { gain: g, endTime: floorTime + 0.01 };
-    }
-    private source(s: AudioScheduledSourceNode, stopTime: number): void {
-      s.stop(stopTime);
-      if (stopTime >= this.lastStop) {
-        if (this.lastSource) this.lastSource.onended = null;
-        this.lastStop = stopTime;
-        this.lastSource = s;
-        s.onended = () => {
-          for (const n of this.nodes) n.disconnect();
-        };
-      }
-    }
-  }
-
-  /** A bank of square waves at METAL_RATIOS × fundamental, mixed into `dest`. */
-  function metalBank(hit: Hit, fundamentalHz: number, stopTime: number, dest: AudioNode): void {
-    const mix = hit.gain(1 / METAL_RATIOS.length);
-    mix.connect(dest);
-    for (const ratio of METAL_RATIOS) {
-      // a little random detune so repeated hits are not bit-identical
-      const detune = 1 + (Math.random() - 0.5) * 0.004;
-      hit.osc("square", fundamentalHz * ratio * detune, stopTime).connect(mix);
-    }
-  }
-
-  /** Loudness curve: a bit steeper than linear, like a real drum's response. */
-  function amplitude(velocity: number): number {
-    return Math.pow(velocity, 1.4);
-  }
-
-  // ---- voices ------------------------------------------------------------
-
-  /** Kick / toms: a sine whose pitch drops fast (MembraneSynth-style), plus a beater click. */
-  function membrane(
-    t: number,
-    v: number,
-    o: { endHz: number; startRatio: number; pitchDecayS: number; decayS: number; level: number; overtone: number; clickLevel: number },
-  ): void {
-    const hit = new Hit(t, master);
-    const amp = amplitude(v) * o.level;
-    const body = hit.envelope(amp, o.decayS);
-    body.gain.connect(hit.out);
-    // Harder hits start higher: more "knock" in the pitch sweep.
-    const startHz = o.endHz * o.startRatio * (0.8 + 0.4 * v);
-    const osc = hit.osc("sine", startHz, body.endTime);
-    osc.frequency.exponentialRampToValueAtTime(o.endHz, t + o.pitchDecayS);
-    osc.connect(body.gain);
-    if (o.overtone > 0) {
-      // a weaker inharmonic partial (drum head mode ~1.59×) gives toms body
-      const over = hit.envelope(amp * o.overtone, o.decayS * 0.5);
-      over.gain.connect(hit.out);
-      const o2 = hit.osc("sine", startHz * 1.59, over.endTime);
-      o2.frequency.exponentialRampToValueAtTime(o.endHz * 1.59, t + o.pitchDecayS);
-      o2.connect(over.gain);
-    }
-    // Beater click: a few ms of low-passed noise, brighter when harder.
-    const click = hit.envelope(amp * o.clickLevel, 0.006);
-    click.gain.connect(hit.out);
-    const lp = hit.filter("lowpass", 1500 + 5000 * v);
-    hit.noise(click.endTime).connect(lp).connect(click.gain);
-  }
-
-  function kick(t: number, v: number): void {
-    membrane(t, v, { endHz: 48, startRatio: 3.2, pitchDecayS: 0.06, decayS: 0.45, level: 0.85, overtone: 0, clickLevel: 0.35 });
-  }
-  function tomLow(t: number, v: number): void {
-    membrane(t, v, { endHz: 92, startRatio: 1.7, pitchDecayS: 0.12, decayS: 0.55, level: 0.7, overtone: 0.25, clickLevel: 0.2 });
-  }
-  function tomHigh(t: number, v: number): void {
-    membrane(t, v, { endHz: 150, startRatio: 1.6, pitchDecayS: 0.1, decayS: 0.42, level: 0.65, overtone: 0.25, clickLevel: 0.2 });
-  }
-
-  /** Snare: a short tonal body (two drum-head modes) plus band-limited noise (the wires). */
-  function snare(t: number, v: number): void {
-    const hit = new Hit(t, master);
-    const amp = amplitude(v);
-    const body = hit.envelope(amp * 0.45, 0.09);
-    body.gain.connect(hit.out);
-    const o1 = hit.osc("triangle", 200, body.endTime);
-    o1.frequency.exponentialRampToValueAtTime(175, t + 0.04);
-    o1.connect(body.gain);
-    const o2 = hit.osc("sine", 330, body.endTime);
-    o2.frequency.exponentialRampToValueAtTime(290, t + 0.04);
-    o2.connect(hit.gain(0.6)).connect(body.gain);
-
-    const wires = hit.envelope(amp * 0.75, 0.14 + 0.06 * v);
-    wires.gain.connect(hit.out);
-    const hp = hit.filter("highpass", 1200);
-    const lp = hit.filter("lowpass", 3500 + 8000 * v);
-    hit.noise(wires.endTime).connect(hp).connect(lp).connect(wires.gain);
-  }
-
-  /** Shared hi-hat sound: metallic square bank + noise, band-limited high. */
-  function hatSound(hit: Hit, v: number, decayS: number, level: number, dest: AudioNode): number {
-    const amp = amplitude(v) * level;
-    const env = hit.envelope(amp, decayS);
-    env.gain.connect(dest);
-    const bp = hit.filter("bandpass", 10000, 0.8);
-    const hp = hit.filter("highpass", 7000);
-    const lp = hit.filter("lowpass", 11000 + 9000 * v); // brighter when harder
-    bp.connect(hp).connect(lp).connect(env.gain);
-    metalBank(hit, 40, env.endTime, bp);
-    const noiseHp = hit.filter("highpass", 8000);
-    hit.noise(env.endTime).connect(noiseHp).connect(hit.gain(0.5)).connect(lp);
-    return env.endTime;
-  }
+  // ---- hi-hat choke ------------------------------------------------------
+  // Kit-independent: the hi-hat is one instrument under the player's foot,
+  // so a closed hat of either kit chokes an open hat of either kit.
 
   function rememberHatEvent(t: number): void {
     const horizon = ctx.currentTime - HAT_EVENT_MEMORY_S;
@@ -318,83 +183,30 @@ export function createAudioEngine(context?: BaseAudioContext): AudioEngine<BaseA
     for (const voice of openHats) choke(voice, t);
   }
 
-  function hihatClosed(t: number, v: number): void {
-    chokeOpenHatsAt(t);
-    rememberHatEvent(t);
-    const hit = new Hit(t, master);
-    hatSound(hit, v, 0.045 + 0.02 * v, 0.9, hit.out);
-  }
-
-  function hihatOpen(t: number, v: number): void {
-    chokeOpenHatsAt(t);
-    const hit = new Hit(t, master);
-    const chokeGain = hit.gain(1);
-    chokeGain.connect(hit.out);
-    const endTime = hatSound(hit, v, 0.45 + 0.2 * v, 0.75, chokeGain);
-    const voice: OpenHatVoice = { startTime: t, endTime, chokeGain, chokedAt: Infinity };
-    // Hits may be scheduled out of order: a hat hit already planned after
-    // this one chokes it too.
-    const later = hatEvents.filter((e) => e > t);
-    if (later.length > 0) choke(voice, Math.min(...later));
-    rememberHatEvent(t);
-    openHats.push(voice);
-  }
-
-  /** Crash: a long, bright wash of metal and noise. */
-  function crash(t: number, v: number): void {
-    const hit = new Hit(t, master);
-    const amp = amplitude(v) * 0.6;
-    const decayS = 1.6 + 0.8 * v;
-    const env = hit.envelope(amp, decayS);
-    env.gain.connect(hit.out);
-    const lp = hit.filter("lowpass", 9000 + 11000 * v);
-    lp.connect(env.gain);
-    const metalHp = hit.filter("highpass", 4000);
-    metalHp.connect(hit.gain(1.2)).connect(lp);
-    metalBank(hit, 67, env.endTime, metalHp);
-    const noiseHp = hit.filter("highpass", 3000);
-    hit.noise(env.endTime).connect(noiseHp).connect(hit.gain(0.5)).connect(lp);
-    // initial "splash": a louder, shorter burst on top of the wash
-    const splash = hit.envelope(amp * 0.6, 0.12);
-    splash.gain.connect(hit.out);
-    const splashHp = hit.filter("highpass", 5000);
-    hit.noise(splash.endTime).connect(splashHp).connect(splash.gain);
-  }
-
-  /** Ride: a metallic ping (inharmonic sine partials) over a soft sustaining shimmer. */
-  function ride(t: number, v: number): void {
-    const hit = new Hit(t, master);
-    const amp = amplitude(v) * 0.7;
-    // ping: partials of a struck plate, short
-    const ping = hit.envelope(amp * 0.5, 0.25);
-    ping.gain.connect(hit.out);
-    const partials: [number, number][] = [
-      [2490, 1],
-      [3510, 0.6],
-      [5180, 0.35 + 0.3 * v], // brighter when harder
-    ];
-    for (const [hz, level] of partials) {
-      hit.osc("sine", hz, ping.endTime).connect(hit.gain(level / partials.length)).connect(ping.gain);
+  function play(pad: PadId, t: number, velocity: number): void {
+    const voice = KITS[kit][pad];
+    if (pad === "hihatClosed") {
+      chokeOpenHatsAt(t);
+      rememberHatEvent(t);
+      voice(new Hit(resources, t, master), velocity);
+    } else if (pad === "hihatOpen") {
+      chokeOpenHatsAt(t);
+      const chokeGain = ctx.createGain();
+      chokeGain.connect(master);
+      const hit = new Hit(resources, t, chokeGain);
+      hit.node(chokeGain); // disconnected with the hit's other nodes
+      voice(hit, velocity);
+      const openHat: OpenHatVoice = { startTime: t, endTime: hit.endTime, chokeGain, chokedAt: Infinity };
+      // Hits may be scheduled out of order: a hat hit already planned after
+      // this one chokes it too.
+      const later = hatEvents.filter((e) => e > t);
+      if (later.length > 0) choke(openHat, Math.min(...later));
+      rememberHatEvent(t);
+      openHats.push(openHat);
+    } else {
+      voice(new Hit(resources, t, master), velocity);
     }
-    // shimmer: metal bank band-passed around 6 kHz, long sustain
-    const shimmer = hit.envelope(amp, 1.3 + 0.4 * v);
-    shimmer.gain.connect(hit.out);
-    const bp = hit.filter("bandpass", 6000, 0.7);
-    const lp = hit.filter("lowpass", 5000 + 11000 * v); // brighter when harder
-    bp.connect(lp).connect(shimmer.gain);
-    metalBank(hit, 120, shimmer.endTime, bp);
   }
-
-  const voices: Record<PadId, (t: number, v: number) => void> = {
-    kick,
-    snare,
-    hihatClosed,
-    hihatOpen,
-    tomLow,
-    tomHigh,
-    crash,
-    ride,
-  };
 
   function startTime(audioTime: number): number {
     if (!Number.isFinite(audioTime)) {
@@ -420,17 +232,24 @@ export function createAudioEngine(context?: BaseAudioContext): AudioEngine<BaseA
 
     playHit(pad: PadId, audioTime: number, velocity: number): void {
       assertUnit("velocity", velocity);
-      const voice = voices[pad];
-      if (!voice) throw new RangeError(`Unknown pad: ${String(pad)}`);
+      if (!Object.hasOwn(KITS[kit], pad)) throw new RangeError(`Unknown pad: ${String(pad)}`);
       const t = startTime(audioTime);
       if (!usable() || velocity === 0) return;
-      voice(t, velocity);
+      play(pad, t, velocity);
+    },
+
+    get kit(): KitId {
+      return kit;
+    },
+
+    setKit(next: KitId): void {
+      kit = validKit(next);
     },
 
     playClick(audioTime: number, accent: boolean): void {
       const t = startTime(audioTime);
       if (!usable()) return;
-      const hit = new Hit(t, master);
+      const hit = new Hit(resources, t, master);
       const env = hit.envelope(accent ? 0.45 : 0.3, 0.03);
       env.gain.connect(hit.out);
       const lp = hit.filter("lowpass", 5000); // soften the square's top end
