@@ -43,12 +43,23 @@ export default function Landing() {
 
   return (
     <div className="stack">
-      <section>
+      <section className="hero">
         <h1>Play drums together, in time.</h1>
         <p className="lead">
-          Open one link with a friend anywhere. Hit the pads with mouse, touch or keyboard and hear each other land on
-          the shared beat — every session recorded for replay.
+          Open one link with a friend anywhere. Hit the pads with touch, mouse, keyboard or a MIDI drum kit and hear each
+          other land on the shared beat — every session recorded, replayable and shareable.
         </p>
+        <ol className="how">
+          <li>
+            <strong>Create a room</strong> and send its link.
+          </li>
+          <li>
+            <strong>Play</strong>: a shared clock and latency compensation keep your partner’s groove intact.
+          </li>
+          <li>
+            <strong>Record, replay, battle</strong>: trade bars, vote, export MIDI or WAV.
+          </li>
+        </ol>
       </section>
       <form className="panel stack" onSubmit={create} aria-labelledby="create-heading">
         <h2 id="create-heading">Start a jam</h2>

@@ -4,7 +4,7 @@ import { KIT, type PadId } from "../../../core/kit";
 import { keyLabel, padForKeyIn, type KeyMap } from "../../../core/keymap";
 import { TapTempo } from "../../../core/tap-tempo";
 import { LIMITS, type RoomView } from "../../../core/protocol";
-import type { AudioEngine } from "../../lib/audio/engine";
+import { KIT_IDS, KIT_NAMES, type AudioEngine, type KitId } from "../../lib/audio/engine";
 import {
   loadFairMonitoring,
   loadHostToken,
@@ -150,6 +150,7 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const [keyMap, setKeyMap] = useState<KeyMap | null>(null);
+  const [kit, setKit] = useState<KitId>("acoustic");
   const [midi, setMidi] = useState<MidiInput | null>(null);
   useEffect(() => setKeyMap(loadKeyMap()), []);
 
@@ -159,7 +160,15 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
     let cancelled = false;
     void import("../../lib/audio/engine").then(({ createAudioEngine }) => {
       if (cancelled) return;
-      e = createAudioEngine();
+      let savedKit: KitId = "acoustic";
+      try {
+        const k = localStorage.getItem("backbeat:kit");
+        if (k && (KIT_IDS as readonly string[]).includes(k)) savedKit = k as KitId;
+      } catch {
+        /* default kit */
+      }
+      e = createAudioEngine(undefined, { kit: savedKit });
+      setKit(savedKit);
       s = new JamSession({
         roomCode: code,
         participantId: participantId(),
@@ -290,7 +299,6 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
                 className={`pad${activeLocal === p.id ? " local-active" : ""}${remoteFlash?.pad === p.id ? " remote-active" : ""}`}
                 data-remote-lit={litCount.current[p.id] ?? 0}
                 style={remoteFlash?.pad === p.id ? ({ "--remote-color": remoteFlash.color } as React.CSSProperties) : undefined}
-                aria-label={p.name}
                 disabled={role === "spectator"}
                 aria-keyshortcuts={keyMap ? keyLabel(keyMap[p.id]) : undefined}
                 onPointerDown={(e) => {
@@ -309,13 +317,36 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
                   if (e.detail === 0) strike(p.id, 0.8, e.timeStamp);
                 }}
               >
-                <span aria-hidden="true">{p.name}</span>
+                <span>{p.name}</span>
                 <span className="key" aria-hidden="true">{keyMap ? keyLabel(keyMap[p.id]) : "\u00a0"}</span>
               </button>
             ))}
           </div>
           <Reactions onReact={(r) => session?.react(r)} last={snap?.lastReaction ?? null} room={room} />
           <Controls session={session} snap={snap} room={room} busy={busy} act={act} />
+          <div className="row">
+            <label htmlFor="kit">Kit</label>
+            <select
+              id="kit"
+              value={kit}
+              onChange={(e) => {
+                const k = e.target.value as KitId;
+                setKit(k);
+                engine?.setKit(k);
+                try {
+                  localStorage.setItem("backbeat:kit", k);
+                } catch {
+                  /* not remembered */
+                }
+              }}
+            >
+              {KIT_IDS.map((k) => (
+                <option key={k} value={k}>
+                  {KIT_NAMES[k]}
+                </option>
+              ))}
+            </select>
+          </div>
           <Calibration engine={engine} onChange={(ms) => session?.setInputOffset(ms)} />
           {keyMap && (
             <InputSettings
