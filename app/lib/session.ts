@@ -174,7 +174,15 @@ export class JamSession {
     // websocket only: no long-polling fallback, so no sticky sessions are ever needed
     this.socket = io(url, { transports: ["websocket"], reconnectionDelayMax: 5000 });
     this.socket.on("connect", () => this.onConnect());
-    this.socket.on("disconnect", () => this.update({ status: "reconnecting" }));
+    this.socket.on("disconnect", (reason) => {
+      if (this.snapshot.status === "error" && this.snapshot.error?.code === "kicked") return;
+      this.update({ status: "reconnecting" });
+      // Socket.IO does not reconnect by itself when the SERVER closed the connection (a restart,
+      // a graceful shutdown behind a load balancer): reconnect after a short, jittered pause.
+      if (reason === "io server disconnect") {
+        setTimeout(() => this.socket.connect(), 300 + Math.random() * 700);
+      }
+    });
     this.socket.on("room:state", (room) => this.onRoom(room));
     this.socket.on("hit", (hit) => this.onRemoteHit(hit));
     this.socket.on("hits:ack", ({ seqs }) => this.outbox.ack(seqs));

@@ -280,7 +280,7 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
         </div>
       </div>
       <p className="muted status-line" role="status" aria-live="polite">
-        {copyStatus || statusText(snap, audioState)}
+        {copyStatus || statusText(snap, audioState, session?.unackedHits ?? 0)}
       </p>
       {snap?.error && <p role="alert" className="error">{snap.error.message}</p>}
       {actionError && <p role="alert" className="error">{actionError}</p>}
@@ -413,10 +413,11 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
   );
 }
 
-function statusText(snap: SessionSnapshot | null, audio: AudioContextState): string {
+function statusText(snap: SessionSnapshot | null, audio: AudioContextState, unacked: number): string {
   if (!snap) return "Starting audio…";
   if (snap.status === "connecting") return "Connecting…";
-  if (snap.status === "reconnecting") return "Connection lost — reconnecting…";
+  if (snap.status === "reconnecting")
+    return `Connection lost — reconnecting…${unacked > 0 ? ` ${unacked} of your hits are kept here and will be saved when it is back.` : ""}`;
   if (snap.status === "error") return "Could not join the room.";
   const sync = snap.rttMs === null ? "syncing clocks…" : `clock synced (round trip ${snap.rttMs.toFixed(1)} ms)`;
   return `Connected · ${sync}${audio === "running" ? "" : " · sound is off: press a pad or Enable sound"}`;
