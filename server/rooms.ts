@@ -276,9 +276,19 @@ export class RoomService {
     }
     member.conn = conn;
     this.byConn.set(conn.id, { room, memberId: member.id });
-    await this.deps.store.upsertParticipant({ id: member.id, roomCode: room.code, name: member.name, color: member.color });
-    if (room.recording && room.recording.endedAtMs === null) {
-      await this.deps.store.addRecordingParticipant(room.recording.id, member.id);
+    // A (re)join must work while the database is away (its outbox is waiting to be re-sent):
+    // these writes retry in the background instead of failing the join.
+    const m = member;
+    await this.retryUntilStored(
+      () => this.deps.store.upsertParticipant({ id: m.id, roomCode: room.code, name: m.name, color: m.color }),
+      "store participant",
+    );
+    const rec = room.recording;
+    if (rec && rec.endedAtMs === null) {
+      await this.retryUntilStored(
+        () => this.deps.store.upsertParticipant({ id: m.id, roomCode: room.code, name: m.name, color: m.color }).then(() => this.deps.store.addRecordingParticipant(rec.id, m.id)),
+        "add recording participant",
+      );
     }
     this.broadcastState(room);
     return { ok: true, data: { room: this.view(room), serverNowMs: this.deps.now() } };

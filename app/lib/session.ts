@@ -226,9 +226,15 @@ export class JamSession {
       },
       (res) => {
         if (!res.ok) {
-          this.update({ status: "error", error: res.error });
+          this.update({ status: res.error.code === "internal" ? "reconnecting" : "error", error: res.error });
+          // A server-side failure (e.g. its database is briefly away) is worth retrying; a refusal is not.
+          if (res.error.code === "internal" && this.socket.connected) {
+            this.joinRetryMs = Math.min(10_000, this.joinRetryMs * 2);
+            setTimeout(() => this.socket.connected && this.onConnect(), this.joinRetryMs);
+          }
           return;
         }
+        this.joinRetryMs = 500;
         this.onRoom(res.data.room);
         this.update({ status: "joined", error: null });
         // Whatever the server never confirmed storing (a crash, a dropped link, a reload) goes again.
@@ -241,6 +247,7 @@ export class JamSession {
   }
 
   private clockSamplesThisConnection = 0;
+  private joinRetryMs = 500;
 
   private ping(): void {
     if (!this.socket.connected) return;

@@ -1,0 +1,105 @@
+/** Set-up shared by the fault tests: databases, rooms, recordings and the final check. */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { expect } from "vitest";
+import type { HitMsg, RecordingJson } from "../../../core/protocol";
+import { tempSqliteUrl } from "../helpers";
+import type { ReliableClient } from "../../support/reliable-client";
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL?.trim() || undefined;
+export const NO_PG_REASON = "skipped: TEST_DATABASE_URL is not set (no PostgreSQL to run against)";
+
+export interface TestDatabase {
+  kind: "sqlite" | "postgres";
+  url: string;
+  cleanup(): Promise<void>;
+}
+
+export function sqliteDatabase(): TestDatabase {
+  const tmp = tempSqliteUrl();
+  return { kind: "sqlite", url: tmp.url, cleanup: async () => tmp.cleanup() };
+}
+
+/** A fresh schema in TEST_DATABASE_URL's database, dropped by cleanup(). `host`/`port` override where the server connects (a proxy). */
+export function postgresDatabase(baseUrl: string, via?: { host: string; port: number }): TestDatabase {
+  const schema = `bb_fault_${randomBytes(6).toString("hex")}`;
+  const url = new URL(baseUrl);
+  url.searchParams.set("schema", schema);
+  if (via) {
+    url.hostname = via.host;
+    url.port = String(via.port);
+  }
+  return {
+    kind: "postgres",
+    url: url.toString(),
+    async cleanup() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export async function createRoomAsHost(baseUrl: string): Promise<{ code: string; hostToken: string }> {
+  const res = await fetch(`${baseUrl}/api/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  if (res.status !== 201) throw new Error(`create room: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { code: string; hostToken: string };
+}
+
+export async function startRecording(client: ReliableClient): Promise<string> {
+  const res = await client.socket.timeout(10_000).emitWithAck("recording:start", {});
+  if (!res.ok) throw new Error(`recording:start: ${res.error.message}`);
+  return res.data.id;
+}
+
+export async function stopRecording(client: ReliableClient): Promise<void> {
+  const res = await client.socket.timeout(10_000).emitWithAck("recording:stop", {});
+  if (!res.ok) throw new Error(`recording:stop: ${res.error.message}`);
+}
+
+export async function health(baseUrl: string): Promise<{ status: number; body: { status: string; db: { ok: boolean; kind: string }; pendingWrites: number } }> {
+  const res = await fetch(`${baseUrl}/api/health`);
+  return { status: res.status, body: (await res.json()) as never };
+}
+
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type HitKey = Pick<HitMsg, "seq" | "pad" | "velocity" | "strikeAtMs">;
+const key = (h: HitKey) => ({ seq: h.seq, pad: h.pad, velocity: h.velocity, strikeAtMs: h.strikeAtMs });
+
+/**
+ * The stored recording holds exactly what each player struck: every hit (same
+ * seq, pad, velocity, strike time), none twice, nobody else's.
+ */
+export async function expectEveryHitOnce(baseUrl: string, recordingId: string, players: { participantId: string; struck: HitMsg[] }[]): Promise<RecordingJson> {
+  const res = await fetch(`${baseUrl}/api/recordings/${recordingId}`);
+  expect(res.status).toBe(200);
+  const rec = (await res.json()) as RecordingJson;
+  const ids = new Set(players.map((p) => p.participantId));
+  expect(rec.hits.filter((h) => !ids.has(h.participantId))).toEqual([]);
+  for (const p of players) {
+    const stored = rec.hits.filter((h) => h.participantId === p.participantId).map(key).sort((a, b) => a.seq - b.seq);
+    const struck = p.struck.map(key).sort((a, b) => a.seq - b.seq);
+    const storedSeqs = stored.map((h) => h.seq);
+    const dupes = storedSeqs.filter((s, i) => storedSeqs.indexOf(s) !== i);
+    const storedSet = new Set(storedSeqs);
+    const missing = struck.filter((h) => !storedSet.has(h.seq)).map((h) => h.seq);
+    // Readable summary first, then the exact comparison.
+    expect({ participant: p.participantId, duplicates: dupes, missing }).toEqual({ participant: p.participantId, duplicates: [], missing: [] });
+    expect(stored).toEqual(struck);
+  }
+  return rec;
+}
