@@ -72,7 +72,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
     await expect(link).toBeVisible();
 
     await a.goto(`${app.url}${await link.getAttribute("href")}`);
-    await expect(a.getByRole("button", { name: "Play" })).toBeVisible();
+    await expect(a.getByRole("button", { name: "Play", exact: true })).toBeVisible();
     await expectAccessible(a, "replay");
     await a.screenshot({ path: `docs/screenshots/replay-${device}.png`, fullPage: true });
     await Promise.all([ctxA.close(), ctxB.close()]);

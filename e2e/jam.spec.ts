@@ -125,8 +125,8 @@ test("two players jam through a link, record, and replay after a server restart"
   const c = await ctxC.newPage();
   await c.goto(href!);
   await expect(c.getByText(/5 hits/).first()).toBeVisible();
-  await c.getByRole("button", { name: "Play" }).click();
-  await expect(c.getByRole("button", { name: "Pause" })).toBeVisible();
+  await c.getByRole("button", { name: "Play", exact: true }).click();
+  await expect(c.getByRole("button", { name: "Pause", exact: true })).toBeVisible();
   await expect(c.getByRole("status").filter({ hasText: "Finished" })).toBeVisible({ timeout: 20_000 });
   const replay = await c.evaluate(() => window.__backbeatReplay!);
   const rec = (await (await c.request.get(`/api/recordings/${href!.split("/").pop()}`)).json()) as {

@@ -1,46 +1,57 @@
 "use client";
-import { useEffect, useMemo, useRef, useState } from "react";
-import { KIT } from "../../../core/kit";
+import { useCallback, useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
 import type { RecordingJson } from "../../../core/protocol";
-import type { AudioEngine } from "../../lib/audio/engine";
+import {
+  SUBDIVISIONS,
+  buildEvents,
+  downbeatWeights,
+  fitGrid,
+  formatClock,
+  listenersWithHearings,
+  mixEnabled,
+  normalizeLoop,
+  playerStats,
+  replayDurationMs,
+  replayPlayers,
+  selectPlayable,
+  subdivisionPerBeat,
+  type LoopRegion,
+  type ReplayView,
+} from "../../../core/replay";
+import { Timeline, type TimelineZoom } from "../../components/Timeline";
+import { ReplayTransport, type PlayState } from "../../lib/replay-player";
+import { StatsTable } from "./Stats";
 
-const SCHEDULE_AHEAD_MS = 200;
-const TICK_MS = 25;
-
-interface ScheduledHit {
-  participantId: string;
-  seq: number;
-  pad: string;
-  /** position in the recording (ms from its start) */
-  atMs: number;
-  audioTime: number;
-}
-
-declare global {
-  interface Window {
-    __backbeatReplay?: { state: "paused" | "playing" | "ended"; positionMs: number; durationMs: number; scheduled: ScheduledHit[] };
-  }
-}
+/** performance.now() marks of the recording's fetch, copied into window.__backbeatReplay.perf */
+const loadMarks = { fetchStartMs: null as number | null, fetchedMs: null as number | null };
 
 type Load = { kind: "loading" } | { kind: "missing" } | { kind: "failed"; message: string } | { kind: "ready"; rec: RecordingJson };
 
 export default function ReplayClient({ id }: { id: string }) {
   const [load, setLoad] = useState<Load>({ kind: "loading" });
   useEffect(() => {
+    let cancelled = false;
+    loadMarks.fetchStartMs = performance.now();
     fetch(`/api/recordings/${encodeURIComponent(id)}`)
       .then(async (res) => {
+        if (cancelled) return;
         if (res.status === 404) return setLoad({ kind: "missing" });
         if (!res.ok) return setLoad({ kind: "failed", message: `Server answered ${res.status}` });
-        setLoad({ kind: "ready", rec: (await res.json()) as RecordingJson });
+        const rec = (await res.json()) as RecordingJson;
+        loadMarks.fetchedMs = performance.now();
+        if (!cancelled) setLoad({ kind: "ready", rec: { ...rec, hearings: rec.hearings ?? [] } });
       })
-      .catch((err: unknown) => setLoad({ kind: "failed", message: String(err) }));
+      .catch((err: unknown) => !cancelled && setLoad({ kind: "failed", message: String(err) }));
+    return () => {
+      cancelled = true;
+    };
   }, [id]);
-  if (load.kind === "loading") return <p className="muted">Loading recording…</p>;
+  if (load.kind === "loading") return <p className="muted" role="status">Loading recording…</p>;
   if (load.kind === "missing")
     return (
       <div className="panel stack">
         <h1>Recording not found</h1>
-        <p>This replay link does not match any recording. It may have been mistyped.</p>
+        <p>This replay link does not match any recording. It may have been mistyped, or the recording was deleted.</p>
         <p><a className="button primary" href="/">Start a jam</a></p>
       </div>
     );
@@ -48,123 +59,384 @@ export default function ReplayClient({ id }: { id: string }) {
   return <Player rec={load.rec} />;
 }
 
+const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 2];
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60) || "backbeat";
+}
+
+/** `?loop=12.5-20` (seconds) preselects a loop region; `?t=12.5` a start position. */
+function readQuery(durationMs: number): { loop: LoopRegion | null; t: number | null } {
+  if (typeof window === "undefined") return { loop: null, t: null };
+  const q = new URLSearchParams(window.location.search);
+  const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(q.get("loop") ?? "");
+  const loop = m ? normalizeLoop(Number(m[1]) * 1000, Number(m[2]) * 1000, durationMs) : null;
+  const t = Number(q.get("t"));
+  return { loop, t: q.has("t") && Number.isFinite(t) ? Math.min(durationMs, Math.max(0, t * 1000)) : null };
+}
+
+type WavState =
+  | { kind: "idle" }
+  | { kind: "rendering"; progress: number }
+  | { kind: "done"; url: string; fileName: string; bytes: number; renderedSec: number; speed: number }
+  | { kind: "error"; message: string };
+
 function Player({ rec }: { rec: RecordingJson }) {
-  const durationMs = useMemo(() => {
-    const lastHit = rec.hits.at(-1)?.strikeAtMs ?? rec.startedAtMs;
-    const end = Math.max(rec.endedAtMs ?? 0, lastHit + 500);
-    return Math.max(0, end - rec.startedAtMs);
-  }, [rec]);
-  const colors = useMemo(() => new Map(rec.participants.map((p) => [p.id, p.color])), [rec]);
-  const [state, setState] = useState<"paused" | "playing" | "ended">("paused");
-  const [positionMs, setPositionMs] = useState(0);
-  const engineRef = useRef<AudioEngine | null>(null);
-  const play = useRef<{ audioStart: number; fromMs: number; nextIndex: number; timer: number } | null>(null);
-  const scheduled = useRef<ScheduledHit[]>([]);
-  const playheadRef = useRef<HTMLDivElement>(null);
+  // Browsers get the generic server-rendered title (see page.tsx). Next may re-render its
+  // <title> after this effect (streamed metadata), so the recording's title is kept.
+  useEffect(() => {
+    const want = `${rec.title} · Backbeat`;
+    const keep = () => {
+      if (document.title !== want) document.title = want;
+    };
+    keep();
+    const mo = new MutationObserver(keep);
+    mo.observe(document.head, { subtree: true, childList: true, characterData: true });
+    return () => mo.disconnect();
+  }, [rec.title]);
+  const players = useMemo(() => replayPlayers(rec), [rec]);
+  const durationMs = useMemo(() => replayDurationMs(rec), [rec]);
+  const listeners = useMemo(() => {
+    const ids = new Set(listenersWithHearings(rec));
+    return players.filter((p) => ids.has(p.id));
+  }, [rec, players]);
+  const played = useMemo(() => buildEvents(rec, { kind: "played" }, players), [rec, players]);
+  // The room's beat epoch is not stored with a recording: the grid's phase is fitted to the hits.
+  const grid = useMemo(() => fitGrid(played.strikeMs, rec.tempoBpm, rec.beatsPerBar, downbeatWeights(played)), [played, rec]);
+
+  const [viewKey, setViewKey] = useState("played");
+  const view: ReplayView = viewKey.startsWith("heard:") ? { kind: "heard", listenerId: viewKey.slice(6) } : { kind: "played" };
+  const listenerId = view.kind === "heard" ? view.listenerId : null;
+  const events = useMemo(
+    () => (listenerId === null ? played : buildEvents(rec, { kind: "heard", listenerId }, players)),
+    [rec, players, played, listenerId],
+  );
+  const [muted, setMuted] = useState<boolean[]>(() => players.map(() => false));
+  const [soloed, setSoloed] = useState<boolean[]>(() => players.map(() => false));
+  const enabled = useMemo(() => mixEnabled(muted, soloed), [muted, soloed]);
+  const playable = useMemo(() => selectPlayable(events, enabled), [events, enabled]);
+  const [subdivision, setSubdivision] = useState<string>("16");
+  const sub = SUBDIVISIONS.find((s) => s.id === subdivision) ?? SUBDIVISIONS[2];
+  const beatUnit = (rec as { beatUnit?: number }).beatUnit ?? 4;
+  const perBeat = subdivisionPerBeat(sub.note, beatUnit);
+  const stats = useMemo(() => playerStats(events, players.length, grid, perBeat), [events, players, grid, perBeat]);
+
+  const initial = useMemo(() => readQuery(durationMs), [durationMs]);
+  const [speed, setSpeed] = useState(1);
+  const [loop, setLoop] = useState<LoopRegion | null>(initial.loop);
+  const [loopOn, setLoopOn] = useState(initial.loop !== null);
+  const [zoom, setZoom] = useState<TimelineZoom>(() => (durationMs > 60_000 ? 16 : "whole"));
+  const [playState, setPlayState] = useState<PlayState>("paused");
+  const [pos, setPos] = useState(initial.t ?? 0);
+  const [transport, setTransport] = useState<ReplayTransport | null>(null);
+  const [notice, setNotice] = useState("");
+  const [loopMsg, setLoopMsg] = useState("");
+
+  const effectiveLoop = loopOn ? (loop ?? { startMs: 0, endMs: durationMs }) : null;
+  const content = useMemo(
+    () => ({ events, playable, mode: listenerId === null ? "played" : `heard:${listenerId}`, enabledPlayers: players.filter((_, i) => enabled[i]).map((p) => p.id) }),
+    [events, playable, listenerId, players, enabled],
+  );
+  const contentRef = useRef(content);
+  contentRef.current = content;
 
   useEffect(() => {
-    window.__backbeatReplay = { state, positionMs, durationMs, scheduled: scheduled.current };
-  }, [state, positionMs, durationMs]);
+    const t = new ReplayTransport(rec, durationMs, contentRef.current);
+    t.preload();
+    if (initial.t !== null) t.seek(initial.t);
+    Object.assign(t.diag.perf, loadMarks);
+    t.diag.perf.readyMs = performance.now();
+    const off = t.subscribe(() => {
+      setPlayState(t.state);
+      setPos(t.position());
+    });
+    setTransport(t);
+    return () => {
+      off();
+      t.dispose();
+    };
+  }, [rec, durationMs, initial]);
 
-  useEffect(() => () => {
-    if (play.current) window.clearInterval(play.current.timer);
-    engineRef.current?.dispose();
+  useEffect(() => transport?.setContent(content), [transport, content]);
+  useEffect(() => transport?.setSpeed(speed), [transport, speed]);
+  const loopKey = effectiveLoop ? `${effectiveLoop.startMs}-${effectiveLoop.endMs}` : "";
+  useEffect(() => {
+    transport?.setLoop(loopKey ? { startMs: Number(loopKey.split("-")[0]), endMs: Number(loopKey.split("-")[1]) } : null);
+  }, [transport, loopKey]);
+
+  // the readout and the slider's ARIA values follow the audio clock at 10 Hz (the playhead at frame rate)
+  useEffect(() => {
+    if (!transport || playState !== "playing") return;
+    const timer = window.setInterval(() => setPos(transport.position()), 100);
+    return () => window.clearInterval(timer);
+  }, [transport, playState]);
+
+  const getPosition = useCallback(() => transport?.position() ?? pos, [transport, pos]);
+  const onSeek = useCallback(
+    (ms: number) => {
+      transport?.seek(ms);
+      setPos(ms);
+    },
+    [transport],
+  );
+  const onLoopSelect = useCallback((r: LoopRegion) => {
+    setLoop(r);
+    setLoopOn(true);
   }, []);
 
-  async function onPlay() {
-    if (!engineRef.current) {
-      const { createAudioEngine } = await import("../../lib/audio/engine");
-      engineRef.current = createAudioEngine();
+  const toggle = (arr: boolean[], i: number) => arr.map((v, j) => (j === i ? !v : v));
+  const setLoopStart = () => {
+    const p = transport?.position() ?? pos;
+    const end = loop && loop.endMs > p ? loop.endMs : durationMs;
+    const r = normalizeLoop(p, end, durationMs);
+    setLoopMsg(r ? "" : "A loop must be at least 0.1 s long.");
+    if (r) setLoop(r);
+  };
+  const setLoopEnd = () => {
+    const p = transport?.position() ?? pos;
+    const start = loop && loop.startMs < p ? loop.startMs : 0;
+    const r = normalizeLoop(start, p, durationMs);
+    setLoopMsg(r ? "" : "A loop must be at least 0.1 s long.");
+    if (r) {
+      setLoop(r);
+      setLoopOn(true);
     }
-    const engine = engineRef.current;
-    await engine.resume();
-    const fromMs = state === "ended" ? 0 : positionMs;
-    if (state === "ended") scheduled.current.length = 0;
-    const audioStart = engine.context.currentTime + 0.1;
-    const nextIndex = rec.hits.findIndex((h) => h.strikeAtMs - rec.startedAtMs >= fromMs);
-    const p = { audioStart, fromMs, nextIndex: nextIndex === -1 ? rec.hits.length : nextIndex, timer: 0 };
-    const tick = () => {
-      const elapsedMs = (engine.context.currentTime - p.audioStart) * 1000;
-      const horizonMs = p.fromMs + elapsedMs + SCHEDULE_AHEAD_MS;
-      while (p.nextIndex < rec.hits.length) {
-        const h = rec.hits[p.nextIndex]!;
-        const atMs = h.strikeAtMs - rec.startedAtMs;
-        if (atMs > horizonMs) break;
-        const audioTime = p.audioStart + (atMs - p.fromMs) / 1000;
-        engine.playHit(h.pad, audioTime, h.velocity);
-        scheduled.current.push({ participantId: h.participantId, seq: h.seq, pad: h.pad, atMs, audioTime });
-        p.nextIndex++;
+  };
+
+  // ---------- export ----------
+  const [wavMix, setWavMix] = useState("all");
+  const [wav, setWav] = useState<WavState>({ kind: "idle" });
+  const abortRef = useRef<AbortController | null>(null);
+  const wavUrlRef = useRef<string | null>(null);
+  useEffect(() => () => {
+    abortRef.current?.abort();
+    if (wavUrlRef.current) URL.revokeObjectURL(wavUrlRef.current);
+  }, []);
+  const exportRange = effectiveLoop ?? { startMs: 0, endMs: durationMs };
+  async function exportWav() {
+    if (wavUrlRef.current) URL.revokeObjectURL(wavUrlRef.current);
+    wavUrlRef.current = null;
+    const abort = new AbortController();
+    abortRef.current = abort;
+    setWav({ kind: "rendering", progress: 0 });
+    try {
+      const only = wavMix === "all" ? null : wavMix;
+      const mixPlayable = selectPlayable(events, players.map((p) => only === null || p.id === only));
+      const { renderWav } = await import("../../lib/replay-wav");
+      let lastUpdate = 0;
+      const r = await renderWav({
+        rec,
+        events,
+        playable: mixPlayable,
+        fromMs: exportRange.startMs,
+        toMs: exportRange.endMs,
+        signal: abort.signal,
+        onProgress: (f) => {
+          const now = performance.now();
+          if (now - lastUpdate > 50 || f === 1) {
+            lastUpdate = now;
+            setWav({ kind: "rendering", progress: f });
+          }
+        },
+      });
+      const speedX = r.renderedSec / (r.renderWallMs / 1000);
+      if (transport) {
+        transport.diag.wavRender = { renderedSec: r.renderedSec, wallMs: r.renderWallMs, totalWallMs: r.totalWallMs, speed: speedX, hits: r.hits, bytes: r.wav.byteLength, segments: r.segments };
       }
-      const pos = Math.min(durationMs, p.fromMs + Math.max(0, elapsedMs));
-      if (playheadRef.current) playheadRef.current.style.left = `${durationMs ? (100 * pos) / durationMs : 0}%`;
-      setPositionMs(pos);
-      if (pos >= durationMs) {
-        window.clearInterval(p.timer);
-        play.current = null;
-        setState("ended");
-      }
-    };
-    p.timer = window.setInterval(tick, TICK_MS);
-    play.current = p;
-    setState("playing");
-    tick();
+      const url = URL.createObjectURL(new Blob([r.wav], { type: "audio/wav" }));
+      wavUrlRef.current = url;
+      const who = only === null ? "mix" : slug(players.find((p) => p.id === only)?.name ?? "player");
+      const viewPart = listenerId === null ? "" : `-as-${slug(players.find((p) => p.id === listenerId)?.name ?? "listener")}-heard`;
+      setWav({ kind: "done", url, fileName: `${slug(rec.title)}-${who}${viewPart}.wav`, bytes: r.wav.byteLength, renderedSec: r.renderedSec, speed: speedX });
+    } catch (err) {
+      if (abort.signal.aborted) setWav({ kind: "idle" });
+      else setWav({ kind: "error", message: err instanceof Error ? err.message : String(err) });
+    } finally {
+      abortRef.current = null;
+    }
   }
 
-  function onPause() {
-    if (play.current) window.clearInterval(play.current.timer);
-    play.current = null;
-    setState("paused");
+  async function copyLink(e: MouseEvent<HTMLAnchorElement>) {
+    e.preventDefault();
+    const url = `${window.location.origin}/replay/${encodeURIComponent(rec.id)}`;
+    try {
+      await navigator.clipboard.writeText(url);
+      setNotice("Replay link copied");
+    } catch {
+      setNotice(`Could not copy: the link is ${url}`);
+    }
   }
 
-  const laneHeight = 100 / KIT.length;
-  const fmt = (ms: number) => `${Math.floor(ms / 60000)}:${String(Math.floor((ms / 1000) % 60)).padStart(2, "0")}`;
+  const names = players.map((p) => p.name).join(", ");
+  const viewLabel = listenerId === null ? "as played" : `as ${players.find((p) => p.id === listenerId)?.name ?? "?"} heard it`;
+  const summary = `Timeline of ${rec.hits.length} hits by ${names || "nobody"} over ${formatClock(durationMs)}, ${viewLabel}, in ${players.length} colours on 8 drum lanes, with the ${rec.tempoBpm} BPM grid.`;
+  const tooLong = (exportRange.endMs - exportRange.startMs) / 1000 > 20 * 60;
+  const statusText = playState === "ended" ? "Finished" : playState === "playing" ? (effectiveLoop ? "Playing (looping)" : "Playing") : pos > 0 ? "Paused" : "";
+
   return (
-    <div className="stack">
+    <div className="stack replay">
       <div>
         <h1>{rec.title}</h1>
         <p className="muted">
-          Room {rec.roomCode} · {new Date(rec.createdAt).toLocaleString()} · {rec.tempoBpm} BPM, {rec.beatsPerBar}/4 · {rec.hits.length} hits
+          Room {rec.roomCode} · {new Date(rec.createdAt).toLocaleString()} · {rec.tempoBpm} BPM, {rec.beatsPerBar}/{beatUnit} · {rec.hits.length} hits · {formatClock(durationMs)}
         </p>
       </div>
-      <div className="panel stack">
-        <div className="row">
-          {state === "playing" ? (
-            <button type="button" className="primary" onClick={onPause}>Pause</button>
+
+      <section className="panel stack" aria-label="Player">
+        <div className="row replay-transport">
+          {playState === "playing" ? (
+            <button type="button" className="primary play-button" onClick={() => transport?.pause()}>Pause</button>
           ) : (
-            <button type="button" className="primary" onClick={() => void onPlay()}>Play</button>
+            <button type="button" className="primary play-button" disabled={!transport} onClick={() => void transport?.play()}>Play</button>
           )}
-          <span className="stats" aria-live="off">
-            {fmt(positionMs)} / {fmt(durationMs)}
+          <span className="stats time-readout" aria-hidden="true">
+            {formatClock(pos, true)} / {formatClock(durationMs, true)}
           </span>
-          <span className="muted" role="status">{state === "ended" ? "Finished" : ""}</span>
+          <span className="muted play-status" role="status">{statusText}</span>
         </div>
-        <div className="timeline" role="img" aria-label={`Timeline of ${rec.hits.length} hits over ${fmt(durationMs)}`}>
-          {KIT.map((p, i) => (
-            <span key={p.id} className="lane-label" style={{ top: `${i * laneHeight}%` }}>{p.name}</span>
-          ))}
-          {rec.hits.map((h) => {
-            const lane = KIT.findIndex((p) => p.id === h.pad);
-            const left = durationMs ? (100 * (h.strikeAtMs - rec.startedAtMs)) / durationMs : 0;
-            return (
-              <span
-                key={`${h.participantId}-${h.seq}`}
-                className="hit"
-                style={{ left: `${left}%`, top: `calc(${lane * laneHeight}% + 4px)`, background: colors.get(h.participantId) ?? "#fff", opacity: 0.4 + 0.6 * h.velocity }}
-              />
-            );
-          })}
-          <div className="playhead" ref={playheadRef} style={{ left: "0%" }} />
+        <div className="row replay-options">
+          <label className="field">
+            <span>View</span>
+            <select value={viewKey} onChange={(e) => setViewKey(e.target.value)}>
+              <option value="played">As played</option>
+              {listeners.map((p) => (
+                <option key={p.id} value={`heard:${p.id}`}>As {p.name} heard it</option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Speed</span>
+            <select value={String(speed)} onChange={(e) => setSpeed(Number(e.target.value))}>
+              {SPEEDS.map((s) => (
+                <option key={s} value={String(s)}>{s}×</option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Zoom</span>
+            <select value={String(zoom)} onChange={(e) => setZoom(e.target.value === "whole" ? "whole" : (Number(e.target.value) as 16 | 4))}>
+              <option value="whole">Whole recording</option>
+              <option value="16">16 bars</option>
+              <option value="4">4 bars</option>
+            </select>
+          </label>
         </div>
-        <ul className="members">
-          {rec.participants.map((p) => (
+
+        <Timeline
+          events={events}
+          players={players}
+          enabled={enabled}
+          durationMs={durationMs}
+          grid={grid}
+          perBeat={perBeat}
+          loop={effectiveLoop}
+          loopOn={loopOn}
+          zoom={zoom}
+          positionMs={pos}
+          getPosition={getPosition}
+          playing={playState === "playing"}
+          heardView={listenerId !== null}
+          summary={summary}
+          onSeek={onSeek}
+          onLoopSelect={onLoopSelect}
+        />
+        <p className="muted small">
+          Click or drag the timeline to seek (arrow keys: 1 s, Shift+arrows: 1 beat, Page Up/Down: 10 s); Shift+drag selects a loop.
+          Grid lines: bars bright, beats dim. The grid&apos;s phase is fitted to the hits (the room&apos;s beat epoch is not stored with a recording).
+          {listenerId !== null && " Outlined ghosts mark where a partner's hit was struck; a yellow foot marks a late hit, an empty box a skipped one, faint ones were not reported."}
+        </p>
+
+        <div className="row loop-controls">
+          <button type="button" aria-pressed={loopOn} onClick={() => setLoopOn((v) => !v)}>Loop</button>
+          <button type="button" onClick={setLoopStart}>Set loop start</button>
+          <button type="button" onClick={setLoopEnd}>Set loop end</button>
+          <button type="button" onClick={() => { setLoop(null); setLoopOn(false); }} disabled={!loop && !loopOn}>Clear loop</button>
+          <span role="status" className="error loop-message">{loopMsg}</span>
+          <span className="stats loop-readout">
+            {effectiveLoop ? `Loop ${formatClock(effectiveLoop.startMs, true)}–${formatClock(effectiveLoop.endMs, true)}` : loop ? `Loop region ${formatClock(loop.startMs, true)}–${formatClock(loop.endMs, true)} (off)` : "No loop"}
+          </span>
+        </div>
+
+        <ul className="members replay-players" aria-label="Players">
+          {players.map((p, i) => (
             <li key={p.id} className="member">
               <span className="swatch" style={{ background: p.color }} aria-hidden="true" />
-              <span>{p.name}</span>
-              <span className="quality muted">{rec.hits.filter((h) => h.participantId === p.id).length} hits</span>
+              <span className={enabled[i] ? "" : "muted"}>{p.name}</span>
+              <span className="player-buttons">
+                <button type="button" className="small-button" aria-pressed={muted[i] ?? false} aria-label={`Mute ${p.name}`} onClick={() => setMuted((m) => toggle(m, i))}>Mute</button>
+                <button type="button" className="small-button" aria-pressed={soloed[i] ?? false} aria-label={`Solo ${p.name}`} onClick={() => setSoloed((s) => toggle(s, i))}>Solo</button>
+              </span>
             </li>
           ))}
         </ul>
-      </div>
+      </section>
+
+      <section className="panel stack" aria-labelledby="timing-heading">
+        <div className="row">
+          <h2 id="timing-heading">Timing</h2>
+          <label className="field">
+            <span>Subdivision</span>
+            <select value={subdivision} onChange={(e) => setSubdivision(e.target.value)}>
+              {SUBDIVISIONS.map((s) => (
+                <option key={s.id} value={s.id}>{s.label}</option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <StatsTable players={players} stats={stats} listenerId={listenerId} subdivisionLabel={sub.label} />
+        <p className="muted small">
+          Offsets are from the nearest {sub.label} grid line, {viewLabel}; negative is early. Spread is the interquartile range (middle half of the offsets).
+        </p>
+      </section>
+
+      <section className="panel stack" aria-labelledby="export-heading">
+        <h2 id="export-heading">Share and export</h2>
+        <div className="row">
+          {/* a link (to this replay) that copies itself: also works with "Copy link address" */}
+          <a className="button" href={`/replay/${encodeURIComponent(rec.id)}`} onClick={(e) => void copyLink(e)}>Copy replay link</a>
+          <a className="button" href={`/api/recordings/${encodeURIComponent(rec.id)}?download=json`} download={`${slug(rec.title)}.json`}>Download JSON</a>
+          <a className="button" href={`/api/recordings/${encodeURIComponent(rec.id)}/midi`} download={`${slug(rec.title)}.mid`}>Download MIDI</a>
+        </div>
+        <div className="row">
+          <label className="field">
+            <span>WAV mix</span>
+            <select value={wavMix} onChange={(e) => setWavMix(e.target.value)} disabled={wav.kind === "rendering"}>
+              <option value="all">Whole mix</option>
+              {players.map((p) => (
+                <option key={p.id} value={p.id}>{p.name} only</option>
+              ))}
+            </select>
+          </label>
+          {wav.kind === "rendering" ? (
+            <button type="button" onClick={() => abortRef.current?.abort()}>Cancel export</button>
+          ) : (
+            <button type="button" onClick={() => void exportWav()} disabled={tooLong}>Export WAV</button>
+          )}
+          <span className="muted small">
+            {tooLong
+              ? "Longer than 20 minutes: set a loop region to export a part."
+              : `${effectiveLoop ? "The loop region" : "The whole recording"} (${formatClock(exportRange.endMs - exportRange.startMs, true)}), ${viewLabel}.`}
+          </span>
+        </div>
+        <div className="wav-status" aria-live="polite">
+          {wav.kind === "rendering" && (
+            <div className="row">
+              <progress aria-label="Rendering WAV" max={1} value={wav.progress} />
+              <span className="stats">{Math.round(wav.progress * 100)}%</span>
+            </div>
+          )}
+          {wav.kind === "done" && (
+            <div className="row">
+              <a className="button primary" href={wav.url} download={wav.fileName}>Download WAV</a>
+              <span className="stats">
+                {(wav.bytes / 1e6).toFixed(1)} MB · {wav.renderedSec.toFixed(1)} s rendered at {Math.round(wav.speed)}× real time
+              </span>
+            </div>
+          )}
+          {wav.kind === "error" && <p className="error">WAV export failed: {wav.message}</p>}
+        </div>
+        <p className="muted export-notice" role="status">{notice}</p>
+      </section>
     </div>
   );
 }

@@ -1,13 +1,107 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
+import { preload } from "react-dom";
+import { formatClock } from "../../../core/replay";
 import ReplayClient from "./ReplayClient";
 
-export const metadata: Metadata = {
+interface RecordingHead {
+  title: string;
+  roomCode: string;
+  tempoBpm: number;
+  beatsPerBar: number;
+  startedAtMs: number;
+  endedAtMs: number | null;
+  participants: { name: string }[];
+}
+
+const GENERIC: Metadata = {
   title: "Replay",
   description: "Replay a Backbeat drum session, hit for hit, at its original timing.",
-  openGraph: { title: "A Backbeat jam — listen back", description: "Every hit at the time it was struck." },
+  openGraph: { title: "A Backbeat jam — listen back", description: "Every hit at the time it was struck.", type: "website", siteName: "Backbeat" },
+  twitter: { card: "summary", title: "A Backbeat jam — listen back", description: "Every hit at the time it was struck." },
 };
+
+/**
+ * Link previewers (Slack, Discord, WhatsApp, Facebook, X, LinkedIn, Telegram,
+ * iMessage's "facebookexternalhit Twitterbot" UA, …) and other crawlers: they
+ * get the recording's own title and description, however long that takes.
+ */
+const PREVIEW_BOT_UA = /bot|crawl|spider|slurp|facebookexternalhit|facebot|embedly|preview|whatsapp|telegram|discord|slack|skype|linkedin|pinterest|vkshare|mastodon|bluesky|signal|quora|outbrain|ia_archiver|google-structured-data/i;
+/**
+ * Browsers get the generic head at once and ReplayClient sets the tab title:
+ * the API answers with the whole recording, and serialising a 100,000-hit
+ * one keeps the server's event loop busy for ~1 s, which would delay this
+ * HTML, the scripts and the page's own fetch of the same data.
+ */
+const BOT_BUDGET_MS = 2500;
+
+/**
+ * The recording's head (title, players, tempo, length) from the custom
+ * server's own API on this port: this page is bundled by Next and cannot
+ * import the server's storage. Asks for `?summary=1` (a server may answer
+ * without the hits) and reads only the start of the JSON either way:
+ * everything but the hits comes before them.
+ */
+async function fetchHead(id: string, budgetMs: number): Promise<RecordingHead | null> {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return null;
+  const port = process.env.PORT ?? "3000";
+  const host = process.env.HOST && !["0.0.0.0", "::", ""].includes(process.env.HOST) ? process.env.HOST : "127.0.0.1";
+  const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  try {
+    const res = await fetch(`${origin}/api/recordings/${id}?summary=1`, { cache: "no-store", signal: AbortSignal.timeout(budgetMs) });
+    if (!res.ok || !res.body) return null;
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return JSON.parse(text + decoder.decode()) as RecordingHead;
+      text += decoder.decode(value, { stream: true });
+      // A quote inside a JSON string is always escaped, so this can only be the key.
+      const at = text.indexOf(',"hits":');
+      if (at >= 0) {
+        void reader.cancel().catch(() => undefined);
+        return JSON.parse(`${text.slice(0, at)}}`) as RecordingHead;
+      }
+      if (text.length > 1_000_000) {
+        void reader.cancel().catch(() => undefined);
+        return null;
+      }
+    }
+  } catch {
+    return null;
+  }
+}
+
+function listNames(names: string[]): string {
+  if (names.length === 0) return "Nobody";
+  if (names.length === 1) return names[0]!;
+  return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  const ua = (await headers()).get("user-agent") ?? "";
+  if (ua && !PREVIEW_BOT_UA.test(ua)) return GENERIC;
+  const head = await fetchHead(id, BOT_BUDGET_MS);
+  if (!head || typeof head.title !== "string") return GENERIC;
+  const names = listNames((head.participants ?? []).map((p) => p.name));
+  const lengthMs = head.endedAtMs !== null ? head.endedAtMs - head.startedAtMs : null;
+  const description =
+    `${names} ${head.participants?.length === 1 ? "drumming" : "jamming"}${lengthMs !== null ? ` for ${formatClock(lengthMs)}` : ""} at ${head.tempoBpm} BPM` +
+    ` on Backbeat. Replay every hit as played, or as each player heard it.`;
+  const title = `${head.title} — ${names}`;
+  return {
+    title: head.title,
+    description,
+    openGraph: { title, description, type: "website", siteName: "Backbeat" },
+    twitter: { card: "summary", title, description },
+  };
+}
 
 export default async function ReplayPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
+  // start downloading the recording while the page's scripts load (ReplayClient's fetch then reuses it)
+  if (/^[A-Za-z0-9_-]{1,64}$/.test(id)) preload(`/api/recordings/${id}`, { as: "fetch", crossOrigin: "anonymous" });
   return <ReplayClient id={id} />;
 }

@@ -1,0 +1,225 @@
+/**
+ * Offline WAV export of a replay: the same synthesized kit (createAudioEngine)
+ * rendered by OfflineAudioContexts as fast as the machine allows.
+ *
+ * - Hits are handed to the engine a quarter second at a time from `suspend()`
+ *   checkpoints rather than all up front: Chromium processes every connected
+ *   node on every render quantum, started or not, so scheduling a minute of
+ *   hits at once renders ~100× slower than keeping only the sounding voices
+ *   alive. The checkpoints also drive the progress bar.
+ * - The range is cut into segments rendered in parallel (each offline context
+ *   renders on its own thread), each with a ring-out tail that is mixed into
+ *   the next segment's start. Cuts are placed where no open hi-hat is ringing,
+ *   so hi-hat choking (which needs the next hat hit in the same engine) is
+ *   unaffected; the only other cross-cut effect is the master soft clipper,
+ *   which is linear below ~-3 dBFS.
+ */
+import { PAD_IDS } from "../../core/kit";
+import type { RecordingJson } from "../../core/protocol";
+import { lowerBound, scheduleUntil, startCursor, type Playable, type ReplayEvents, type Transport } from "../../core/replay";
+import { encodeWav16 } from "./wav";
+
+export const WAV_SAMPLE_RATE = 44_100;
+/** ring-out after the range, so the last cymbal is not cut off */
+export const WAV_TAIL_S = 1.5;
+/** longest export at once (memory: ~4 bytes per sample while rendering) */
+export const WAV_MAX_S = 20 * 60;
+/** the longest voice (crash) rings ~2.4 s: a segment renders this much past its end */
+const SEGMENT_TAIL_S = 2.6;
+/** segments shorter than this are not worth a context of their own */
+const MIN_SEGMENT_S = 8;
+const CHUNK_S = 0.25;
+/** hits are handed to the engine at least this long before they sound */
+const MARGIN_S = 0.05;
+/** an open hi-hat rings at most this long (engine: 0.45 + 0.2 s decay) */
+const OPEN_HAT_RING_MS = 700;
+
+export interface WavRenderResult {
+  wav: ArrayBuffer;
+  renderedSec: number;
+  /** offline rendering only (all segments, wall clock) */
+  renderWallMs: number;
+  /** rendering + mixing + encoding */
+  totalWallMs: number;
+  hits: number;
+  segments: number;
+}
+
+const OPEN_HAT = PAD_IDS.indexOf("hihatOpen");
+const CLOSED_HAT = PAD_IDS.indexOf("hihatClosed");
+
+/**
+ * A cut near `idealMs` where no open hi-hat of the playable events is still
+ * ringing unchoked: the last hat event before the cut is a closed hat (which
+ * chokes everything before it) or is older than an open hat rings.
+ */
+export function safeCutMs(events: ReplayEvents, playable: Playable, idealMs: number, searchMs = 4000): number {
+  const times = playable.atMs;
+  const ok = (cut: number): boolean => {
+    for (let j = lowerBound(times, cut) - 1; j >= 0; j--) {
+      const t = times[j]!;
+      if (t < cut - OPEN_HAT_RING_MS) return true;
+      const lane = events.lane[playable.index[j]!]!;
+      if (lane === CLOSED_HAT) return true;
+      if (lane === OPEN_HAT) return false;
+    }
+    return true;
+  };
+  if (ok(idealMs)) return idealMs;
+  // just after a hat hit is a candidate; so is the end of a gap of OPEN_HAT_RING_MS
+  const lo = lowerBound(times, idealMs - searchMs);
+  const hi = lowerBound(times, idealMs + searchMs);
+  let best = idealMs;
+  let bestDist = Infinity;
+  for (let j = lo; j < hi; j++) {
+    for (const cut of [times[j]! + 0.5, times[j]! + OPEN_HAT_RING_MS + 1]) {
+      const d = Math.abs(cut - idealMs);
+      if (d < bestDist && ok(cut)) {
+        best = cut;
+        bestDist = d;
+      }
+    }
+  }
+  return best;
+}
+
+async function renderSegment(o: {
+  rec: RecordingJson;
+  events: ReplayEvents;
+  playable: Playable;
+  /** hits with fromMs ≤ atMs < toMs; audio time 0 = offsetFrames of the whole */
+  fromMs: number;
+  toMs: number;
+  offsetFrames: number;
+  wholeFromMs: number;
+  lengthFrames: number;
+  onProgress: (renderedS: number) => void;
+  signal?: AbortSignal;
+}): Promise<{ buffer: AudioBuffer; hits: number }> {
+  const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: o.lengthFrames, sampleRate: WAV_SAMPLE_RATE });
+  const { createAudioEngine } = await import("./audio/engine");
+  const engine = createAudioEngine(ctx);
+  // position wholeFromMs + offsetFrames/rate sounds at audio time 0 (whole frames: the same samples as one render)
+  const originPosMs = o.wholeFromMs + (o.offsetFrames / WAV_SAMPLE_RATE) * 1000;
+  const transport: Transport = { originAudioS: 0, originPosMs, speed: 1, loop: null, durationMs: o.toMs };
+  const cursor = startCursor({ ...transport, originPosMs: o.fromMs }, o.playable);
+  let hits = 0;
+  const feed = (untilS: number) => {
+    for (const d of scheduleUntil(transport, o.playable, cursor, untilS)) {
+      if (d.atMs >= o.toMs) {
+        cursor.next = o.playable.atMs.length;
+        break;
+      }
+      const hit = o.rec.hits[o.events.hit[d.event]!]!;
+      engine.playHit(hit.pad, Math.max(0, d.audioTime), hit.velocity);
+      hits++;
+    }
+  };
+  const lengthS = o.lengthFrames / WAV_SAMPLE_RATE;
+  const quantum = 128 / WAV_SAMPLE_RATE;
+  let at = CHUNK_S;
+  const arm = () => {
+    if (at >= lengthS - quantum) return;
+    const t = at;
+    at += CHUNK_S;
+    void ctx.suspend(t).then(() => {
+      if (!o.signal?.aborted) feed(t + CHUNK_S + MARGIN_S);
+      o.onProgress(t);
+      arm();
+      void ctx.resume();
+    });
+  };
+  feed(CHUNK_S + MARGIN_S);
+  arm();
+  const buffer = await ctx.startRendering();
+  engine.dispose();
+  o.onProgress(lengthS);
+  return { buffer, hits };
+}
+
+export async function renderWav(opts: {
+  rec: RecordingJson;
+  events: ReplayEvents;
+  playable: Playable;
+  fromMs: number;
+  toMs: number;
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+  /** parallel segments (default: the CPU count, 2–4) */
+  parallel?: number;
+}): Promise<WavRenderResult> {
+  const { rec, events, playable, fromMs, toMs } = opts;
+  const rangeS = Math.max(0, (toMs - fromMs) / 1000);
+  if (rangeS > WAV_MAX_S) throw new RangeError(`At most ${WAV_MAX_S / 60} minutes can be exported at once.`);
+  const totalFrames = Math.max(1, Math.round((rangeS + WAV_TAIL_S) * WAV_SAMPLE_RATE));
+  const t0 = performance.now();
+  const cores = typeof navigator !== "undefined" && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 2;
+  // at least 2: while one context waits for the main thread at a checkpoint, another renders
+  const want = opts.parallel ?? Math.min(4, Math.max(2, cores));
+  const n = Math.max(1, Math.min(want, Math.floor(rangeS / MIN_SEGMENT_S)));
+  // cuts on whole frames, where no open hat rings
+  const cuts: number[] = [0];
+  for (let k = 1; k < n; k++) {
+    const ideal = fromMs + (k * (toMs - fromMs)) / n;
+    const cutMs = safeCutMs(events, playable, ideal);
+    const frames = Math.round(((cutMs - fromMs) / 1000) * WAV_SAMPLE_RATE);
+    if (frames > cuts.at(-1)! && frames < totalFrames) cuts.push(frames);
+  }
+  const done = new Array<number>(cuts.length).fill(0);
+  const totalS = totalFrames / WAV_SAMPLE_RATE + (cuts.length - 1) * SEGMENT_TAIL_S;
+  let lastReport = 0;
+  const report = () => {
+    const f = Math.min(1, done.reduce((a, b) => a + b, 0) / totalS);
+    if (f > lastReport) {
+      lastReport = f;
+      opts.onProgress?.(f);
+    }
+  };
+  const segments = await Promise.all(
+    cuts.map((startFrame, k) => {
+      const last = k === cuts.length - 1;
+      const endFrame = last ? totalFrames : cuts[k + 1]!;
+      const lengthFrames = last ? endFrame - startFrame : Math.min(totalFrames - startFrame, endFrame - startFrame + Math.round(SEGMENT_TAIL_S * WAV_SAMPLE_RATE));
+      const segFromMs = k === 0 ? fromMs : fromMs + (startFrame / WAV_SAMPLE_RATE) * 1000;
+      const segToMs = last ? toMs : fromMs + (endFrame / WAV_SAMPLE_RATE) * 1000;
+      return renderSegment({
+        rec,
+        events,
+        playable,
+        fromMs: segFromMs,
+        toMs: segToMs,
+        offsetFrames: startFrame,
+        wholeFromMs: fromMs,
+        lengthFrames,
+        signal: opts.signal,
+        onProgress: (s) => {
+          done[k] = s;
+          report();
+        },
+      });
+    }),
+  );
+  const t1 = performance.now();
+  if (opts.signal?.aborted) throw new DOMException("WAV export cancelled", "AbortError");
+  let mix: Float32Array;
+  if (segments.length === 1) mix = segments[0]!.buffer.getChannelData(0);
+  else {
+    mix = new Float32Array(totalFrames);
+    segments.forEach((s, k) => {
+      const data = s.buffer.getChannelData(0);
+      const off = cuts[k]!;
+      const len = Math.min(data.length, totalFrames - off);
+      for (let i = 0; i < len; i++) mix[off + i]! += data[i]!;
+    });
+  }
+  opts.onProgress?.(1);
+  const wav = encodeWav16([mix], WAV_SAMPLE_RATE);
+  return {
+    wav,
+    renderedSec: totalFrames / WAV_SAMPLE_RATE,
+    renderWallMs: t1 - t0,
+    totalWallMs: performance.now() - t0,
+    hits: segments.reduce((a, s) => a + s.hits, 0),
+    segments: segments.length,
+  };
+}
