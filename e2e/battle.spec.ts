@@ -39,6 +39,7 @@ test("battle mode: two players trade bars on a shared countdown, a spectator vot
   await expect(c.getByRole("img", { name: /240 BPM/ })).toBeVisible();
   await a.waitForTimeout(1500);
 
+  await a.getByRole("button", { name: "Start recording" }).click();
   await expect(b.getByRole("button", { name: "Start battle" })).toHaveCount(0); // only the host
   await a.getByLabel("Bars per turn").selectOption("2");
   await a.getByLabel("Rounds").selectOption("1");
@@ -69,5 +70,15 @@ test("battle mode: two players trade bars on a shared countdown, a spectator vot
   await expect(rows.filter({ hasText: "Ada" })).toContainText(/Ada\s*1\s*6/);
   await expect(rows.filter({ hasText: "Bo" })).toContainText(/Bo\s*2\s*4/);
   await c.screenshot({ path: "docs/screenshots/battle-result-desktop.png" });
+
+  // The battle and its scores are saved with the recording and shown on replay.
+  await a.getByRole("button", { name: "Stop recording" }).click();
+  const link = a.getByRole("link", { name: /^Jam / }).first();
+  await expect(link).toBeVisible();
+  await c.goto(`${app.url}${await link.getAttribute("href")}`);
+  const section = c.getByRole("region", { name: "Battle" });
+  await expect(section.getByText(/Bo\s*won/)).toBeVisible();
+  await expect(section.getByRole("row")).toHaveCount(3); // header + 2 turns
+  await expect(section.getByText("Votes: Ada 1 · Bo 2")).toBeVisible();
   await Promise.all([ctxA.close(), ctxB.close(), ctxC.close()]);
 });

@@ -21,6 +21,7 @@ import {
 import { Timeline, type TimelineZoom } from "../../components/Timeline";
 import { ReplayTransport, type PlayState } from "../../lib/replay-player";
 import { StatsTable } from "./Stats";
+import { Battles } from "./Battles";
 
 /** performance.now() marks of the recording's fetch, copied into window.__backbeatReplay.perf */
 const loadMarks = { fetchStartMs: null as number | null, fetchedMs: null as number | null };
@@ -388,6 +389,8 @@ function Player({ rec }: { rec: RecordingJson }) {
           Offsets are from the nearest {sub.label} grid line, {viewLabel}; negative is early. Spread is the interquartile range (middle half of the offsets).
         </p>
       </section>
+
+      <Battles rec={rec} onSeek={onSeek} />
 
       <section className="panel stack" aria-labelledby="export-heading">
         <h2 id="export-heading">Share and export</h2>
