@@ -46,6 +46,13 @@ export class PlayoutStats {
 // Adaptive playout (latency compensation)
 // ---------------------------------------------------------------------------
 
+/**
+ * A partner hit more than this past its slot is skipped rather than played out of
+ * the groove (see the comment at the default in AdaptivePlayout); the latency
+ * panel shows this threshold and the skipped count.
+ */
+export const DEFAULT_SKIP_LATE_AFTER_MS = 5;
+
 export interface AdaptivePlayoutOptions {
   /** fraction of hits allowed to miss their slot: 0.5% (issue "Timing you can trust") */
   targetLateFraction?: number;
@@ -112,7 +119,7 @@ export class AdaptivePlayout {
       // (timing-background.md). Later than that it would be a flam out of the groove: each one
       // played costs two IOI errors of its lateness (continental IOI p99 1.48 ms with 80 ms).
       // The UI shows skipped hits, so nothing disappears silently.
-      skipLateAfterMs: options.skipLateAfterMs ?? 5,
+      skipLateAfterMs: options.skipLateAfterMs ?? DEFAULT_SKIP_LATE_AFTER_MS,
       isolationFactor: options.isolationFactor ?? 8,
       shiftHits: options.shiftHits ?? 8,
     };

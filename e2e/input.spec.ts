@@ -103,3 +103,28 @@ test("keys are shown on the pads and can be re-mapped; tap tempo sets the tempo 
   expect(bpm).toBeGreaterThanOrEqual(110);
   expect(bpm).toBeLessThanOrEqual(121);
 });
+
+test("multi-touch: two fingers on two pads strike both at once, with no tap delay", async ({ browser }) => {
+  const ctx = await browser.newContext({ hasTouch: true, isMobile: true, viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  await createRoom(page, "Thumbs");
+  await page.evaluate(() => {
+    const pad = (name: string) => [...document.querySelectorAll("button.pad")].find((b) => b.textContent?.startsWith(name))!;
+    const kick = pad("Kick");
+    const snare = pad("Snare");
+    const at = (el: Element) => {
+      const r = el.getBoundingClientRect();
+      return { clientX: r.left + r.width / 2, clientY: r.top + r.height / 2 };
+    };
+    // Two touch pointers down at the same moment (ids 1 and 2), no up yet.
+    kick.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, cancelable: true, pointerId: 1, pointerType: "touch", isPrimary: true, ...at(kick) }));
+    snare.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, cancelable: true, pointerId: 2, pointerType: "touch", isPrimary: false, ...at(snare) }));
+  });
+  const hits = await hitsOf(page, "local");
+  expect(hits.map((h) => h.pad)).toEqual(["kick", "snare"]);
+  // Struck at the centre of the pad: full velocity.
+  expect(hits[0]!.velocity).toBeCloseTo(1, 2);
+  // The pads do not wait for a click (which touch browsers may delay): pointerdown strikes.
+  await expect(page.locator("button.pad").first()).toHaveCSS("touch-action", "none");
+  await ctx.close();
+});

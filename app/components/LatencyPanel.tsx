@@ -1,6 +1,6 @@
 "use client";
 import { useEffect, useState } from "react";
-import { latencyBand, LIVE_MAX_ONE_WAY_MS, recommendMode } from "../../core/playout";
+import { DEFAULT_SKIP_LATE_AFTER_MS, latencyBand, LIVE_MAX_ONE_WAY_MS, recommendMode } from "../../core/playout";
 import type { RoomView } from "../../core/protocol";
 import type { Diagnostics, JamSession } from "../lib/session";
 
@@ -71,7 +71,10 @@ export function LatencyPanel({ session, room }: { session: JamSession | null; ro
                     {mine?.grooveBars ? ` (${mine.grooveBars} bar${mine.grooveBars > 1 ? "s" : ""})` : ""}
                     {theirs ? <span className="muted"> · they hear you +{Math.round(theirs.delayMs)} ms</span> : null}
                   </td>
-                  <td>{mine ? `${mine.latePercent.toFixed(1)}% of ${mine.hits}` : "—"}</td>
+                  <td>
+                    {mine ? `${mine.latePercent.toFixed(1)}% of ${mine.hits}` : "—"}
+                    {mine && mine.skipped > 0 ? <span className="muted"> · {mine.skipped} skipped</span> : null}
+                  </td>
                   <td>±{fmt(m.clockErrorMs, 2)}</td>
                 </tr>
               );
@@ -79,6 +82,10 @@ export function LatencyPanel({ session, room }: { session: JamSession | null; ro
           </tbody>
         </table>
       )}
+      <p className="stats">
+        A partner hit that misses its slot is played at once; more than {DEFAULT_SKIP_LATE_AFTER_MS} ms late, it is skipped so it
+        cannot land off the beat.
+      </p>
       <p className="stats" role="note">
         Mode: <strong>{room.mode === "live" ? "Live" : "Groove"}</strong>
         {oneWays.length > 0 && (
