@@ -30,11 +30,23 @@ import { barMs, nextBarLineMs } from "../core/metronome";
 import { generateRoomCode } from "../core/room-code";
 import type { Rng } from "../core/rng";
 import type { RecordingSummary, Store, StoredHearing, StoredHit } from "./store";
+import { LocalRoomSync, type RoomSync, type SharedMember, type SharedRoomState } from "./room-sync";
 
 export interface Connection {
   readonly id: string;
   send<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   close(): void;
+  /** join the transport's broadcast group of a room (Socket.IO room), when there is one */
+  joinRoom?(code: string): void;
+}
+
+/**
+ * Sends an event to everyone in a room, on every server (the Socket.IO adapter
+ * does the cross-server part). Without one, RoomService sends to its own
+ * connections directly.
+ */
+export interface Fanout {
+  toRoom<E extends keyof ServerToClientEvents>(code: string, exceptConnId: string | null, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
 }
 
 export const MEMBER_COLORS = ["#f97316", "#22d3ee", "#a3e635", "#f472b6", "#facc15", "#818cf8", "#34d399", "#fb7185"];
@@ -59,14 +71,17 @@ interface Member {
   listening: ListeningReport[];
   isHost: boolean;
   role: "player" | "spectator";
+  /** the connection, when it is held by THIS server */
   conn: Connection | null;
+  /** connected to some server (this one or another) */
+  connected: boolean;
+  serverId: string | null;
 }
 
 interface BattleState extends BattleView {
-  /** hits of each player during the battle (scored at the end) */
-  hits: Map<string, { strikeAtMs: number; velocity: number }[]>;
   /** who already voted in which turn: `${turn}:${memberId}` */
   voted: Set<string>;
+  /** set on the server that started the battle: it scores it */
   timer: ReturnType<typeof setTimeout> | null;
 }
 
@@ -98,6 +113,9 @@ interface Room {
 
 export interface RoomServiceDeps {
   store: Store;
+  /** room state shared with other server processes (LocalRoomSync when alone) */
+  sync?: RoomSync;
+  fanout?: Fanout;
   /** the shared clock (ms) */
   now: () => number;
   rng: Rng;
@@ -147,7 +165,86 @@ export class RoomService {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: RoomServiceDeps) {}
+  private readonly sync: RoomSync;
+  /** per room, the last save to the shared store: saves stay in order */
+  private saving = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: RoomServiceDeps) {
+    this.sync = deps.sync ?? new LocalRoomSync();
+    this.sync.onRemoteChange((code) => void this.reloadShared(code).catch((err: unknown) => deps.log?.("room reload failed", err)));
+  }
+
+  // ---------- sharing between servers ----------
+  private toShared(room: Room): { state: SharedRoomState; members: SharedMember[] } {
+    return {
+      state: {
+        tempoBpm: room.tempoBpm,
+        beatsPerBar: room.beatsPerBar,
+        beatUnit: room.beatUnit,
+        groove: room.groove,
+        epochMs: room.epochMs,
+        mode: room.mode,
+        recording: room.recording,
+        closing: [...room.closing.values()],
+        battle: room.battle ? { config: room.battle.config, votes: room.battle.votes, result: room.battle.result, voted: [...room.battle.voted] } : null,
+        kicked: [...room.kicked.entries()],
+      },
+      members: [...room.members.values()].map((m) => ({
+        id: m.id,
+        name: m.name,
+        color: m.color,
+        role: m.role,
+        isHost: m.isHost,
+        rttMs: m.rttMs,
+        clockErrorMs: m.clockErrorMs,
+        listening: m.listening,
+        connected: m.conn !== null || (m.connected && m.serverId !== this.sync.serverId),
+        serverId: m.conn ? this.sync.serverId : m.serverId,
+      })),
+    };
+  }
+
+  private applyShared(room: Room, shared: { state: SharedRoomState; members: SharedMember[] }): void {
+    const st = shared.state;
+    room.tempoBpm = st.tempoBpm;
+    room.beatsPerBar = st.beatsPerBar;
+    room.beatUnit = st.beatUnit;
+    room.groove = st.groove;
+    room.epochMs = st.epochMs;
+    room.mode = st.mode;
+    room.recording = st.recording;
+    room.closing = new Map(st.closing.map((c) => [c.id, c]));
+    const timer = room.battle?.config.id === st.battle?.config.id ? (room.battle?.timer ?? null) : null;
+    room.battle = st.battle ? { config: st.battle.config, votes: st.battle.votes, result: st.battle.result, voted: new Set(st.battle.voted), timer } : null;
+    room.kicked = new Map(st.kicked);
+    const next = new Map<string, Member>();
+    for (const sm of shared.members) {
+      const local = room.members.get(sm.id);
+      // A connection held here stays authoritative for this member's presence.
+      const conn = local?.conn && local.conn ? local.conn : null;
+      next.set(sm.id, { ...sm, conn, connected: conn !== null || sm.connected, serverId: conn ? this.sync.serverId : sm.serverId });
+    }
+    // Members connected here that another server has not heard of yet stay.
+    for (const [id, m] of room.members) if (m.conn && !next.has(id)) next.set(id, m);
+    room.members = next;
+  }
+
+  private async reloadShared(code: string): Promise<void> {
+    const room = this.rooms.get(code);
+    if (!room) return;
+    const shared = await this.sync.load(code);
+    if (shared) this.applyShared(room, shared);
+  }
+
+  private share(room: Room): void {
+    if (!this.sync.shared) return;
+    const snapshot = this.toShared(room);
+    const prev = this.saving.get(room.code) ?? Promise.resolve();
+    const next = prev
+      .then(() => this.sync.save(room.code, snapshot.state, snapshot.members))
+      .catch((err: unknown) => this.deps.log?.("sharing room state failed", err));
+    this.saving.set(room.code, next);
+  }
 
   // ---------- rooms ----------
   /** Creates a room; the returned host token is shown once and kept by the creator's browser. */
@@ -195,7 +292,10 @@ export class RoomService {
       closing: new Map(),
       recordings,
     };
+    const shared = this.sync.shared ? await this.sync.load(code) : null;
     if (this.rooms.has(code)) return this.rooms.get(code)!; // a concurrent join loaded it during the awaits above
+    // Another server already runs this room: take its live state (tempo epoch, members, recording, battle).
+    if (shared) this.applyShared(room, shared);
     this.rooms.set(code, room);
     return room;
   }
@@ -207,7 +307,7 @@ export class RoomService {
       color: m.color,
       rttMs: m.rttMs,
       clockErrorMs: m.clockErrorMs,
-      connected: m.conn !== null,
+      connected: m.conn !== null || m.connected,
       isHost: m.isHost,
       role: m.role,
       listening: m.listening,
@@ -231,7 +331,9 @@ export class RoomService {
 
   private broadcastState(room: Room): void {
     const v = this.view(room);
-    for (const m of room.members.values()) m.conn?.send("room:state", v);
+    if (this.deps.fanout) this.deps.fanout.toRoom(room.code, null, "room:state", v);
+    else for (const m of room.members.values()) m.conn?.send("room:state", v);
+    this.share(room);
   }
 
   // ---------- membership ----------
@@ -255,14 +357,14 @@ export class RoomService {
     const role = msg.role ?? "player";
     let member = room.members.get(msg.participantId);
     if (!member || member.role !== role) {
-      const online = [...room.members.values()].filter((m) => m.conn !== null && m.role === role && m.id !== msg.participantId).length;
+      const online = [...room.members.values()].filter((m) => (m.conn !== null || m.connected) && m.role === role && m.id !== msg.participantId).length;
       const cap = role === "player" ? ROOM_CAPACITY : SPECTATOR_CAPACITY;
       if (online >= cap) return fail("room_full", `Room is full (${cap} ${role}s).`, "join");
     }
     if (!member) {
       const used = new Set([...room.members.values()].map((m) => m.color));
       const color = MEMBER_COLORS.find((c) => !used.has(c)) ?? MEMBER_COLORS[room.members.size % MEMBER_COLORS.length]!;
-      member = { id: msg.participantId, name: msg.name, color, rttMs: null, clockErrorMs: null, listening: [], isHost: false, role, conn: null };
+      member = { id: msg.participantId, name: msg.name, color, rttMs: null, clockErrorMs: null, listening: [], isHost: false, role, conn: null, connected: false, serverId: null };
       room.members.set(member.id, member);
     }
     member.role = role;
@@ -275,6 +377,9 @@ export class RoomService {
       old.close();
     }
     member.conn = conn;
+    member.connected = true;
+    member.serverId = this.sync.serverId;
+    conn.joinRoom?.(room.code);
     this.byConn.set(conn.id, { room, memberId: member.id });
     // A (re)join must work while the database is away (its outbox is waiting to be re-sent):
     // these writes retry in the background instead of failing the join.
@@ -303,6 +408,7 @@ export class RoomService {
     if (member && member.conn?.id === conn.id) {
       // Members stay listed (greyed) so a reconnect keeps name and colour.
       member.conn = null;
+      member.connected = false;
       member.rttMs = null;
       this.broadcastState(room);
     }
@@ -340,7 +446,9 @@ export class RoomService {
     const b = this.bound(conn, "react");
     if ("ok" in b) return b.error;
     const atMs = this.deps.now();
-    for (const m of b.room.members.values()) m.conn?.send("reaction", { from: b.member.id, emoji, atMs });
+    const reaction = { from: b.member.id, emoji, atMs };
+    if (this.deps.fanout) this.deps.fanout.toRoom(b.room.code, null, "reaction", reaction);
+    else for (const m of b.room.members.values()) m.conn?.send("reaction", reaction);
     const battle = b.room.battle;
     const turn = battle && !battle.result ? turnAt(battle.config, atMs) : null;
     if (battle && turn && turn.player !== b.member.id) {
@@ -367,7 +475,7 @@ export class RoomService {
     // A full bar of count-in: everyone sees the countdown before the first turn.
     const startAtMs = nextBarLineMs(grid, this.deps.now() + barMs(grid));
     const config: BattleConfig = { id: newRecordingId(), players, barsPerTurn: opts.barsPerTurn, rounds: opts.rounds, subdivision: opts.subdivision, startAtMs, grid };
-    const battle: BattleState = { config, votes: {}, result: null, hits: new Map(), voted: new Set(), timer: null };
+    const battle: BattleState = { config, votes: {}, result: null, voted: new Set(), timer: null };
     room.battle = battle;
     // Score a little after the end, so the last turn's hits have arrived.
     const delayMs = battleEndMs(config) - this.deps.now() + 1_500;
@@ -388,11 +496,16 @@ export class RoomService {
   }
 
   /** Scores every turn, picks the winner, and saves the battle with the recording it happened in. */
-  async finishBattle(room: Room, battle: BattleState): Promise<void> {
-    if (room.battle !== battle || battle.result) return;
-    const cfg = battle.config;
-    const scores = turns(cfg).map((t) => scoreTurn(cfg, t, battle.hits.get(t.player) ?? []));
-    battle.result = battleResult(cfg, scores, battle.votes);
+  async finishBattle(room: Room, started: BattleState): Promise<void> {
+    let battle = started;
+    // The shared copy may have been replaced by a reload from another server: score the current one.
+    const current = room.battle;
+    if (!current || current.config.id !== battle.config.id || current.result) return;
+    const cfg = current.config;
+    const hitsByPlayer = new Map(await Promise.all(cfg.players.map(async (p) => [p, await this.sync.battleHits(cfg.id, p)] as const)));
+    const scores = turns(cfg).map((t) => scoreTurn(cfg, t, hitsByPlayer.get(t.player) ?? []));
+    current.result = battleResult(cfg, scores, current.votes);
+    battle = current;
     battle.timer = null;
     this.broadcastState(room);
     const rec = this.recordingFor(room, cfg.startAtMs, this.deps.now()) ?? (room.recording && room.recording.startedAtMs <= battleEndMs(cfg) ? room.recording : null);
@@ -422,9 +535,7 @@ export class RoomService {
     if (battle && !battle.result && !msg.resend) {
       const turn = turnAt(battle.config, msg.strikeAtMs);
       if (turn && turn.player === b.member.id) {
-        const list = battle.hits.get(b.member.id) ?? [];
-        if (list.length < 10_000) list.push({ strikeAtMs: msg.strikeAtMs, velocity: msg.velocity });
-        battle.hits.set(b.member.id, list);
+        this.sync.pushBattleHit(battle.config.id, b.member.id, { strikeAtMs: msg.strikeAtMs, velocity: msg.velocity });
       }
     }
     if (Math.abs(msg.strikeAtMs - nowMs) > LIMITS.strikeSkewMaxMs) {
@@ -433,9 +544,11 @@ export class RoomService {
     if (!msg.resend) {
       // A re-sent hit is long past its slot: partners would only hear it late.
       const relayed = { seq: msg.seq, pad: msg.pad, velocity: msg.velocity, strikeAtMs: msg.strikeAtMs, from: b.member.id };
-      for (const m of b.room.members.values()) {
-        if (m.conn && m.id !== b.member.id) m.conn.send("hit", relayed);
-      }
+      if (this.deps.fanout) this.deps.fanout.toRoom(b.room.code, conn.id, "hit", relayed);
+      else
+        for (const m of b.room.members.values()) {
+          if (m.conn && m.id !== b.member.id) m.conn.send("hit", relayed);
+        }
     }
     const rec = this.recordingFor(b.room, msg.strikeAtMs, nowMs);
     if (rec) {
@@ -706,6 +819,7 @@ export class RoomService {
 
   async close(): Promise<void> {
     for (const room of this.rooms.values()) if (room.battle?.timer) clearTimeout(room.battle.timer);
+    await Promise.all(this.saving.values());
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     await this.flush().catch((err: unknown) => this.deps.log?.("final flush failed", err));
