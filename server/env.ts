@@ -15,6 +15,14 @@ const envSchema = z.object({
       .default("file:./data/backbeat.db")
       .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "DATABASE_URL must start with file: or postgres://"),
   ),
+  /** redis://… : run as one of several servers sharing rooms through Redis; unset = one process, in memory */
+  REDIS_URL: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .refine((u) => /^rediss?:\/\//.test(u), "REDIS_URL must start with redis:// or rediss://")
+      .optional(),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;

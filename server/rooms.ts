@@ -762,20 +762,31 @@ export class RoomService {
           list.push(p.hearing);
           hearingsByRecording.set(p.recordingId, list);
         }
-        let done = 0;
         try {
-          for (const [recordingId, hits] of byRecording) {
-            await this.deps.store.addHits(recordingId, hits);
-            done++;
+          if (byRecording.size > 0) {
+            await this.deps.store.addHitBatches([...byRecording].map(([recordingId, hits]) => ({ recordingId, hits })));
           }
         } catch (err) {
-          // Keep what was not written for the next attempt (re-writing a stored batch is harmless: duplicates are ignored).
-          const stored = new Set([...byRecording.keys()].slice(0, done));
-          this.pending = batch.filter((p) => !stored.has(p.recordingId)).concat(this.pending);
+          // One transaction: nothing of it was stored. Find out per recording what can be
+          // stored (a deleted recording's hits have nowhere to go: they are dropped, and acked),
+          // keep the rest for the next attempt.
+          const kept: typeof batch = [];
+          for (const [recordingId, hits] of byRecording) {
+            const mine = batch.filter((p) => p.recordingId === recordingId);
+            try {
+              await this.deps.store.addHits(recordingId, hits);
+              this.ackStored(mine);
+            } catch {
+              const exists = await this.deps.store.getRecordingOwnerHash(recordingId).then((h) => h !== undefined, () => true);
+              if (exists) kept.push(...mine);
+              else this.ackStored(mine);
+            }
+          }
+          this.pending = kept.concat(this.pending);
           this.pendingHearings = hearingBatch.concat(this.pendingHearings);
-          this.ackStored(batch.filter((p) => stored.has(p.recordingId)));
-          this.scheduleFlush(RETRY_INTERVAL_MS);
-          throw err;
+          if (kept.length > 0 || this.pendingHearings.length > 0) this.scheduleFlush(RETRY_INTERVAL_MS);
+          if (kept.length > 0) throw err;
+          return;
         }
         this.ackStored(batch);
         try {

@@ -97,6 +97,8 @@ export interface Store {
    * is already stored is ignored, not an error. Returns how many were new.
    */
   addHits(recordingId: string, hits: StoredHit[]): Promise<number>;
+  /** addHits for several recordings at once, in one transaction (one statement when small). */
+  addHitBatches(batches: { recordingId: string; hits: StoredHit[] }[]): Promise<number>;
   /** Like addHits for listeners' reports; duplicates of (recording, listener, sender, seq) are ignored. */
   addHearings(recordingId: string, hearings: StoredHearing[]): Promise<number>;
   listRecordings(roomCode: string): Promise<RecordingSummary[]>;

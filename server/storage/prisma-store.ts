@@ -111,12 +111,18 @@ export class PrismaStore implements Store {
   }
 
   async addHits(recordingId: string, hits: StoredHit[]): Promise<number> {
+    return this.addHitBatches([{ recordingId, hits }]);
+  }
+
+  async addHitBatches(batches: { recordingId: string; hits: StoredHit[] }[]): Promise<number> {
     // First occurrence wins inside a batch, as the stored row wins across batches.
-    const unique = new Map<string, StoredHit>();
-    for (const hit of hits) {
-      checkHit(hit);
-      const key = `${hit.participantId}\u0000${hit.seq}`;
-      if (!unique.has(key)) unique.set(key, hit);
+    const unique = new Map<string, { recordingId: string; hit: StoredHit }>();
+    for (const { recordingId, hits } of batches) {
+      for (const hit of hits) {
+        checkHit(hit);
+        const key = `${recordingId}\u0000${hit.participantId}\u0000${hit.seq}`;
+        if (!unique.has(key)) unique.set(key, { recordingId, hit });
+      }
     }
     const rows = [...unique.values()];
     if (rows.length === 0) return 0;
@@ -124,17 +130,22 @@ export class PrismaStore implements Store {
     // Prisma's createMany has no skipDuplicates on SQLite, so both providers
     // use the same INSERT … ON CONFLICT DO NOTHING (SQLite ≥ 3.24, any
     // supported PostgreSQL). Its affected-row count excludes ignored rows.
+    // All recordings' hits go in the same statements: one transaction per
+    // flush, however many rooms are recording (docs/benchmarks/relay.md).
     const statements: Prisma.Sql[] = [];
     for (let start = 0; start < rows.length; start += HITS_PER_STATEMENT) {
       const values = rows
         .slice(start, start + HITS_PER_STATEMENT)
-        .map((h) => Prisma.sql`(${recordingId}, ${h.participantId}, ${h.seq}, ${h.strikeAtMs}, ${h.pad}, ${h.velocity})`);
+        .map(({ recordingId, hit: h }) => Prisma.sql`(${recordingId}, ${h.participantId}, ${h.seq}, ${h.strikeAtMs}, ${h.pad}, ${h.velocity})`);
       statements.push(Prisma.sql`
         INSERT INTO "Hit" ("recordingId", "participantId", "seq", "strikeAtMs", "pad", "velocity")
         VALUES ${Prisma.join(values)}
         ON CONFLICT ("recordingId", "participantId", "seq") DO NOTHING`);
     }
-    const counts = await this.db.$transaction(statements.map((sql) => this.db.$executeRaw(sql)));
+    const counts =
+      statements.length === 1
+        ? [await this.db.$executeRaw(statements[0]!)]
+        : await this.db.$transaction(statements.map((sql) => this.db.$executeRaw(sql)));
     return counts.reduce((sum, n) => sum + n, 0);
   }
 
