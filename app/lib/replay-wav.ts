@@ -7,6 +7,11 @@
  *   node on every render quantum, started or not, so scheduling a minute of
  *   hits at once renders ~100× slower than keeping only the sounding voices
  *   alive. The checkpoints also drive the progress bar.
+ * - By default the hits play pre-rendered voices (./audio/voice-cache.ts:
+ *   every (pad, velocity layer) rendered once by the same kit code, then one
+ *   buffer source + gain per hit instead of the hit's synthesized graph) —
+ *   several times faster. `voices: "synth"` renders every hit's graph, as
+ *   live play does.
  * - The range is cut into segments rendered in parallel (each offline context
  *   renders on its own thread), each with a ring-out tail that is mixed into
  *   the next segment's start. Cuts are placed where no open hi-hat is ringing,
@@ -14,9 +19,11 @@
  *   unaffected; the only other cross-cut effect is the master soft clipper,
  *   which is linear below ~-3 dBFS.
  */
-import { PAD_IDS } from "../../core/kit";
+import { PAD_IDS, type PadId } from "../../core/kit";
 import type { RecordingJson } from "../../core/protocol";
 import { lowerBound, scheduleUntil, startCursor, type Playable, type ReplayEvents, type Transport } from "../../core/replay";
+import type { AudioEngine } from "./audio/engine";
+import type { VoiceBank } from "./audio/voice-cache";
 import { encodeWav16 } from "./wav";
 
 export const WAV_SAMPLE_RATE = 44_100;
@@ -28,11 +35,17 @@ export const WAV_MAX_S = 20 * 60;
 const SEGMENT_TAIL_S = 2.6;
 /** segments shorter than this are not worth a context of their own */
 const MIN_SEGMENT_S = 8;
-const CHUNK_S = 0.25;
+/** hits handed over per checkpoint: synthesized graphs are heavy, buffer voices light (fewer main-thread round trips) */
+const CHUNK_S = { synth: 0.25, sampled: 0.5 } as const;
 /** hits are handed to the engine at least this long before they sound */
 const MARGIN_S = 0.05;
+/** progress weight of pre-rendering one voice (layer × variant), in seconds of export (measured: similar cost) */
+const VOICE_RENDER_S = 1;
 /** an open hi-hat rings at most this long (engine: 0.45 + 0.2 s decay) */
 const OPEN_HAT_RING_MS = 700;
+
+/** how hits are rendered: pre-rendered voices (default, fast) or each hit's synthesized graph */
+export type WavVoices = "sampled" | "synth";
 
 export interface WavRenderResult {
   wav: ArrayBuffer;
@@ -43,6 +56,7 @@ export interface WavRenderResult {
   totalWallMs: number;
   hits: number;
   segments: number;
+  voices: WavVoices;
 }
 
 const OPEN_HAT = PAD_IDS.indexOf("hihatOpen");
@@ -95,10 +109,14 @@ async function renderSegment(o: {
   lengthFrames: number;
   onProgress: (renderedS: number) => void;
   signal?: AbortSignal;
+  /** pre-rendered voices, or null: synthesize every hit */
+  bank: VoiceBank | null;
 }): Promise<{ buffer: AudioBuffer; hits: number }> {
   const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: o.lengthFrames, sampleRate: WAV_SAMPLE_RATE });
-  const { createAudioEngine } = await import("./audio/engine");
-  const engine = createAudioEngine(ctx);
+  const engine: Pick<AudioEngine<OfflineAudioContext>, "playHit" | "dispose"> = o.bank
+    ? (await import("./audio/voice-cache")).createSampledKit(ctx, o.bank)
+    : (await import("./audio/engine")).createAudioEngine(ctx);
+  const chunkS = CHUNK_S[o.bank ? "sampled" : "synth"];
   // position wholeFromMs + offsetFrames/rate sounds at audio time 0 (whole frames: the same samples as one render)
   const originPosMs = o.wholeFromMs + (o.offsetFrames / WAV_SAMPLE_RATE) * 1000;
   const transport: Transport = { originAudioS: 0, originPosMs, speed: 1, loop: null, durationMs: o.toMs };
@@ -117,19 +135,19 @@ async function renderSegment(o: {
   };
   const lengthS = o.lengthFrames / WAV_SAMPLE_RATE;
   const quantum = 128 / WAV_SAMPLE_RATE;
-  let at = CHUNK_S;
+  let at = chunkS;
   const arm = () => {
     if (at >= lengthS - quantum) return;
     const t = at;
-    at += CHUNK_S;
+    at += chunkS;
     void ctx.suspend(t).then(() => {
-      if (!o.signal?.aborted) feed(t + CHUNK_S + MARGIN_S);
+      if (!o.signal?.aborted) feed(t + chunkS + MARGIN_S);
       o.onProgress(t);
       arm();
       void ctx.resume();
     });
   };
-  feed(CHUNK_S + MARGIN_S);
+  feed(chunkS + MARGIN_S);
   arm();
   const buffer = await ctx.startRendering();
   engine.dispose();
@@ -147,6 +165,8 @@ export async function renderWav(opts: {
   signal?: AbortSignal;
   /** parallel segments (default: the CPU count, 2–4) */
   parallel?: number;
+  /** default "sampled" (pre-rendered voices); "synth": every hit's synthesized graph */
+  voices?: WavVoices;
 }): Promise<WavRenderResult> {
   const { rec, events, playable, fromMs, toMs } = opts;
   const rangeS = Math.max(0, (toMs - fromMs) / 1000);
@@ -167,14 +187,38 @@ export async function renderWav(opts: {
   }
   const done = new Array<number>(cuts.length).fill(0);
   const totalS = totalFrames / WAV_SAMPLE_RATE + (cuts.length - 1) * SEGMENT_TAIL_S;
+  /** pre-rendering voices, in "seconds of export" (a voice costs about as much as a second of the mix) */
+  let bankDoneS = 0;
+  let bankTotalS = 0;
   let lastReport = 0;
   const report = () => {
-    const f = Math.min(1, done.reduce((a, b) => a + b, 0) / totalS);
+    const f = Math.min(1, (bankDoneS + done.reduce((a, b) => a + b, 0)) / (bankTotalS + totalS));
     if (f > lastReport) {
       lastReport = f;
       opts.onProgress?.(f);
     }
   };
+  const voices = opts.voices ?? "sampled";
+  let bank: VoiceBank | null = null;
+  if (voices === "sampled") {
+    // only the (pad, velocity layer) voices the range needs; cached, so a second export skips most of this
+    const used: { pad: PadId; velocity: number }[] = [];
+    for (let j = lowerBound(playable.atMs, fromMs); j < playable.atMs.length && playable.atMs[j]! < toMs; j++) {
+      used.push(rec.hits[events.hit[playable.index[j]!]!]!);
+    }
+    const [{ loadVoiceBank }, { DEFAULT_KIT }] = await Promise.all([import("./audio/voice-cache"), import("./audio/engine")]);
+    // the kit a fresh engine plays (the synthesized path uses createAudioEngine's default too)
+    bank = await loadVoiceBank({
+      kit: DEFAULT_KIT,
+      sampleRate: WAV_SAMPLE_RATE,
+      hits: used,
+      onProgress: (renders, total) => {
+        bankDoneS = renders * VOICE_RENDER_S;
+        bankTotalS = total * VOICE_RENDER_S;
+        report();
+      },
+    });
+  }
   const segments = await Promise.all(
     cuts.map((startFrame, k) => {
       const last = k === cuts.length - 1;
@@ -192,6 +236,7 @@ export async function renderWav(opts: {
         wholeFromMs: fromMs,
         lengthFrames,
         signal: opts.signal,
+        bank,
         onProgress: (s) => {
           done[k] = s;
           report();
@@ -221,5 +266,6 @@ export async function renderWav(opts: {
     totalWallMs: performance.now() - t0,
     hits: segments.reduce((a, s) => a + s.hits, 0),
     segments: segments.length,
+    voices,
   };
 }

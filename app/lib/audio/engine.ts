@@ -26,12 +26,18 @@ export const KIT_NAMES: Readonly<Record<KitId, string>> = {
   acoustic: "Acoustic",
   "808": "808",
 };
-const DEFAULT_KIT: KitId = "acoustic";
+/** the kit createAudioEngine starts with when none is given */
+export const DEFAULT_KIT: KitId = "acoustic";
 
 const KITS: Readonly<Record<KitId, KitVoices>> = {
   acoustic: acousticKit,
   "808": tr808Kit,
 };
+
+/** The voices of a kit, as the engine plays them (for offline pre-rendering, see ./voice-cache). */
+export function kitVoices(kit: KitId): KitVoices {
+  return KITS[validKit(kit)];
+}
 
 export interface AudioEngineOptions {
   /** kit to start with; default "acoustic" */
@@ -66,9 +72,9 @@ export interface AudioEngine<C extends BaseAudioContext = AudioContext> {
 }
 
 /** master gain when the engine starts; leaves headroom for stacked hits */
-const DEFAULT_VOLUME = 0.8;
+export const DEFAULT_VOLUME = 0.8;
 /** choked open hi-hat fades out over this time instead of cutting (no click) */
-const CHOKE_FADE_S = 0.012;
+export const CHOKE_FADE_S = 0.012;
 /** hi-hat events older than this cannot affect choking any more (open hat rings < 1 s) */
 const HAT_EVENT_MEMORY_S = 2;
 
@@ -88,7 +94,7 @@ function isNativeAudioContext(ctx: BaseAudioContext): ctx is AudioContext {
 }
 
 /** Soft-clip curve: linear up to |x| = 0.7, then a tanh knee towards ±1. */
-function softClipCurve(): Float32Array<ArrayBuffer> {
+export function softClipCurve(): Float32Array<ArrayBuffer> {
   // The shaper's input domain is [-1, 1]; we feed it half the signal so it
   // covers ±2 of input, and undo the halving in the curve (y = f(2x)).
   const n = 4097; // odd: the middle point is exactly 0, so silence stays silent
