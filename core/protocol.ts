@@ -217,6 +217,8 @@ export const ERROR_CODES = [
   "already_recording",
   "not_recording",
   "internal",
+  "rate_limited",
+  "abuse",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

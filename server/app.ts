@@ -7,8 +7,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { seededRng, type Rng } from "../core/rng";
 import { handleApi } from "./http";
+import type { RateLimitOptions } from "./rate-limit";
 import { RoomService } from "./rooms";
-import { attachSocketServer } from "./socket";
+import { setSecurityHeaders, type SecurityOptions } from "./security";
+import type { Cluster } from "./cluster";
+import { attachSocketServer, roomFanout } from "./socket";
 import type { Store } from "./store";
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -23,6 +26,15 @@ export interface BackbeatServerOptions {
   now?: () => number;
   rng?: Rng;
   log?: (msg: string, err?: unknown) => void;
+  /** per-socket rate limits, merged onto DEFAULT_RATE_LIMITS (server/rate-limit.ts) */
+  rateLimits?: RateLimitOptions;
+  /**
+   * Security headers and origin checks (server/security.ts); `dev` defaults to
+   * NODE_ENV === "development" (the CSP then allows 'unsafe-eval' for hot reload).
+   */
+  security?: SecurityOptions;
+  /** several servers sharing rooms through Redis (server/cluster.ts); one process in memory without */
+  cluster?: Cluster;
 }
 
 export interface BackbeatServer {
@@ -38,12 +50,16 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
   const now = opts.now ?? monotonicEpochNow;
   const log = opts.log ?? ((msg: string, err?: unknown) => console.error(`[backbeat] ${msg}`, err ?? ""));
   const rng = opts.rng ?? seededRng(Number(process.hrtime.bigint() % 4294967296n));
-  const rooms = new RoomService({ store: opts.store, now, rng, log });
+  // Broadcasts go through Socket.IO rooms (encoded once; across servers with the adapter).
+  let ioRef: ReturnType<typeof attachSocketServer> | null = null;
+  const rooms = new RoomService({ store: opts.store, now, rng, log, sync: opts.cluster?.sync, fanout: roomFanout(() => ioRef) });
   const startedAt = new Date();
+  const security: SecurityOptions = { dev: process.env.NODE_ENV === "development", ...opts.security };
 
   const httpServer = createServer((req, res) => {
     void (async () => {
-      if (await handleApi(req, res, { store: opts.store, rooms, startedAt })) return;
+      setSecurityHeaders(req, res, security);
+      if (await handleApi(req, res, { store: opts.store, rooms, startedAt, allowedOrigins: security.allowedOrigins })) return;
       if (opts.pages) return opts.pages(req, res);
       res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
     })().catch((err: unknown) => {
@@ -52,7 +68,15 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
       res.end("Internal server error");
     });
   });
-  const io = attachSocketServer(httpServer, { rooms, now, log });
+  const io = attachSocketServer(httpServer, {
+    rooms,
+    now,
+    log,
+    rateLimits: opts.rateLimits,
+    allowedOrigins: security.allowedOrigins,
+    adapter: opts.cluster?.adapter,
+  });
+  ioRef = io;
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -65,11 +89,17 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
     url: `http://${shownHost}:${port}`,
     port,
     rooms,
+    /**
+     * Graceful stop (SIGTERM): stop accepting connections, write every pending
+     * hit, then disconnect the clients — they reconnect on their own, through
+     * the load balancer to another server — and close.
+     */
     async close() {
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await rooms.close();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
       httpServer.closeAllConnections();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await closed;
     },
   };
 }

@@ -4,12 +4,15 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { recordingToMidi } from "../core/midi";
 import { createRoomRequestSchema, renameRecordingSchema, roomCodeSchema, type RecordingJson } from "../core/protocol";
 import type { RoomService } from "./rooms";
+import { rejectCrossOriginWrite } from "./security";
 import type { Store } from "./store";
 
 export interface ApiDeps {
   store: Store;
   rooms: RoomService;
   startedAt: Date;
+  /** origins besides the server's own host allowed to POST/PATCH/DELETE (see server/security.ts) */
+  allowedOrigins?: readonly string[];
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -56,6 +59,9 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
   const url = new URL(req.url ?? "/", "http://localhost");
   const path = url.pathname;
   if (!path.startsWith("/api/")) return false;
+  // No CORS: no Access-Control-Allow-Origin is ever sent, so other sites cannot read
+  // answers; and a cross-origin form or fetch that would change something is refused.
+  if (rejectCrossOriginWrite(req, res, deps.allowedOrigins)) return true;
   try {
     if (path === "/api/health" && req.method === "GET") {
       let db: { ok: boolean; kind: string; error?: string };

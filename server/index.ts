@@ -3,11 +3,14 @@ import next from "next";
 import { loadEnv } from "./env";
 import { startBackbeatServer } from "./app";
 import { openStore } from "./storage";
+import { connectCluster } from "./cluster";
 
 async function main(): Promise<void> {
   const env = loadEnv();
   const dev = env.NODE_ENV === "development";
   const store = await openStore(env.DATABASE_URL);
+  const log = (msg: string, err?: unknown) => console.error(`[backbeat] ${msg}`, err ?? "");
+  const cluster = env.REDIS_URL ? await connectCluster(env.REDIS_URL, log) : undefined;
   const nextApp = next({ dev, hostname: env.HOST, port: env.PORT, dir: process.cwd() });
   await nextApp.prepare();
   const handle = nextApp.getRequestHandler();
@@ -16,8 +19,10 @@ async function main(): Promise<void> {
     port: env.PORT,
     host: env.HOST,
     pages: (req, res) => handle(req, res),
+    cluster,
+    log,
   });
-  console.log(`Backbeat ready on ${server.url} (${store.kind}${dev ? ", dev" : ""})`);
+  console.log(`Backbeat ready on ${server.url} (${store.kind}${cluster ? `, shared through Redis as ${cluster.serverId}` : ""}${dev ? ", dev" : ""})`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -27,6 +32,7 @@ async function main(): Promise<void> {
     void server
       .close()
       .then(() => store.close())
+      .then(() => cluster?.close())
       .then(() => nextApp.close?.())
       .finally(() => process.exit(0));
     setTimeout(() => process.exit(1), 10_000).unref();

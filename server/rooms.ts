@@ -38,6 +38,7 @@ export interface Connection {
   close(): void;
   /** join the transport's broadcast group of a room (Socket.IO room), when there is one */
   joinRoom?(code: string): void;
+  leaveRoom?(code: string): void;
 }
 
 /**
@@ -403,6 +404,7 @@ export class RoomService {
     const binding = this.byConn.get(conn.id);
     if (!binding) return;
     this.byConn.delete(conn.id);
+    conn.leaveRoom?.(binding.room.code);
     const { room, memberId } = binding;
     const member = room.members.get(memberId);
     if (member && member.conn?.id === conn.id) {
@@ -419,6 +421,7 @@ export class RoomService {
     const b = this.bound(conn, "leave");
     if ("ok" in b) return b;
     this.byConn.delete(conn.id);
+    conn.leaveRoom?.(b.room.code);
     b.room.members.delete(b.member.id);
     this.broadcastState(b.room);
     return { ok: true, data: null };

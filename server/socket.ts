@@ -1,10 +1,12 @@
 /**
- * The thin adapter between Socket.IO and the room logic: validates every
- * inbound message against the protocol schemas, answers invalid ones with an
- * `error` event, and otherwise calls RoomService.
+ * The thin adapter between Socket.IO and the room logic: rate-limits every
+ * inbound message (per socket, per event class), validates it against the
+ * protocol schemas, answers invalid ones with an `error` event, and otherwise
+ * calls RoomService. A socket that keeps sending dropped messages is told
+ * `abuse` and disconnected.
  */
 import type { Server as HttpServer } from "node:http";
-import { Server, type Socket } from "socket.io";
+import { Server, type ServerOptions, type Socket } from "socket.io";
 import {
   LIMITS,
   isClientEventName,
@@ -14,7 +16,9 @@ import {
   type ErrorMsg,
   type ServerToClientEvents,
 } from "../core/protocol";
-import type { Connection, RoomService } from "./rooms";
+import { DropVerdict, EventClass, SocketRateLimiter, eventClass, hitClass, resolveRateLimits, type RateLimitOptions } from "./rate-limit";
+import type { Connection, Fanout, RoomService } from "./rooms";
+import { originAllowed } from "./security";
 
 type BBSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -22,7 +26,21 @@ export interface SocketDeps {
   rooms: RoomService;
   now: () => number;
   log: (msg: string, err?: unknown) => void;
+  /** overrides of DEFAULT_RATE_LIMITS */
+  rateLimits?: RateLimitOptions;
+  /** origins besides the server's own host allowed to open a socket */
+  allowedOrigins?: readonly string[];
+  /** monotonic ms for the rate limits; performance.now by default */
+  rateClock?: () => number;
+  /** the Redis Streams adapter when several servers share rooms (server/cluster.ts) */
+  adapter?: ServerOptions["adapter"];
 }
+
+/** One shared answer for every dropped message that asked for an ack: no allocation per drop. */
+const RATE_LIMITED_ACK = Object.freeze({
+  ok: false,
+  error: Object.freeze({ code: "rate_limited", message: "Too many messages: this one was dropped. Slow down and try again." }),
+});
 
 function connectionFor(socket: BBSocket): Connection {
   return {
@@ -33,19 +51,74 @@ function connectionFor(socket: BBSocket): Connection {
     close: () => {
       socket.disconnect(true);
     },
+    joinRoom: (code) => void socket.join(`room:${code}`),
+    leaveRoom: (code) => void socket.leave(`room:${code}`),
+  };
+}
+
+/**
+ * Room broadcasts through Socket.IO rooms: each event is encoded once, and with
+ * the Redis Streams adapter it reaches members connected to other servers too.
+ */
+export function roomFanout(getIo: () => Server<ClientToServerEvents, ServerToClientEvents> | null): Fanout {
+  return {
+    toRoom(code, exceptConnId, event, ...args) {
+      const io = getIo();
+      if (!io) return;
+      const target = exceptConnId ? io.to(`room:${code}`).except(exceptConnId) : io.to(`room:${code}`);
+      target.emit(event, ...args);
+    },
   };
 }
 
 export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Server<ClientToServerEvents, ServerToClientEvents> {
+  const limits = resolveRateLimits(deps.rateLimits);
+  const clock = deps.rateClock ?? (() => performance.now());
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+    // A larger frame closes the connection (WebSocket close 1009) before it is parsed.
     maxHttpBufferSize: LIMITS.maxMessageBytes,
     // Same-origin only: the page and the socket are served by this process.
     cors: { origin: false },
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
+    // CORS does not apply to WebSockets: refuse handshakes a browser sends from another
+    // site (cross-site WebSocket hijacking). No Origin (non-browser clients) is fine.
+    allowRequest: (req, callback) => {
+      if (originAllowed(req, deps.allowedOrigins)) callback(null, true);
+      else callback("Forbidden origin", false);
+    },
+  });
+  io.engine.on("headers", (headers: Record<string, string>) => {
+    headers["X-Content-Type-Options"] = "nosniff";
   });
 
   io.on("connection", (socket) => {
     const conn = connectionFor(socket);
-    const reportError = (err: ErrorMsg) => socket.emit("error", err);
+    const limiter = new SocketRateLimiter(limits, clock());
+    /** error replies are budgeted (limits.replies): junk must not make the server write as much as it reads */
+    const reportError = (err: ErrorMsg) => {
+      if (limiter.mayReply(clock())) socket.emit("error", err);
+    };
+    /** the failed ack of a dropped or invalid message, on the same budget */
+    const refuse = (ack: unknown, res: unknown) => {
+      if (typeof ack === "function" && limiter.mayReply(clock())) (ack as (r: unknown) => void)(res);
+    };
+    /** A message was dropped (over budget, or invalid/unknown): tell the client sparingly, cut off abusers. */
+    const dropped = (event: string, cls: EventClass, overBudget: boolean): void => {
+      const t = clock();
+      const verdict = limiter.drop(t, overBudget);
+      if (verdict === DropVerdict.Notify) {
+        socket.emit("error", {
+          code: "rate_limited",
+          event,
+          message: `Too many "${event}" messages: some were dropped. Slow down.`,
+          details: { retryAfterMs: limiter.retryAfterMs(cls, t) },
+        });
+      } else if (verdict === DropVerdict.Abuse) {
+        deps.log(`disconnecting socket ${socket.id}: ${limiter.dropped} messages dropped (abuse)`);
+        socket.emit("error", { code: "abuse", event, message: "Too many rejected or rate-limited messages: disconnected." });
+        socket.disconnect(true);
+      }
+    };
     const internal = (event: string, err: unknown): ErrorMsg => {
       deps.log(`handler for "${event}" failed`, err);
       return { code: "internal", event, message: "Something went wrong on the server; try again." };
@@ -56,15 +129,25 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
       event: E,
       handler: (value: ReturnType<typeof parseClientMessage<E>> extends infer R ? (R extends { ok: true; value: infer V } ? V : never) : never) => Promise<unknown> | unknown,
     ) => {
+      const eventCls = eventClass(event);
+      const isHit = event === "hit";
       // Registered untyped on purpose: the payload is unknown until the schema has checked it.
       (socket as unknown as { on(e: string, fn: (payload: unknown, ack?: unknown) => void): void }).on(event, (payload, maybeAck) => {
-        const ack = typeof maybeAck === "function" ? (maybeAck as (res: unknown) => void) : null;
+        // Budget first: a flood is dropped before any parsing work is spent on it.
+        const cls = isHit ? hitClass(payload) : eventCls;
+        if (!limiter.allow(cls, clock())) {
+          refuse(maybeAck, RATE_LIMITED_ACK);
+          dropped(event, cls, true);
+          return;
+        }
         const parsed = parseClientMessage(event, payload);
         if (!parsed.ok) {
           reportError(parsed.error);
-          ack?.({ ok: false, error: parsed.error });
+          refuse(maybeAck, { ok: false, error: parsed.error });
+          dropped(event, cls, false);
           return;
         }
+        const ack = typeof maybeAck === "function" ? (maybeAck as (res: unknown) => void) : null;
         Promise.resolve()
           .then(() => handler(parsed.value as never))
           .then(
@@ -89,9 +172,12 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
     // sync:ping answers directly: it is on the timing path, so no promise hop.
     socket.on("sync:ping", (payload: unknown, ack?: unknown) => {
       const t1Ms = deps.now();
+      // A dropped ping gets no pong (the client's ping times out and the next one is sent).
+      if (!limiter.allow(EventClass.Sync, clock())) return dropped("sync:ping", EventClass.Sync, true);
       const parsed = parseClientMessage("sync:ping", payload);
       if (!parsed.ok || typeof ack !== "function") {
         reportError(parsed.ok ? { code: "invalid_message", event: "sync:ping", message: "sync:ping needs an acknowledgement callback" } : parsed.error);
+        dropped("sync:ping", EventClass.Sync, false);
         return;
       }
       (ack as ClientToServerEvents["sync:ping"] extends (m: never, a: infer A) => void ? A : never)({
@@ -114,10 +200,20 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
     on("battle:start", (msg) => deps.rooms.startBattle(conn, msg));
     on("battle:stop", () => deps.rooms.stopBattle(conn));
 
-    socket.onAny((event: string) => {
-      if (!isClientEventName(event)) {
-        reportError({ code: "unknown_event", event: String(event).slice(0, 64), message: `Unknown event "${String(event).slice(0, 64)}"` });
+    // Known events are handled (and budgeted) above; unknown ones share the "other" budget.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === "string" && isClientEventName(event)) return;
+      const name = String(event).slice(0, 64);
+      const ack = args[args.length - 1];
+      if (!limiter.allow(EventClass.Other, clock())) {
+        refuse(ack, RATE_LIMITED_ACK);
+        dropped(name, EventClass.Other, true);
+        return;
       }
+      const error: ErrorMsg = { code: "unknown_event", event: name, message: `Unknown event "${name}"` };
+      reportError(error);
+      refuse(ack, { ok: false, error });
+      dropped(name, EventClass.Other, false);
     });
     socket.on("disconnect", () => deps.rooms.leave(conn));
   });

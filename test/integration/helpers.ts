@@ -1,5 +1,7 @@
 /** Shared set-up for integration tests: a real server on a free port, a real database, real clients. */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import pg from "pg";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import { io, type Socket } from "socket.io-client";
@@ -23,9 +25,29 @@ export function tempSqliteUrl(): { url: string; cleanup: () => void } {
   return { url: `file:${joinPath(dir, "test.db")}`, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A throwaway schema in a PostgreSQL database, so runs never see each other's rows (seeded room codes would collide). */
+function freshPostgresSchema(baseUrl: string): { url: string; cleanup: () => Promise<void> } {
+  const schema = `bb_it_${randomBytes(6).toString("hex")}`;
+  const url = new URL(baseUrl);
+  url.searchParams.set("schema", schema);
+  return {
+    url: url.toString(),
+    async cleanup() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
 export async function startTestServer(opts: { databaseUrl?: string; seed?: number } = {}): Promise<TestServer> {
   const tmp = opts.databaseUrl ? null : tempSqliteUrl();
-  const databaseUrl = opts.databaseUrl ?? tmp!.url;
+  const pgSchema = opts.databaseUrl && /^postgres/.test(opts.databaseUrl) ? freshPostgresSchema(opts.databaseUrl) : null;
+  const databaseUrl = pgSchema?.url ?? opts.databaseUrl ?? tmp!.url;
   const store = await openStore(databaseUrl);
   const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(opts.seed ?? 1), log: () => undefined });
   return {
@@ -36,6 +58,7 @@ export async function startTestServer(opts: { databaseUrl?: string; seed?: numbe
       await server.close();
       await store.close();
       tmp?.cleanup();
+      await pgSchema?.cleanup();
     },
   };
 }

@@ -11,11 +11,14 @@
 import { startBackbeatServer } from "../../server/app";
 import { loadEnv } from "../../server/env";
 import { openStore } from "../../server/storage";
+import { connectCluster } from "../../server/cluster";
 
 async function main(): Promise<void> {
   const env = loadEnv();
   const store = await openStore(env.DATABASE_URL);
-  const server = await startBackbeatServer({ store, port: env.PORT, host: env.HOST });
+  const log = (msg: string, err?: unknown) => console.error(`[backbeat] ${msg}`, err ?? "");
+  const cluster = env.REDIS_URL ? await connectCluster(env.REDIS_URL, log) : undefined;
+  const server = await startBackbeatServer({ store, port: env.PORT, host: env.HOST, cluster, log });
   console.log(`backbeat-api ready on http://127.0.0.1:${server.port} (${store.kind})`);
 
   let stopping = false;
@@ -26,6 +29,7 @@ async function main(): Promise<void> {
     void server
       .close()
       .then(() => store.close())
+      .then(() => cluster?.close())
       .finally(() => process.exit(0));
     setTimeout(() => process.exit(1), 10_000).unref();
   };
