@@ -57,6 +57,11 @@ export const joinSchema = z.object({
   hostToken: hostTokenSchema.optional(),
   /** spectators listen and react but do not play; players by default */
   role: z.enum(["player", "spectator"]).optional(),
+  /**
+   * A per-tab secret binding this participant id to this browser tab: member ids are public
+   * (every room:state lists them), so without it anyone could take over a seat.
+   */
+  seatKey: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "16–64 URL-safe characters").optional(),
 });
 export const syncPingSchema = z.object({
   /** client's local clock (performance.now()) when sent */
@@ -211,6 +216,7 @@ export const ERROR_CODES = [
   "not_joined",
   "not_host",
   "kicked",
+  "seat_taken",
   "spectator",
   "battle_running",
   "not_enough_players",

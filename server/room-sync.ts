@@ -35,6 +35,8 @@ export interface SharedMember {
   connected: boolean;
   /** the server holding this member's connection */
   serverId: string | null;
+  /** sha256 of the member's seat key (see joinSchema.seatKey) */
+  seatKeyHash: string | null;
 }
 
 export interface RoomSync {

@@ -54,6 +54,10 @@ export const MEMBER_COLORS = ["#f97316", "#22d3ee", "#a3e635", "#f472b6", "#facc
 /** players who can play at once; spectators have their own, larger limit */
 export const ROOM_CAPACITY = 8;
 export const SPECTATOR_CAPACITY = 32;
+/** members remembered per room, connected or not (reconnects keep name and colour) */
+const MAX_MEMBERS = 64;
+/** recordings listed in a room's state */
+const MAX_LISTED_RECORDINGS = 50;
 /** a kicked participant id may not come back to the room for this long */
 const KICK_BAN_MS = 10 * 60_000;
 /** Hits struck before Stop can still be in flight; keep accepting them this long after Stop. */
@@ -74,6 +78,8 @@ interface Member {
   role: "player" | "spectator";
   /** the connection, when it is held by THIS server */
   conn: Connection | null;
+  /** sha256 of the seat key the member first joined with (null: none given) */
+  seatKeyHash: string | null;
   /** connected to some server (this one or another) */
   connected: boolean;
   serverId: string | null;
@@ -201,6 +207,7 @@ export class RoomService {
         listening: m.listening,
         connected: m.conn !== null || (m.connected && m.serverId !== this.sync.serverId),
         serverId: m.conn ? this.sync.serverId : m.serverId,
+        seatKeyHash: m.seatKeyHash,
       })),
     };
   }
@@ -326,7 +333,7 @@ export class RoomService {
         ? { id: room.recording.id, startedAtMs: room.recording.startedAtMs, startedBy: room.recording.startedBy }
         : null,
       members,
-      recordings: room.recordings,
+      recordings: room.recordings.slice(0, MAX_LISTED_RECORDINGS),
     };
   }
 
@@ -357,6 +364,10 @@ export class RoomService {
     }
     const role = msg.role ?? "player";
     let member = room.members.get(msg.participantId);
+    if (member?.seatKeyHash && !tokenMatches(msg.seatKey, member.seatKeyHash)) {
+      return fail("seat_taken", "Someone else is using this seat. Reload the page to join as yourself.", "join");
+    }
+    if (member && !member.seatKeyHash && msg.seatKey) member.seatKeyHash = hashToken(msg.seatKey);
     if (!member || member.role !== role) {
       const online = [...room.members.values()].filter((m) => (m.conn !== null || m.connected) && m.role === role && m.id !== msg.participantId).length;
       const cap = role === "player" ? ROOM_CAPACITY : SPECTATOR_CAPACITY;
@@ -365,7 +376,26 @@ export class RoomService {
     if (!member) {
       const used = new Set([...room.members.values()].map((m) => m.color));
       const color = MEMBER_COLORS.find((c) => !used.has(c)) ?? MEMBER_COLORS[room.members.size % MEMBER_COLORS.length]!;
-      member = { id: msg.participantId, name: msg.name, color, rttMs: null, clockErrorMs: null, listening: [], isHost: false, role, conn: null, connected: false, serverId: null };
+      // Rooms must not grow without bound: forget the longest-gone members first.
+      if (room.members.size >= MAX_MEMBERS) {
+        const gone = [...room.members.values()].find((m) => !m.conn && !m.connected);
+        if (!gone) return fail("room_full", "Room is full.", "join");
+        room.members.delete(gone.id);
+      }
+      member = {
+        id: msg.participantId,
+        name: msg.name,
+        color,
+        rttMs: null,
+        clockErrorMs: null,
+        listening: [],
+        isHost: false,
+        role,
+        conn: null,
+        connected: false,
+        serverId: null,
+        seatKeyHash: msg.seatKey ? hashToken(msg.seatKey) : null,
+      };
       room.members.set(member.id, member);
     }
     member.role = role;
@@ -390,7 +420,7 @@ export class RoomService {
       "store participant",
     );
     const rec = room.recording;
-    if (rec && rec.endedAtMs === null) {
+    if (rec && rec.endedAtMs === null && m.role === "player") {
       await this.retryUntilStored(
         () => this.deps.store.upsertParticipant({ id: m.id, roomCode: room.code, name: m.name, color: m.color }).then(() => this.deps.store.addRecordingParticipant(rec.id, m.id)),
         "add recording participant",
@@ -656,6 +686,7 @@ export class RoomService {
   async startRecording(conn: Connection, msg: RecordingStartMsg): Promise<Result<{ id: string; ownerToken: string }>> {
     const b = this.bound(conn, "recording:start");
     if ("ok" in b) return b;
+    if (b.member.role === "spectator") return fail("spectator", "Spectators cannot start recordings.", "recording:start");
     const { room, member } = b;
     if (room.recording) return fail("already_recording", "This room is already recording.", "recording:start");
     const id = newRecordingId();
@@ -666,7 +697,7 @@ export class RoomService {
     const rec: ActiveRecording = { id, startedAtMs, startedBy: member.id, endedAtMs: null };
     room.recording = rec;
     try {
-      const participantIds = [...room.members.values()].filter((m) => m.conn).map((m) => m.id);
+      const participantIds = [...room.members.values()].filter((m) => (m.conn || m.connected) && m.role === "player").map((m) => m.id);
       const title = msg.title && msg.title.length > 0 ? msg.title : `Jam ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
       await this.deps.store.createRecording({
         id,
@@ -690,6 +721,7 @@ export class RoomService {
   async stopRecording(conn: Connection): Promise<Result<{ id: string }>> {
     const b = this.bound(conn, "recording:stop");
     if ("ok" in b) return b;
+    if (b.member.role === "spectator") return fail("spectator", "Spectators cannot stop recordings.", "recording:stop");
     const { room } = b;
     const rec = room.recording;
     if (!rec) return fail("not_recording", "This room is not recording.", "recording:stop");

@@ -113,3 +113,18 @@ export function saveOwnerToken(recordingId: string, token: string | null): void 
     /* not remembered */
   }
 }
+
+const SEAT_KEY = "backbeat:seatKey";
+
+/** Per tab, like the participant id: proves to the server that this tab holds the seat. */
+export function seatKey(): string {
+  try {
+    const existing = sessionStorage.getItem(SEAT_KEY);
+    if (existing) return existing;
+    const key = randomId() + randomId();
+    sessionStorage.setItem(SEAT_KEY, key);
+    return key;
+  } catch {
+    return randomId() + randomId();
+  }
+}

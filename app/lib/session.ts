@@ -128,6 +128,8 @@ export interface JamSessionOptions {
   inputOffsetMs?: number;
   fairMonitoring?: boolean;
   role?: "player" | "spectator";
+  /** this tab's secret for its seat (app/lib/identity.ts) */
+  seatKey?: string;
   /** socket.io URL; same origin by default */
   url?: string;
 }
@@ -223,6 +225,7 @@ export class JamSession {
         name: this.opts.name,
         hostToken: this.opts.hostToken,
         role: this.opts.role,
+        seatKey: this.opts.seatKey,
       },
       (res) => {
         if (!res.ok) {

@@ -15,6 +15,7 @@ import {
   saveFairMonitoring,
   saveName,
   saveOwnerToken,
+  seatKey,
 } from "../../lib/identity";
 import { JamSession, type SessionSnapshot } from "../../lib/session";
 import { BeatDots } from "../../components/BeatDots";
@@ -178,6 +179,7 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
         inputOffsetMs: loadInputOffsetMs(),
         fairMonitoring: loadFairMonitoring(),
         role,
+        seatKey: seatKey(),
       });
       const sess = s;
       Object.defineProperty(window, "__backbeat", { configurable: true, get: () => sess.diagnostics() });
