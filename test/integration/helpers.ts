@@ -25,11 +25,18 @@ export function tempSqliteUrl(): { url: string; cleanup: () => void } {
   return { url: `file:${joinPath(dir, "test.db")}`, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A throwaway schema in a PostgreSQL database, so runs never see each other's rows (seeded room codes would collide). */
-function freshPostgresSchema(baseUrl: string): { url: string; cleanup: () => Promise<void> } {
-  const schema = `bb_it_${randomBytes(6).toString("hex")}`;
+/**
+ * A throwaway schema in a PostgreSQL database, so runs never see each other's rows
+ * (seeded room codes would collide). `via` makes the server connect through a proxy.
+ */
+export function freshPostgresSchema(baseUrl: string, prefix = "bb_it", via?: { host: string; port: number }): { url: string; cleanup: () => Promise<void> } {
+  const schema = `${prefix}_${randomBytes(6).toString("hex")}`;
   const url = new URL(baseUrl);
   url.searchParams.set("schema", schema);
+  if (via) {
+    url.hostname = via.host;
+    url.port = String(via.port);
+  }
   return {
     url: url.toString(),
     async cleanup() {

@@ -1,9 +1,7 @@
 /** Set-up shared by the fault tests: databases, rooms, recordings and the final check. */
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { expect } from "vitest";
 import type { HitMsg, RecordingJson } from "../../../core/protocol";
-import { tempSqliteUrl } from "../helpers";
+import { freshPostgresSchema, tempSqliteUrl } from "../helpers";
 import type { ReliableClient } from "../../support/reliable-client";
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL?.trim() || undefined;
@@ -22,26 +20,7 @@ export function sqliteDatabase(): TestDatabase {
 
 /** A fresh schema in TEST_DATABASE_URL's database, dropped by cleanup(). `host`/`port` override where the server connects (a proxy). */
 export function postgresDatabase(baseUrl: string, via?: { host: string; port: number }): TestDatabase {
-  const schema = `bb_fault_${randomBytes(6).toString("hex")}`;
-  const url = new URL(baseUrl);
-  url.searchParams.set("schema", schema);
-  if (via) {
-    url.hostname = via.host;
-    url.port = String(via.port);
-  }
-  return {
-    kind: "postgres",
-    url: url.toString(),
-    async cleanup() {
-      const client = new pg.Client({ connectionString: baseUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  return { kind: "postgres", ...freshPostgresSchema(baseUrl, "bb_fault", via) };
 }
 
 export async function createRoomAsHost(baseUrl: string): Promise<{ code: string; hostToken: string }> {
