@@ -23,6 +23,12 @@ export type StoreClient = PrismaClient;
 // SQLite allows 32,766 bound parameters per statement and PostgreSQL 65,535;
 // 6 per hit × 1,000 rows stays well inside both.
 const HITS_PER_STATEMENT = 1_000;
+
+/** One hit to insert, with its recording. */
+export interface HitRow {
+  recordingId: string;
+  hit: StoredHit;
+}
 const INT32_MAX = 2_147_483_647;
 
 type ParticipantInfo = RecordingSummary["participants"][number];
@@ -33,6 +39,8 @@ export class PrismaStore implements Store {
   constructor(
     readonly kind: "sqlite" | "postgres",
     private readonly db: StoreClient,
+    /** a faster path for the hot hit inserts (SQLite: a prepared statement on its own connection) */
+    private readonly hitWriter?: { write(rows: HitRow[]): number; close(): void },
   ) {}
 
   async createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number; hostTokenHash?: string | null }): Promise<boolean> {
@@ -126,6 +134,7 @@ export class PrismaStore implements Store {
     }
     const rows = [...unique.values()];
     if (rows.length === 0) return 0;
+    if (this.hitWriter) return this.hitWriter.write(rows);
 
     // Prisma's createMany has no skipDuplicates on SQLite, so both providers
     // use the same INSERT … ON CONFLICT DO NOTHING (SQLite ≥ 3.24, any
@@ -254,6 +263,7 @@ export class PrismaStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.hitWriter?.close();
     await this.db.$disconnect();
   }
 
