@@ -1,6 +1,7 @@
 /** The JSON API served by the custom server before requests reach Next. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { z } from "zod";
 import { recordingToMidi } from "../core/midi";
 import { createRoomRequestSchema, renameRecordingSchema, roomCodeSchema, type RecordingJson } from "../core/protocol";
 import type { RoomService } from "./rooms";
@@ -36,6 +37,23 @@ async function readJson(req: IncomingMessage, maxBytes = 4096): Promise<unknown>
   }
   const text = Buffer.concat(chunks).toString("utf8").trim();
   return text === "" ? {} : JSON.parse(text);
+}
+
+/** Reads and validates a JSON body; on bad input answers 400 itself and returns null. */
+async function readValid<T>(req: IncomingMessage, res: ServerResponse, schema: z.ZodType<T>): Promise<T | null> {
+  let body: unknown;
+  try {
+    body = await readJson(req);
+  } catch (err) {
+    sendJson(res, 400, { error: "invalid_json", message: err instanceof Error ? err.message : "bad body" });
+    return null;
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    sendJson(res, 400, { error: "invalid_request", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
+    return null;
+  }
+  return parsed.data;
 }
 
 const RECORDING_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -80,19 +98,9 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       return true;
     }
     if (path === "/api/rooms" && req.method === "POST") {
-      let body: unknown;
-      try {
-        body = await readJson(req);
-      } catch (err) {
-        sendJson(res, 400, { error: "invalid_json", message: err instanceof Error ? err.message : "bad body" });
-        return true;
-      }
-      const parsed = createRoomRequestSchema.safeParse(body);
-      if (!parsed.success) {
-        sendJson(res, 400, { error: "invalid_request", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
-        return true;
-      }
-      const { code, hostToken } = await deps.rooms.createRoom(parsed.data);
+      const body = await readValid(req, res, createRoomRequestSchema);
+      if (!body) return true;
+      const { code, hostToken } = await deps.rooms.createRoom(body);
       sendJson(res, 201, { code, url: `/room/${code}`, hostToken });
       return true;
     }
@@ -167,21 +175,11 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
           res.writeHead(204).end();
           return true;
         }
-        let body: unknown;
-        try {
-          body = await readJson(req);
-        } catch (err) {
-          sendJson(res, 400, { error: "invalid_json", message: err instanceof Error ? err.message : "bad body" });
-          return true;
-        }
-        const parsed = renameRecordingSchema.safeParse(body);
-        if (!parsed.success) {
-          sendJson(res, 400, { error: "invalid_request", message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") });
-          return true;
-        }
-        await deps.store.renameRecording(id, parsed.data.title);
+        const body = await readValid(req, res, renameRecordingSchema);
+        if (!body) return true;
+        await deps.store.renameRecording(id, body.title);
         if (summary) await deps.rooms.recordingsChanged(summary.roomCode);
-        sendJson(res, 200, { id, title: parsed.data.title });
+        sendJson(res, 200, { id, title: body.title });
         return true;
       }
     }
