@@ -1,7 +1,8 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
-import { loadName, saveHostToken, saveName } from "./lib/identity";
+import { LIMITS } from "../core/protocol";
+import { loadName, saveHostPasscode, saveHostToken, saveName } from "./lib/identity";
 
 export default function Landing() {
   const router = useRouter();
@@ -9,6 +10,8 @@ export default function Landing() {
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [isPrivate, setIsPrivate] = useState(false);
+  const [passcode, setPasscode] = useState("");
 
   useEffect(() => setName(loadName()), []);
 
@@ -18,14 +21,24 @@ export default function Landing() {
       setError("Type your name first, so your partner knows who is playing.");
       return;
     }
+    const pass = passcode.trim();
+    if (isPrivate && (pass.length < LIMITS.passcodeMinChars || pass.length > LIMITS.passcodeMaxChars)) {
+      setError(`The passcode needs ${LIMITS.passcodeMinChars} to ${LIMITS.passcodeMaxChars} characters.`);
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
       saveName(name);
-      const res = await fetch("/api/rooms", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const res = await fetch("/api/rooms", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(isPrivate ? { passcode: pass } : {}),
+      });
       const body = (await res.json()) as { code?: string; hostToken?: string; message?: string };
       if (!res.ok || !body.code) throw new Error(body.message ?? `Server answered ${res.status}`);
       if (body.hostToken) saveHostToken(body.code, body.hostToken);
+      if (isPrivate) saveHostPasscode(body.code, pass);
       router.push(`/room/${body.code}`);
     } catch (err) {
       setError(`Could not create a room: ${err instanceof Error ? err.message : String(err)}`);
@@ -65,6 +78,28 @@ export default function Landing() {
         <h2 id="create-heading">Start a jam</h2>
         <label htmlFor="name">Your name</label>
         <input id="name" type="text" autoComplete="nickname" maxLength={32} value={name} onChange={(e) => setName(e.target.value)} />
+        <label className="inline-check">
+          <input type="checkbox" checked={isPrivate} onChange={(e) => setIsPrivate(e.target.checked)} /> Private room
+        </label>
+        {isPrivate && (
+          <>
+            <label htmlFor="new-passcode">Passcode</label>
+            <input
+              id="new-passcode"
+              type="text"
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={LIMITS.passcodeMaxChars}
+              aria-describedby="new-passcode-hint"
+              value={passcode}
+              onChange={(e) => setPasscode(e.target.value)}
+            />
+            <p id="new-passcode-hint" className="muted">
+              {LIMITS.passcodeMinChars}–{LIMITS.passcodeMaxChars} characters. Partners need the link and this passcode; you
+              can see it in the room.
+            </p>
+          </>
+        )}
         <div className="row">
           <button type="submit" className="primary" disabled={busy}>
             Create room

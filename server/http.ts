@@ -101,7 +101,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       const body = await readValid(req, res, createRoomRequestSchema);
       if (!body) return true;
       const { code, hostToken } = await deps.rooms.createRoom(body);
-      sendJson(res, 201, { code, url: `/room/${code}`, hostToken });
+      sendJson(res, 201, { code, url: `/room/${code}`, hostToken, private: body.passcode !== undefined });
       return true;
     }
     const roomMatch = /^\/api\/rooms\/([^/]+)$/.exec(path);
@@ -109,7 +109,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       const code = decodeURIComponent(roomMatch[1]!);
       const room = roomCodeSchema.safeParse(code).success ? await deps.store.getRoom(code) : null;
       if (!room) sendJson(res, 404, { error: "not_found", message: `Room "${code.slice(0, 64)}" does not exist.` });
-      else sendJson(res, 200, { code: room.code, tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar });
+      // Whether it is private, never the passcode's hash.
+      else sendJson(res, 200, { code: room.code, tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, private: room.passcodeHash !== null });
       return true;
     }
     const recMatch = /^\/api\/recordings\/([^/]+?)(\/midi)?$/.exec(path);

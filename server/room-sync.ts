@@ -47,6 +47,19 @@ export interface RoomSync {
   onRemoteChange(cb: (code: string) => void): void;
   pushBattleHit(battleId: string, player: string, hit: { strikeAtMs: number; velocity: number }): void;
   battleHits(battleId: string, player: string): Promise<{ strikeAtMs: number; velocity: number }[]>;
+  /**
+   * Counts one vote for `player` unless `voterKey` (`${turn}:${memberId}`) already voted in
+   * this battle. Returns the battle's vote totals after it, or null when it was not counted.
+   */
+  vote(battleId: string, voterKey: string, player: string): Promise<Record<string, number> | null>;
+  /** the battle's vote totals */
+  votes(battleId: string): Promise<Record<string, number>>;
+  /** true for exactly one caller per battle (per lock lifetime): that server scores it */
+  claimScoring(battleId: string): Promise<boolean>;
+  /** kept apart from the room snapshot, so a save from a server that has not seen it yet cannot undo it */
+  saveBattleResult(battleId: string, result: BattleResult): Promise<void>;
+  /** of these server ids, those with no live heartbeat (their members are gone) */
+  deadServers(serverIds: string[]): Promise<Set<string>>;
   close(): Promise<void>;
 }
 
@@ -70,18 +83,42 @@ export class LocalRoomSync implements RoomSync {
   async battleHits(battleId: string, player: string) {
     return this.hits.get(`${battleId}:${player}`) ?? [];
   }
+  private readonly voted = new Set<string>();
+  private readonly tallies = new Map<string, Record<string, number>>();
+  async vote(battleId: string, voterKey: string, player: string) {
+    const key = `${battleId}:${voterKey}`;
+    if (this.voted.has(key)) return null;
+    this.voted.add(key);
+    const t = this.tallies.get(battleId) ?? {};
+    t[player] = (t[player] ?? 0) + 1;
+    this.tallies.set(battleId, t);
+    return { ...t };
+  }
+  async votes(battleId: string) {
+    return { ...this.tallies.get(battleId) };
+  }
+  async claimScoring() {
+    return true; // alone: nobody to race
+  }
+  async saveBattleResult() {}
+  async deadServers() {
+    return new Set<string>(); // alone: every member is on this server
+  }
   async close() {}
 }
 
 /** The subset of a node-redis client this module uses (so tests can pass any client). */
 export interface RedisLike {
   get(key: string): Promise<string | null>;
-  set(key: string, value: string, opts?: { EX?: number }): Promise<unknown>;
+  set(key: string, value: string, opts?: { EX?: number; expiration?: { type: "PX"; value: number }; condition?: "NX" }): Promise<string | null>;
+  mGet(keys: string[]): Promise<(string | null)[]>;
   hGetAll(key: string): Promise<Record<string, string>>;
   del(key: string | string[]): Promise<unknown>;
   hSet(key: string, field: string, value: string): Promise<unknown>;
   expire(key: string, seconds: number): Promise<unknown>;
   rPush(key: string, value: string): Promise<unknown>;
+  sAdd(key: string, member: string): Promise<number>;
+  hIncrBy(key: string, field: string, increment: number): Promise<number>;
   lRange(key: string, start: number, stop: number): Promise<string[]>;
   publish(channel: string, message: string): Promise<unknown>;
   multi(): { set(k: string, v: string, o?: { EX?: number }): unknown; del(k: string): unknown; hSet(k: string, f: string, v: string): unknown; expire(k: string, s: number): unknown; exec(): Promise<unknown> };
@@ -89,10 +126,29 @@ export interface RedisLike {
 
 const ROOM_TTL_S = 24 * 3600; // a room nobody touched for a day is rebuilt from the database
 const CHANNEL = "backbeat:rooms";
+/**
+ * Battle hits, votes and results outlive any battle (8 bars × 8 players × rounds) by far. Per
+ * battle: `bb:battle:<id>:<player>` hit lists, and `:voted`, `:votes`, `:scorer`, `:result` —
+ * shorter than any participant id (8–40 characters), so never a player's list.
+ */
+const BATTLE_TTL_S = 3600;
+/**
+ * Each server refreshes `bb:server:<id>:alive` this often, with this TTL: a server that died
+ * (kill -9, lost host) is known dead 6 s after its last beat at most. Three beats per TTL, so a
+ * GC pause or a Redis hiccup of a few seconds does not disconnect anybody.
+ */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+export const HEARTBEAT_TTL_MS = 6_000;
+/**
+ * The scorer of a battle holds its lock this long. It saves the result within milliseconds of
+ * winning; should it die first, another server's retry takes the lock once it expires.
+ */
+export const SCORING_LOCK_MS = 10_000;
 
 export class RedisRoomSync implements RoomSync {
   readonly shared = true;
   private listeners: ((code: string) => void)[] = [];
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     readonly serverId: string,
@@ -101,6 +157,10 @@ export class RedisRoomSync implements RoomSync {
   ) {}
 
   async start(): Promise<void> {
+    // Alive before anyone can join here: a member is never listed on a server without a heartbeat.
+    await this.beat();
+    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), HEARTBEAT_INTERVAL_MS);
+    this.heartbeat.unref?.();
     await this.subscriber.subscribe(CHANNEL, (message) => {
       const sep = message.indexOf("|");
       const from = message.slice(0, sep);
@@ -109,13 +169,42 @@ export class RedisRoomSync implements RoomSync {
     });
   }
 
+  private beat(): Promise<unknown> {
+    return this.client.set(aliveKey(this.serverId), String(Date.now()), { expiration: { type: "PX", value: HEARTBEAT_TTL_MS } });
+  }
+
+  /**
+   * The room as last saved, corrected: members held by a server without a live heartbeat are
+   * disconnected, and the battle's votes and result are the ones kept apart from the snapshot.
+   */
   async load(code: string) {
     const [state, members] = await Promise.all([this.client.get(`bb:room:${code}:state`), this.client.hGetAll(`bb:room:${code}:members`)]);
     if (!state) return null;
-    return {
+    const shared = {
       state: JSON.parse(state) as SharedRoomState,
       members: Object.values(members).map((m) => JSON.parse(m) as SharedMember),
     };
+    const dead = await this.deadServers(shared.members.filter((m) => m.connected && m.serverId).map((m) => m.serverId!));
+    for (const m of shared.members) {
+      if (m.connected && m.serverId && dead.has(m.serverId)) {
+        m.connected = false;
+        m.rttMs = null;
+      }
+    }
+    const battle = shared.state.battle;
+    if (battle) {
+      const [votes, result] = await Promise.all([this.votes(battle.config.id), this.client.get(`bb:battle:${battle.config.id}:result`)]);
+      battle.votes = votes;
+      if (result && !battle.result) battle.result = JSON.parse(result) as BattleResult;
+    }
+    return shared;
+  }
+
+  async deadServers(serverIds: string[]): Promise<Set<string>> {
+    const ids = [...new Set(serverIds)].filter((id) => id !== this.serverId);
+    if (ids.length === 0) return new Set();
+    const alive = await this.client.mGet(ids.map(aliveKey));
+    return new Set(ids.filter((_, i) => alive[i] === null));
   }
 
   async save(code: string, state: SharedRoomState, members: SharedMember[]): Promise<void> {
@@ -134,7 +223,11 @@ export class RedisRoomSync implements RoomSync {
 
   pushBattleHit(battleId: string, player: string, hit: { strikeAtMs: number; velocity: number }): void {
     const key = `bb:battle:${battleId}:${player}`;
-    void this.client.rPush(key, JSON.stringify(hit)).then(() => this.client.expire(key, 3600));
+    // A lost battle hit costs a point of score, not the process (an unhandled rejection would).
+    void this.client
+      .rPush(key, JSON.stringify(hit))
+      .then(() => this.client.expire(key, BATTLE_TTL_S))
+      .catch(() => undefined);
   }
 
   async battleHits(battleId: string, player: string) {
@@ -142,7 +235,39 @@ export class RedisRoomSync implements RoomSync {
     return raw.map((r) => JSON.parse(r) as { strikeAtMs: number; velocity: number });
   }
 
+  async vote(battleId: string, voterKey: string, player: string): Promise<Record<string, number> | null> {
+    // SADD decides who voted first, whatever server they are on; HINCRBY counts without a lost update.
+    const first = await this.client.sAdd(`bb:battle:${battleId}:voted`, voterKey);
+    if (first === 0) return null;
+    await this.client.hIncrBy(`bb:battle:${battleId}:votes`, player, 1);
+    void this.client.expire(`bb:battle:${battleId}:voted`, BATTLE_TTL_S).catch(() => undefined);
+    void this.client.expire(`bb:battle:${battleId}:votes`, BATTLE_TTL_S).catch(() => undefined);
+    return this.votes(battleId);
+  }
+
+  async votes(battleId: string): Promise<Record<string, number>> {
+    const raw = await this.client.hGetAll(`bb:battle:${battleId}:votes`);
+    return Object.fromEntries(Object.entries(raw).map(([player, n]) => [player, Number(n)]));
+  }
+
+  async claimScoring(battleId: string): Promise<boolean> {
+    const won = await this.client.set(`bb:battle:${battleId}:scorer`, this.serverId, { expiration: { type: "PX", value: SCORING_LOCK_MS }, condition: "NX" });
+    return won !== null;
+  }
+
+  async saveBattleResult(battleId: string, result: BattleResult): Promise<void> {
+    await this.client.set(`bb:battle:${battleId}:result`, JSON.stringify(result), { EX: BATTLE_TTL_S });
+  }
+
   async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    // Stopped on purpose: the others need not wait for the TTL to know.
+    await this.client.del(aliveKey(this.serverId)).catch(() => undefined);
     await this.subscriber.quit?.();
   }
+}
+
+function aliveKey(serverId: string): string {
+  return `bb:server:${serverId}:alive`;
 }

@@ -30,7 +30,7 @@ import { barMs, nextBarLineMs } from "../core/metronome";
 import { generateRoomCode } from "../core/room-code";
 import type { Rng } from "../core/rng";
 import type { RecordingSummary, Store, StoredHearing, StoredHit } from "./store";
-import { LocalRoomSync, type RoomSync, type SharedMember, type SharedRoomState } from "./room-sync";
+import { LocalRoomSync, SCORING_LOCK_MS, type RoomSync, type SharedMember, type SharedRoomState } from "./room-sync";
 
 export interface Connection {
   readonly id: string;
@@ -66,6 +66,12 @@ const STOP_GRACE_MS = 5_000;
 const FLUSH_INTERVAL_MS = 50;
 /** After a failed write (database down), retry at this cadence; nothing is dropped meanwhile. */
 const RETRY_INTERVAL_MS = 1_000;
+/**
+ * With several servers, each looks this often for members held by a server whose heartbeat
+ * expired (server/room-sync.ts HEARTBEAT_TTL_MS): a killed server's players show disconnected
+ * within TTL + this.
+ */
+const PRESENCE_SWEEP_MS = 2_000;
 
 interface Member {
   id: string;
@@ -88,7 +94,7 @@ interface Member {
 interface BattleState extends BattleView {
   /** who already voted in which turn: `${turn}:${memberId}` */
   voted: Set<string>;
-  /** set on the server that started the battle: it scores it */
+  /** the scoring, scheduled on every server holding the room (one of them claims it) */
   timer: ReturnType<typeof setTimeout> | null;
 }
 
@@ -175,10 +181,16 @@ export class RoomService {
   private readonly sync: RoomSync;
   /** per room, the last save to the shared store: saves stay in order */
   private saving = new Map<string, Promise<void>>();
+  private sweepTimer: ReturnType<typeof setInterval> | null = null;
+  private sweeping = false;
 
   constructor(private readonly deps: RoomServiceDeps) {
     this.sync = deps.sync ?? new LocalRoomSync();
     this.sync.onRemoteChange((code) => void this.reloadShared(code).catch((err: unknown) => deps.log?.("room reload failed", err)));
+    if (this.sync.shared) {
+      this.sweepTimer = setInterval(() => void this.sweepPresence(), PRESENCE_SWEEP_MS);
+      this.sweepTimer.unref?.();
+    }
   }
 
   // ---------- sharing between servers ----------
@@ -222,8 +234,13 @@ export class RoomService {
     room.mode = st.mode;
     room.recording = st.recording;
     room.closing = new Map(st.closing.map((c) => [c.id, c]));
-    const timer = room.battle?.config.id === st.battle?.config.id ? (room.battle?.timer ?? null) : null;
+    const prev = room.battle;
+    const same = prev !== null && prev.config.id === st.battle?.config.id;
+    if (prev?.timer && (!same || st.battle?.result)) clearTimeout(prev.timer);
+    const timer = same && !st.battle?.result ? prev.timer : null;
     room.battle = st.battle ? { config: st.battle.config, votes: st.battle.votes, result: st.battle.result, voted: new Set(st.battle.voted), timer } : null;
+    // A battle started on another server is scored here too, should that server die.
+    if (room.battle && !room.battle.result && !room.battle.timer) this.scheduleScoring(room, room.battle);
     room.kicked = new Map(st.kicked);
     const next = new Map<string, Member>();
     for (const sm of shared.members) {
@@ -241,7 +258,40 @@ export class RoomService {
     const room = this.rooms.get(code);
     if (!room) return;
     const shared = await this.sync.load(code);
-    if (shared) this.applyShared(room, shared);
+    if (!shared) return;
+    this.applyShared(room, shared);
+    // A connection held here is the truth about its member: a snapshot listing it as gone (a
+    // sweep elsewhere while our heartbeat was late, or a stale leave) is put right for everyone.
+    if (shared.members.some((sm) => !sm.connected && room.members.get(sm.id)?.conn)) this.broadcastState(room);
+  }
+
+  /**
+   * Members listed as connected to a server whose heartbeat expired are gone (kill -9, lost
+   * host): show them disconnected, save, and tell everyone. Every server holding the room may
+   * do it; they all write the same.
+   */
+  private async sweepPresence(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const remote = (m: Member) => !m.conn && m.connected && m.serverId !== null && m.serverId !== this.sync.serverId;
+      const ids = [...this.rooms.values()].flatMap((r) => [...r.members.values()].filter(remote).map((m) => m.serverId!));
+      if (ids.length === 0) return;
+      const dead = await this.sync.deadServers(ids);
+      if (dead.size === 0) return;
+      for (const room of this.rooms.values()) {
+        const gone = [...room.members.values()].filter((m) => remote(m) && dead.has(m.serverId!));
+        for (const m of gone) {
+          m.connected = false;
+          m.rttMs = null;
+        }
+        if (gone.length > 0) this.broadcastState(room);
+      }
+    } catch (err) {
+      this.deps.log?.("presence sweep failed", err);
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   private share(room: Room): void {
@@ -488,8 +538,19 @@ export class RoomService {
       const key = `${turn.index}:${b.member.id}`;
       if (!battle.voted.has(key)) {
         battle.voted.add(key);
-        battle.votes[turn.player] = (battle.votes[turn.player] ?? 0) + 1;
-        this.broadcastState(b.room);
+        // Counted in the shared store, once per person per turn whatever server they are on;
+        // the totals it returns are what everyone is shown.
+        const { room } = b;
+        const id = battle.config.id;
+        void this.sync.vote(id, key, turn.player).then(
+          (votes) => {
+            const current = room.battle;
+            if (!votes || current?.config.id !== id || current.result) return;
+            current.votes = votes;
+            this.broadcastState(room);
+          },
+          (err: unknown) => this.deps.log?.("counting a vote failed", err),
+        );
       }
     }
     return null;
@@ -500,7 +561,8 @@ export class RoomService {
     if ("ok" in b) return b;
     const room = b.room;
     if (room.battle && !room.battle.result) return fail("battle_running", "A battle is already running.", "battle:start");
-    const players = [...room.members.values()].filter((m) => m.conn && m.role === "player").map((m) => m.id);
+    // Players on every server: their battle hits reach the shared store from wherever they are.
+    const players = [...room.members.values()].filter((m) => (m.conn || m.connected) && m.role === "player").map((m) => m.id);
     if (players.length < 2) return fail("not_enough_players", "A battle needs at least two players.", "battle:start");
     // Host first, then the others in join order.
     players.sort((x, y) => (x === b.member.id ? -1 : y === b.member.id ? 1 : 0));
@@ -510,10 +572,7 @@ export class RoomService {
     const config: BattleConfig = { id: newRecordingId(), players, barsPerTurn: opts.barsPerTurn, rounds: opts.rounds, subdivision: opts.subdivision, startAtMs, grid };
     const battle: BattleState = { config, votes: {}, result: null, voted: new Set(), timer: null };
     room.battle = battle;
-    // Score a little after the end, so the last turn's hits have arrived.
-    const delayMs = battleEndMs(config) - this.deps.now() + 1_500;
-    battle.timer = setTimeout(() => void this.finishBattle(room, battle), Math.max(0, delayMs));
-    battle.timer.unref?.();
+    this.scheduleScoring(room, battle);
     this.broadcastState(room);
     return { ok: true, data: { startAtMs } };
   }
@@ -528,17 +587,52 @@ export class RoomService {
     return { ok: true, data: null };
   }
 
-  /** Scores every turn, picks the winner, and saves the battle with the recording it happened in. */
+  /** Scores the battle a little after its end (the last turn's hits have arrived by then). */
+  private scheduleScoring(room: Room, battle: BattleState, delayMs = battleEndMs(battle.config) - this.deps.now() + 1_500): void {
+    const id = battle.config.id;
+    battle.timer = setTimeout(() => {
+      this.finishBattle(room, battle).catch((err: unknown) => {
+        this.deps.log?.("scoring the battle failed (will retry)", err);
+        const current = room.battle;
+        // Any lock taken by the failed attempt has expired by then.
+        if (current?.config.id === id && !current.result) this.scheduleScoring(room, current, SCORING_LOCK_MS + 1_000);
+      });
+    }, Math.max(0, delayMs));
+    battle.timer.unref?.();
+  }
+
+  /**
+   * Scores every turn, picks the winner, and saves the battle with the recording it happened in.
+   * Every server holding the room calls it; the one that claims the scoring in the shared store
+   * does it, so a battle is scored once even when the server that started it has died.
+   */
   async finishBattle(room: Room, started: BattleState): Promise<void> {
-    let battle = started;
-    // The shared copy may have been replaced by a reload from another server: score the current one.
-    const current = room.battle;
-    if (!current || current.config.id !== battle.config.id || current.result) return;
-    const cfg = current.config;
-    const hitsByPlayer = new Map(await Promise.all(cfg.players.map(async (p) => [p, await this.sync.battleHits(cfg.id, p)] as const)));
+    const id = started.config.id;
+    // The shared copy may have been replaced by a reload from another server: use the current one.
+    const live = () => (room.battle?.config.id === id && !room.battle.result ? room.battle : null);
+    if (!live()) return;
+    if (!(await this.sync.claimScoring(id))) {
+      // Another server is scoring; should it die before saving, its claim expires: look again then.
+      const waiting = live();
+      if (waiting) this.scheduleScoring(room, waiting, SCORING_LOCK_MS + 1_000);
+      return;
+    }
+    // After an expired claim the result may be saved already.
+    if (this.sync.shared) await this.reloadShared(room.code);
+    const cfg = live()?.config;
+    if (!cfg) return;
+    const [hitsByPlayer, votes] = await Promise.all([
+      Promise.all(cfg.players.map(async (p) => [p, await this.sync.battleHits(cfg.id, p)] as const)).then((e) => new Map(e)),
+      this.sync.votes(cfg.id),
+    ]);
     const scores = turns(cfg).map((t) => scoreTurn(cfg, t, hitsByPlayer.get(t.player) ?? []));
-    current.result = battleResult(cfg, scores, current.votes);
-    battle = current;
+    const result = battleResult(cfg, scores, votes);
+    // Saved before it is shown: any reload from now on carries it.
+    await this.sync.saveBattleResult(cfg.id, result);
+    const battle = live();
+    if (!battle) return;
+    battle.votes = votes;
+    battle.result = result;
     battle.timer = null;
     this.broadcastState(room);
     const rec = this.recordingFor(room, cfg.startAtMs, this.deps.now()) ?? (room.recording && room.recording.startedAtMs <= battleEndMs(cfg) ? room.recording : null);
@@ -864,6 +958,8 @@ export class RoomService {
   }
 
   async close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
     for (const room of this.rooms.values()) if (room.battle?.timer) clearTimeout(room.battle.timer);
     await Promise.all(this.saving.values());
     if (this.flushTimer) clearTimeout(this.flushTimer);

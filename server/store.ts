@@ -17,6 +17,8 @@ export interface RoomRecord {
   mode: RoomMode;
   /** sha256 (hex) of the host token; null when the room has no host */
   hostTokenHash: string | null;
+  /** private rooms: the passcode's salted scrypt hash (server/passcode.ts); null = open to anyone with the link */
+  passcodeHash: string | null;
 }
 
 export interface ParticipantRecord {
@@ -71,7 +73,7 @@ export interface RecordingWithHits extends RecordingSummary {
 export interface Store {
   readonly kind: "sqlite" | "postgres";
   /** Creates the room; returns false when the code is already taken. */
-  createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number; hostTokenHash?: string | null }): Promise<boolean>;
+  createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number; hostTokenHash?: string | null; passcodeHash?: string | null }): Promise<boolean>;
   getRoom(code: string): Promise<RoomRecord | null>;
   updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number; beatUnit?: number; groove?: string }): Promise<void>;
   updateRoomMode(code: string, mode: RoomMode): Promise<void>;

@@ -1,8 +1,25 @@
 "use client";
 import { useEffect, useState } from "react";
 
-/** Copy link, the native share sheet where there is one, and a QR code of the link (qrcode library). */
-export function SharePanel({ url, title, onStatus }: { url: string; title: string; onStatus: (s: string) => void }) {
+/**
+ * Copy link, the native share sheet where there is one, and a QR code of the link (qrcode library).
+ * A private room says so (the link alone does not let anyone in); its host can reveal the passcode.
+ */
+export function SharePanel({
+  url,
+  title,
+  onStatus,
+  privateRoom = false,
+  passcode,
+}: {
+  url: string;
+  title: string;
+  onStatus: (s: string) => void;
+  privateRoom?: boolean;
+  /** the host's own passcode (kept in their browser only) */
+  passcode?: string;
+}) {
+  const [showPasscode, setShowPasscode] = useState(false);
   const [qr, setQr] = useState<string | null>(null);
   const [showQr, setShowQr] = useState(false);
   const [canShare, setCanShare] = useState(false);
@@ -15,7 +32,7 @@ export function SharePanel({ url, title, onStatus }: { url: string; title: strin
   async function copy() {
     try {
       await navigator.clipboard.writeText(url);
-      onStatus("Room link copied — send it to your partner.");
+      onStatus(privateRoom ? "Room link copied — send it to your partner, and tell them the passcode." : "Room link copied — send it to your partner.");
     } catch {
       onStatus(`Copy this link: ${url}`);
     }
@@ -34,6 +51,23 @@ export function SharePanel({ url, title, onStatus }: { url: string; title: strin
       <button type="button" aria-expanded={showQr} aria-controls="room-qr" onClick={() => setShowQr(!showQr)}>
         QR code
       </button>
+      {privateRoom && (
+        <span className="muted">
+          <span aria-hidden="true">🔒 </span>Private room: partners need the passcode too, the link alone is not enough.
+        </span>
+      )}
+      {privateRoom && passcode && (
+        <>
+          <button type="button" className="small" aria-expanded={showPasscode} aria-controls="room-passcode" onClick={() => setShowPasscode(!showPasscode)}>
+            {showPasscode ? "Hide passcode" : "Show passcode"}
+          </button>
+          {showPasscode && (
+            <span id="room-passcode">
+              Passcode: <code>{passcode}</code>
+            </span>
+          )}
+        </>
+      )}
       {showQr && (
         <div id="room-qr" className="qr-popover">
           {qr ? <img src={qr} width={220} height={220} alt={`QR code of the room link ${url}`} /> : <span className="muted">Drawing…</span>}

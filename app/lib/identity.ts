@@ -56,6 +56,48 @@ export function saveHostToken(code: string, token: string): void {
   }
 }
 
+const hostPasscodeKey = (code: string) => `backbeat:host-passcode:${code}`;
+
+/**
+ * The passcode the host set for their private room, kept next to the host token
+ * (this browser only) so the host can tell it to partners; the server has only its hash.
+ */
+export function loadHostPasscode(code: string): string | undefined {
+  try {
+    return localStorage.getItem(hostPasscodeKey(code)) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveHostPasscode(code: string, passcode: string): void {
+  try {
+    localStorage.setItem(hostPasscodeKey(code), passcode);
+  } catch {
+    /* private mode: not shown again after this tab closes */
+  }
+}
+
+const passcodeKey = (code: string) => `backbeat:passcode:${code}`;
+
+/** A private room's passcode as a guest typed it: per tab (sessionStorage), so a reload rejoins. */
+export function loadRoomPasscode(code: string): string | undefined {
+  try {
+    return sessionStorage.getItem(passcodeKey(code)) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveRoomPasscode(code: string, passcode: string | null): void {
+  try {
+    if (passcode === null) sessionStorage.removeItem(passcodeKey(code));
+    else sessionStorage.setItem(passcodeKey(code), passcode);
+  } catch {
+    /* not remembered: asked again after a reload */
+  }
+}
+
 const INPUT_OFFSET_KEY = "backbeat:inputOffsetMs";
 const FAIR_KEY = "backbeat:fairMonitoring";
 

@@ -7,14 +7,17 @@ import { LIMITS, type RoomView } from "../../../core/protocol";
 import { KIT_IDS, KIT_NAMES, type AudioEngine, type KitId } from "../../lib/audio/engine";
 import {
   loadFairMonitoring,
+  loadHostPasscode,
   loadHostToken,
   loadInputOffsetMs,
   loadName,
   loadOwnerToken,
+  loadRoomPasscode,
   participantId,
   saveFairMonitoring,
   saveName,
   saveOwnerToken,
+  saveRoomPasscode,
   seatKey,
 } from "../../lib/identity";
 import { JamSession, type SessionSnapshot } from "../../lib/session";
@@ -127,6 +130,55 @@ function NameForm({ code, onDone }: { code: string; onDone: (name: string, role:
   );
 }
 
+/** A private room's passcode, asked when the join was refused for the lack of it (or a wrong one). */
+function PasscodeForm({ code, error, checking, onSubmit }: { code: string; error: string | null; checking: boolean; onSubmit: (passcode: string) => void }) {
+  const [value, setValue] = useState("");
+  const [localError, setLocalError] = useState<string | null>(null);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const passcode = value.trim();
+    if (!passcode) return setLocalError("Type the passcode the host gave you.");
+    setLocalError(null);
+    onSubmit(passcode);
+  }
+  const shown = localError ?? (checking ? null : error);
+  return (
+    <form className="panel stack" onSubmit={submit} aria-labelledby="passcode-heading">
+      <h1 id="passcode-heading">Room {code} is private</h1>
+      <p>Ask the host for the passcode: the link alone does not let you in.</p>
+      <label htmlFor="room-passcode">Passcode</label>
+      <input
+        id="room-passcode"
+        type="text"
+        autoComplete="off"
+        spellCheck={false}
+        autoFocus
+        maxLength={LIMITS.passcodeMaxChars}
+        value={value}
+        aria-invalid={shown ? true : undefined}
+        aria-describedby={shown ? "passcode-error" : undefined}
+        onChange={(e) => setValue(e.target.value)}
+      />
+      <div className="row">
+        <button type="submit" className="primary">
+          Enter room
+        </button>
+        <a className="button" href="/">
+          Back to start
+        </a>
+        <span className="muted" role="status" aria-live="polite">
+          {checking ? "Checking the passcode…" : ""}
+        </span>
+      </div>
+      {shown && (
+        <p id="passcode-error" role="alert" className="error">
+          {shown}
+        </p>
+      )}
+    </form>
+  );
+}
+
 function qualityOf(rttMs: number | null, connected: boolean): { label: string; cls: string } {
   if (!connected) return { label: "offline", cls: "q-off" };
   if (rttMs === null) return { label: "measuring…", cls: "q-off" };
@@ -153,7 +205,13 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
   const [keyMap, setKeyMap] = useState<KeyMap | null>(null);
   const [kit, setKit] = useState<KitId>("acoustic");
   const [midi, setMidi] = useState<MidiInput | null>(null);
+  /** a private room asked for its passcode: the form stays until the join succeeds */
+  const [passcodeAsked, setPasscodeAsked] = useState(false);
+  /** the passcode being tried: remembered for this tab once it let us in */
+  const triedPasscode = useRef<string | null>(null);
+  const [hostPasscode, setHostPasscode] = useState<string | undefined>(undefined);
   useEffect(() => setKeyMap(loadKeyMap()), []);
+  useEffect(() => setHostPasscode(loadHostPasscode(code)), [code]);
 
   useEffect(() => {
     let s: JamSession | null = null;
@@ -180,6 +238,7 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
         fairMonitoring: loadFairMonitoring(),
         role,
         seatKey: seatKey(),
+        passcode: loadRoomPasscode(code),
       });
       const sess = s;
       Object.defineProperty(window, "__backbeat", { configurable: true, get: () => sess.diagnostics() });
@@ -200,13 +259,13 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
 
   const strike = useCallback(
     (pad: PadId, velocity: number, timeStamp: number) => {
-      if (!session || !engine) return;
+      if (!session || !engine || passcodeAsked) return;
       if (engine.context.state !== "running") void engine.resume();
       session.strike(pad, velocity, timeStamp);
       setActiveLocal(pad);
       window.setTimeout(() => setActiveLocal((p) => (p === pad ? null : p)), 90);
     },
-    [session, engine],
+    [session, engine, passcodeAsked],
   );
 
   useEffect(() => {
@@ -261,6 +320,36 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
     return () => window.clearTimeout(t);
   }, [lastRemote, remoteMember?.color]);
 
+  const joinError = snap?.status === "error" ? snap.error : null;
+  useEffect(() => {
+    if (snap?.status === "joined") {
+      setPasscodeAsked(false);
+      if (triedPasscode.current !== null) saveRoomPasscode(code, triedPasscode.current);
+      triedPasscode.current = null;
+    } else if (joinError?.code === "passcode_required" || joinError?.code === "wrong_passcode") {
+      setPasscodeAsked(true);
+      // A remembered passcode that no longer works is forgotten (a reload would only try it again).
+      if (joinError.code === "wrong_passcode") saveRoomPasscode(code, null);
+    }
+  }, [snap?.status, joinError, code]);
+
+  if (passcodeAsked && snap?.status !== "joined") {
+    const shown = joinError && (joinError.code === "wrong_passcode" || joinError.code === "rate_limited") ? joinError.message : null;
+    return (
+      <PasscodeForm
+        code={code}
+        error={shown}
+        checking={snap?.status === "connecting"}
+        onSubmit={(passcode) => {
+          if (!session) return;
+          triedPasscode.current = passcode;
+          void engine?.resume().catch(() => undefined); // a user gesture: sound can start
+          session.joinWithPasscode(passcode);
+        }}
+      />
+    );
+  }
+
   return (
     <div className="stack">
       <div className="row" style={{ justifyContent: "space-between" }}>
@@ -274,6 +363,8 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
           <SharePanel
             url={typeof window === "undefined" ? "" : window.location.href}
             title={`Backbeat room ${code}`}
+            privateRoom={room?.private ?? false}
+            passcode={hostPasscode}
             onStatus={(st) => {
               setCopyStatus(st);
               window.setTimeout(() => setCopyStatus(""), 4000);
