@@ -28,6 +28,8 @@ export interface BackbeatServerOptions {
   log?: (msg: string, err?: unknown) => void;
   /** per-socket rate limits, merged onto DEFAULT_RATE_LIMITS (server/rate-limit.ts) */
   rateLimits?: RateLimitOptions;
+  /** proxies in front whose X-Forwarded-For is believed for the per-address connection limits (TRUST_PROXY) */
+  trustProxy?: number;
   /**
    * Security headers and origin checks (server/security.ts); `dev` defaults to
    * NODE_ENV === "development" (the CSP then allows 'unsafe-eval' for hot reload).
@@ -73,6 +75,7 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
     now,
     log,
     rateLimits: opts.rateLimits,
+    trustProxy: opts.trustProxy,
     allowedOrigins: security.allowedOrigins,
     adapter: opts.cluster?.adapter,
   });

@@ -2,6 +2,13 @@
 import { z } from "zod";
 
 const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+/** TRUST_PROXY: a number of proxies; "true" is one, "false" none. */
+const proxyHops = (v: unknown) => {
+  const s = emptyAsUnset(v);
+  if (typeof s !== "string") return s;
+  const t = s.trim().toLowerCase();
+  return t === "true" ? 1 : t === "false" ? 0 : t;
+};
 
 const envSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUnset, z.enum(["development", "production", "test"]).default("production")),
@@ -23,6 +30,14 @@ const envSchema = z.object({
       .refine((u) => /^rediss?:\/\//.test(u), "REDIS_URL must start with redis:// or rediss://")
       .optional(),
   ),
+  /**
+   * How many proxies stand in front (the nginx example in docs/deploy.md: 1): the
+   * per-address connection limits then take the client's address from X-Forwarded-For,
+   * read from the right. Unset (0): the socket's own address; X-Forwarded-For is ignored.
+   */
+  TRUST_PROXY: z.preprocess(proxyHops, z.coerce.number().int().min(0).max(10).default(0)),
+  /** "off": no per-address connection limits (load tests from one machine); "on" by default */
+  IP_CONNECTION_LIMITS: z.preprocess(emptyAsUnset, z.enum(["on", "off"]).default("on")),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -6,6 +6,7 @@
  * Allocation-free per message: the buckets are created once per socket.
  */
 import { TokenBucket } from "../core/token-bucket";
+import { DEFAULT_CONNECTION_LIMITS, validateConnectionLimits, type ConnectionLimits } from "./connection-limits";
 
 export interface BucketLimit {
   /** messages allowed at once (the bucket's size) */
@@ -42,6 +43,11 @@ export interface RateLimits {
    * server write as much as it reads.
    */
   replies: BucketLimit;
+  /**
+   * Per client address, at the handshake (server/connection-limits.ts): new connections
+   * (a bucket), connections open at once, and a pause after an `abuse` disconnect.
+   */
+  connections: ConnectionLimits;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -52,6 +58,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   abuse: { maxDropped: 200, windowMs: 10_000 },
   errorIntervalMs: 1_000,
   replies: { burst: 20, perSecond: 10 },
+  connections: DEFAULT_CONNECTION_LIMITS,
 };
 
 /** Overrides merged onto the defaults (per class), for tests and deployments. */
@@ -67,6 +74,7 @@ export function resolveRateLimits(opts: RateLimitOptions | undefined): RateLimit
     abuse: { ...d.abuse, ...opts?.abuse },
     errorIntervalMs: opts?.errorIntervalMs ?? d.errorIntervalMs,
     replies: { ...d.replies, ...opts?.replies },
+    connections: { ...d.connections, ...opts?.connections },
   };
   for (const k of ["hit", "resend", "sync", "other", "replies"] as const) {
     const l = limits[k];
@@ -77,6 +85,7 @@ export function resolveRateLimits(opts: RateLimitOptions | undefined): RateLimit
   if (!(limits.abuse.maxDropped >= 1) || !(limits.abuse.windowMs > 0) || !Number.isFinite(limits.abuse.maxDropped)) {
     throw new RangeError(`abuse limit needs maxDropped ≥ 1 and windowMs > 0, got ${JSON.stringify(limits.abuse)}`);
   }
+  validateConnectionLimits(limits.connections);
   if (!(limits.errorIntervalMs >= 0)) throw new RangeError(`errorIntervalMs must be ≥ 0, got ${limits.errorIntervalMs}`);
   return limits;
 }

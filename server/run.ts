@@ -6,6 +6,7 @@
  */
 import { startBackbeatServer, type BackbeatServer, type PageHandler } from "./app";
 import { connectCluster, type Cluster } from "./cluster";
+import { LIFTED_CONNECTION_LIMITS } from "./connection-limits";
 import { loadEnv, type Env } from "./env";
 import { openStore } from "./storage";
 import type { Store } from "./store";
@@ -23,7 +24,16 @@ export async function runFromEnv(opts: { pages?: (env: Env) => Promise<{ handle:
   const store = await openStore(env.DATABASE_URL);
   const cluster = env.REDIS_URL ? await connectCluster(env.REDIS_URL, log) : undefined;
   const pages = opts.pages ? await opts.pages(env) : undefined;
-  const server = await startBackbeatServer({ store, port: env.PORT, host: env.HOST, pages: pages?.handle, cluster, log });
+  const server = await startBackbeatServer({
+    store,
+    port: env.PORT,
+    host: env.HOST,
+    pages: pages?.handle,
+    cluster,
+    log,
+    trustProxy: env.TRUST_PROXY,
+    ...(env.IP_CONNECTION_LIMITS === "off" ? { rateLimits: { connections: LIFTED_CONNECTION_LIMITS } } : {}),
+  });
 
   let stopping = false;
   const stop = (signal: string) => {

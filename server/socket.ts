@@ -16,6 +16,7 @@ import {
   type ErrorMsg,
   type ServerToClientEvents,
 } from "../core/protocol";
+import { ConnectionGate } from "./connection-limits";
 import { DropVerdict, EventClass, SocketRateLimiter, eventClass, hitClass, resolveRateLimits, type RateLimitOptions } from "./rate-limit";
 import type { Connection, Fanout, RoomService } from "./rooms";
 import { originAllowed } from "./security";
@@ -30,6 +31,8 @@ export interface SocketDeps {
   rateLimits?: RateLimitOptions;
   /** origins besides the server's own host allowed to open a socket */
   allowedOrigins?: readonly string[];
+  /** proxies in front whose X-Forwarded-For is believed for the per-address limits (TRUST_PROXY); 0 by default */
+  trustProxy?: number;
   /** monotonic ms for the rate limits; performance.now by default */
   rateClock?: () => number;
   /** the Redis Streams adapter when several servers share rooms (server/cluster.ts) */
@@ -74,7 +77,11 @@ export function roomFanout(getIo: () => Server<ClientToServerEvents, ServerToCli
 export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Server<ClientToServerEvents, ServerToClientEvents> {
   const limits = resolveRateLimits(deps.rateLimits);
   const clock = deps.rateClock ?? (() => performance.now());
+  const gate = new ConnectionGate({ limits: limits.connections, trustProxyHops: deps.trustProxy ?? 0, clock, log: deps.log });
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+    // Clients use WebSockets only (no sticky sessions needed, docs/deploy.md): long-polling
+    // handshakes are refused ("Transport unknown") rather than left as a way around the gate.
+    transports: ["websocket"],
     // A larger frame closes the connection (WebSocket close 1009) before it is parsed.
     maxHttpBufferSize: LIMITS.maxMessageBytes,
     // Same-origin only: the page and the socket are served by this process.
@@ -82,11 +89,15 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
     ...(deps.adapter ? { adapter: deps.adapter } : {}),
     // CORS does not apply to WebSockets: refuse handshakes a browser sends from another
     // site (cross-site WebSocket hijacking). No Origin (non-browser clients) is fine.
+    // Then the per-address connection limits (server/connection-limits.ts).
     allowRequest: (req, callback) => {
-      if (originAllowed(req, deps.allowedOrigins)) callback(null, true);
-      else callback("Forbidden origin", false);
+      if (!originAllowed(req, deps.allowedOrigins)) return callback("Forbidden origin", false);
+      const refused = gate.check(req);
+      if (refused === null) callback(null, true);
+      else callback(refused, false);
     },
   });
+  gate.attach(io);
   io.engine.on("headers", (headers: Record<string, string>) => {
     headers["X-Content-Type-Options"] = "nosniff";
   });
@@ -117,6 +128,7 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
         deps.log(`disconnecting socket ${socket.id}: ${limiter.dropped} messages dropped (abuse)`);
         socket.emit("error", { code: "abuse", event, message: "Too many rejected or rate-limited messages: disconnected." });
         socket.disconnect(true);
+        gate.penalize(socket.request);
       }
     };
     const internal = (event: string, err: unknown): ErrorMsg => {

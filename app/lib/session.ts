@@ -27,6 +27,7 @@ import type { AudioEngine } from "./audio/engine";
 import { outputLatencyMs, perfToAudioTime } from "./audio-clock";
 import { saveOwnerToken } from "./identity";
 import { HitOutbox } from "./outbox";
+import { connectRefusalOf, reconnectAfterRefusalMs } from "../../core/connect-refusal";
 
 /** How far ahead the metronome is scheduled on the audio clock ("A Tale of Two Clocks"). */
 const SCHEDULE_AHEAD_MS = 150;
@@ -166,6 +167,7 @@ export class JamSession {
   private readonly outbox: HitOutbox;
   private hearings: HearingMsg[] = [];
   private heardTimer: ReturnType<typeof setInterval> | null = null;
+  private refusalTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly opts: JamSessionOptions) {
     this.inputOffsetMs = opts.inputOffsetMs ?? 0;
@@ -194,6 +196,16 @@ export class JamSession {
         this.socket.io.reconnection(false);
         this.update({ status: "error", error: err });
       } else this.update({ error: err });
+    });
+    // Refused before joining (too many connections from this network, or a pause after abuse):
+    // show why, and connect again when the server says — Socket.IO does not retry a refusal itself.
+    this.socket.on("connect_error", (err) => {
+      const refusal = connectRefusalOf(err);
+      if (!refusal) return; // the network or the server is away: Socket.IO retries with backoff
+      this.update({ error: refusal });
+      if (this.socket.active) return;
+      if (this.refusalTimer) clearTimeout(this.refusalTimer);
+      this.refusalTimer = setTimeout(() => this.socket.connect(), reconnectAfterRefusalMs(refusal, Math.random));
     });
     this.schedTimer = setInterval(() => this.scheduleClicks(), SCHEDULER_TICK_MS);
     this.qualityTimer = setInterval(() => this.reportQuality(), 2000);
@@ -578,6 +590,7 @@ export class JamSession {
     if (this.schedTimer) clearInterval(this.schedTimer);
     if (this.qualityTimer) clearInterval(this.qualityTimer);
     if (this.heardTimer) clearInterval(this.heardTimer);
+    if (this.refusalTimer) clearTimeout(this.refusalTimer);
     this.flushHearings();
     this.socket.close();
     this.listeners.clear();

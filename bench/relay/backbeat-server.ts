@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBackbeatServer } from "../../server/app";
+import { LIFTED_CONNECTION_LIMITS } from "../../server/connection-limits";
 import { openStore } from "../../server/storage";
 
 async function main(): Promise<void> {
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     store,
     port: 0,
     host: "127.0.0.1",
+    // 1,000 load-generator sockets all from 127.0.0.1: the per-address connection limits would refuse them.
+    rateLimits: { connections: LIFTED_CONNECTION_LIMITS },
     // Count everything, print the first few: a flood of errors would itself be load.
     log: (msg, err) => {
       if (++logged <= 5) console.error(`[backbeat-server] ${msg}`, err ?? "");

@@ -8,6 +8,7 @@ import { io, type Socket } from "socket.io-client";
 import { PROTOCOL_VERSION, type ClientToServerEvents, type RoomView, type ServerToClientEvents } from "../../core/protocol";
 import { seededRng } from "../../core/rng";
 import { startBackbeatServer, type BackbeatServer } from "../../server/app";
+import type { RateLimitOptions } from "../../server/rate-limit";
 import { openStore } from "../../server/storage";
 import type { Store } from "../../server/store";
 
@@ -51,12 +52,12 @@ export function freshPostgresSchema(baseUrl: string, prefix = "bb_it", via?: { h
   };
 }
 
-export async function startTestServer(opts: { databaseUrl?: string; seed?: number } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { databaseUrl?: string; seed?: number; rateLimits?: RateLimitOptions } = {}): Promise<TestServer> {
   const tmp = opts.databaseUrl ? null : tempSqliteUrl();
   const pgSchema = opts.databaseUrl && /^postgres/.test(opts.databaseUrl) ? freshPostgresSchema(opts.databaseUrl) : null;
   const databaseUrl = pgSchema?.url ?? opts.databaseUrl ?? tmp!.url;
   const store = await openStore(databaseUrl);
-  const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(opts.seed ?? 1), log: () => undefined });
+  const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(opts.seed ?? 1), log: () => undefined, rateLimits: opts.rateLimits });
   return {
     server,
     store,

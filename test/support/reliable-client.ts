@@ -21,6 +21,7 @@ import { io, type Socket } from "socket.io-client";
 import { PROTOCOL_VERSION, type ClientToServerEvents, type ErrorMsg, type HitMsg, type RoomView, type ServerToClientEvents } from "../../core/protocol";
 import type { PadId } from "../../core/kit";
 import { HitOutbox, type KeyValueStorage } from "../../app/lib/outbox";
+import { connectRefusalOf, reconnectAfterRefusalMs } from "../../core/connect-refusal";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -100,6 +101,13 @@ export class ReliableClient {
     this.socket.on("room:state", (room) => (this.room = room));
     this.socket.on("hit", () => this.relayedIn++);
     this.socket.on("error", (err) => (this.lastError = err));
+    // As the browser session does: after a refusal at connect, try again when the server says.
+    this.socket.on("connect_error", (err) => {
+      const refusal = connectRefusalOf(err);
+      if (!refusal) return;
+      this.lastError = refusal;
+      if (!this.socket.active) setTimeout(() => this.status !== "closed" && this.socket.connect(), reconnectAfterRefusalMs(refusal, Math.random));
+    });
   }
 
   private onConnect(): void {
