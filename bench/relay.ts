@@ -39,6 +39,7 @@ import {
   machineCpuJiffies,
   procCpuSeconds,
   procRssMiB,
+  processTree,
   type FromGenerator,
   type GenRoom,
   type RunResult,
@@ -74,9 +75,16 @@ const PROFILE_STEP = (() => {
   return m ? { sockets: Number(m[1]), size: Number(m[2]) } : { sockets: 2000, size: 2 };
 })();
 
-const LABEL: Record<ServerKind, string> = { backbeat: "Backbeat", "backbeat-norec": "Backbeat, recording off", naive: "naive Socket.IO", ws: "raw ws" };
+const LABEL: Record<ServerKind, string> = {
+  backbeat: `Backbeat (${os.availableParallelism()} workers)`,
+  "backbeat-1": "Backbeat, one process",
+  "backbeat-norec": "Backbeat, recording off",
+  naive: "naive Socket.IO",
+  ws: "raw ws",
+};
 const ENTRY: Record<ServerKind, string> = {
   backbeat: "bench/relay/backbeat-server.ts",
+  "backbeat-1": "bench/relay/backbeat-server.ts",
   "backbeat-norec": "bench/relay/backbeat-server.ts",
   naive: "bench/relay/naive-server.ts",
   ws: "bench/relay/ws-server.ts",
@@ -106,6 +114,8 @@ interface ServerProc {
   kind: ServerKind;
   proc: ChildProcess;
   pid: number;
+  /** the process and its workers: CPU and RSS are summed over them */
+  pids: number[];
   port: number;
   output: () => string;
   stop(): Promise<void>;
@@ -114,7 +124,8 @@ interface ServerProc {
 async function startServer(kind: ServerKind, execArgv: string[] = []): Promise<ServerProc> {
   const proc = spawn(process.execPath, [...execArgv, "--import", "tsx", ENTRY[kind]], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production" },
+    // Backbeat as deployed here: WORKERS=auto, one worker process per core (server/workers.ts)
+    env: { ...process.env, NODE_ENV: "production", WORKERS: kind === "backbeat" ? "auto" : "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -142,6 +153,7 @@ async function startServer(kind: ServerKind, execArgv: string[] = []): Promise<S
     kind,
     proc,
     pid: proc.pid!,
+    pids: processTree(proc.pid!),
     port,
     output: () => out,
     async stop() {
@@ -275,14 +287,17 @@ async function pendingWrites(server: ServerProc): Promise<number | null> {
 async function waitQuiet(server: ServerProc, maxMs = 30_000): Promise<void> {
   const t0 = Date.now();
   while (Date.now() - t0 < maxMs) {
-    const c0 = procCpuSeconds(server.pid);
+    const c0 = serverCpuSeconds(server);
     await sleep(500);
-    const cpu = (procCpuSeconds(server.pid) - c0) / 0.5;
+    const cpu = (serverCpuSeconds(server) - c0) / 0.5;
     const pending = await pendingWrites(server);
     if (cpu < 0.1 && !pending) return;
   }
   log(`${server.kind}: still busy ${maxMs / 1000} s after a step`);
 }
+
+const serverCpuSeconds = (server: ServerProc) => server.pids.reduce((a, p) => a + procCpuSeconds(p), 0);
+const serverRssMiB = (server: ServerProc) => server.pids.reduce((a, p) => a + procRssMiB(p), 0);
 
 async function runStep(server: ServerProc, pool: RoomPool, gens: Gen[], size: number, sockets: number, run: number, seqBase: number): Promise<StepRow> {
   const rooms = await pool.take(Math.round(sockets / size));
@@ -291,7 +306,7 @@ async function runStep(server: ServerProc, pool: RoomPool, gens: Gen[], size: nu
   const chunk = Math.ceil(rooms.length / used.length);
   const ready: SetupResult[] = await Promise.all(
     used.map((gen, i) =>
-      ask(gen, { type: "setup", kind: server.kind, port: server.port, rooms: rooms.slice(i * chunk, (i + 1) * chunk), startRecording: server.kind === "backbeat" }, "ready"),
+      ask(gen, { type: "setup", kind: server.kind, port: server.port, rooms: rooms.slice(i * chunk, (i + 1) * chunk), startRecording: server.kind === "backbeat" || server.kind === "backbeat-1" }, "ready"),
     ),
   );
   const setupFailures = ready.reduce((a, r) => a + r.failures, 0);
@@ -299,24 +314,24 @@ async function runStep(server: ServerProc, pool: RoomPool, gens: Gen[], size: nu
   if (setupFailures > 0) log(`${server.kind} ${sockets}×${size}: ${setupFailures} setup failures, first: ${firstSetupError}`);
   await sleep(500);
 
-  const pids = [server.pid, ...used.map((x) => x.pid)];
+  const pids = [...used.map((x) => x.pid)];
   const results = Promise.all(
     used.map((gen) => ask(gen, { type: "run", warmMs: WARM_MS, measureMs: MEASURE_MS, drainMs: DRAIN_MS, hitsPerSecond: HITS_PER_SECOND, seqBase }, "result")),
   );
   await sleep(WARM_MS);
-  const cpu0 = pids.map(procCpuSeconds);
+  const cpu0 = [serverCpuSeconds(server), ...pids.map(procCpuSeconds)];
   const m0 = machineCpuJiffies();
   const w0 = performance.now();
   const w0Us = Number(process.hrtime.bigint() / 1000n);
-  let rss = procRssMiB(server.pid);
-  const rssTimer = setInterval(() => (rss = Math.max(rss, procRssMiB(server.pid))), 250);
+  let rss = serverRssMiB(server);
+  const rssTimer = setInterval(() => (rss = Math.max(rss, serverRssMiB(server))), 250);
   await sleep(MEASURE_MS);
   const wallS = (performance.now() - w0) / 1000;
   const w1Us = Number(process.hrtime.bigint() / 1000n);
-  const cpu1 = pids.map(procCpuSeconds);
+  const cpu1 = [serverCpuSeconds(server), ...pids.map(procCpuSeconds)];
   const m1 = machineCpuJiffies();
   clearInterval(rssTimer);
-  rss = Math.max(rss, procRssMiB(server.pid));
+  rss = Math.max(rss, serverRssMiB(server));
   const pending = await pendingWrites(server);
   const res: RunResult[] = await results;
 

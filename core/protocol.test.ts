@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { generateRoomCode } from "./room-code";
 import { seededRng } from "./rng";
-import { isClientEventName, parseClientMessage, roomCodeSchema } from "./protocol";
+import { PAD_IDS } from "./kit";
+import { hitSchema, isClientEventName, parseClientMessage, parseHitFast, roomCodeSchema } from "./protocol";
 
 describe("protocol validation", () => {
   it("accepts a well-formed hit", () => {
@@ -44,5 +45,67 @@ describe("protocol validation", () => {
       const code = generateRoomCode(rng);
       expect(roomCodeSchema.safeParse(code).success, code).toBe(true);
     }
+  });
+});
+
+describe("parseHitFast (the hit hot path)", () => {
+  const valid = { seq: 7, pad: "snare", velocity: 0.8, strikeAtMs: 1_764_000_000_123.25 };
+
+  it("accepts a valid hit and strips unknown keys, like the schema", () => {
+    expect(parseHitFast({ ...valid, extra: "x", resend: true })).toEqual({ ...valid, resend: true });
+    expect(parseHitFast(valid)).toEqual(valid);
+    expect(hitSchema.parse({ ...valid, extra: "x" })).toEqual(parseHitFast({ ...valid, extra: "x" }));
+  });
+
+  it("rejects what the schema rejects", () => {
+    for (const bad of [
+      null,
+      [],
+      "hit",
+      { ...valid, seq: 0 },
+      { ...valid, seq: 1.5 },
+      { ...valid, seq: Number.MAX_SAFE_INTEGER + 2 },
+      { ...valid, seq: "7" },
+      { ...valid, pad: "cowbell" },
+      { ...valid, pad: "toString" },
+      { ...valid, velocity: -0.01 },
+      { ...valid, velocity: 1.01 },
+      { ...valid, velocity: Number.NaN },
+      { ...valid, strikeAtMs: Number.POSITIVE_INFINITY },
+      { ...valid, strikeAtMs: undefined },
+      { ...valid, resend: "yes" },
+    ]) {
+      expect(parseHitFast(bad), JSON.stringify(bad)).toBeNull();
+      expect(hitSchema.safeParse(bad).success).toBe(false);
+    }
+  });
+
+  it("agrees with hitSchema.safeParse on 20,000 seeded random payloads", () => {
+    const rng = seededRng(20261125);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
+    const numbers = [0, 1, -1, 0.5, 2, 7, 1e300, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 1.5, 1_764_000_000_000];
+    const anyValue = (): unknown =>
+      pick<() => unknown>([() => pick(numbers), () => rng(), () => pick(PAD_IDS), () => "x", () => null, () => undefined, () => true, () => false, () => [], () => ({})])();
+    const keys = ["seq", "pad", "velocity", "strikeAtMs", "resend", "from"] as const;
+    let accepted = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const payload: Record<string, unknown> = {};
+      for (const k of keys) {
+        const r = rng();
+        if (r < 0.03) continue; // missing
+        if (r < 0.15) payload[k] = anyValue();
+        else payload[k] = k === "seq" ? Math.floor(rng() * 100) : k === "pad" ? pick(PAD_IDS) : k === "velocity" ? rng() * 1.2 - 0.1 : k === "strikeAtMs" ? rng() * 1e12 : k === "resend" ? rng() < 0.5 : "someone";
+      }
+      const schema = hitSchema.safeParse(payload);
+      const fast = parseHitFast(payload);
+      expect(fast !== null, JSON.stringify(payload)).toBe(schema.success);
+      if (schema.success) {
+        accepted++;
+        expect(fast).toEqual(schema.data);
+      }
+    }
+    // both outcomes were exercised
+    expect(accepted).toBeGreaterThan(500);
+    expect(accepted).toBeLessThan(19_000);
   });
 });

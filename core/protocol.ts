@@ -14,6 +14,9 @@ export const PROTOCOL_VERSION = 1;
 export const LIMITS = {
   nameMaxChars: 32,
   titleMaxChars: 80,
+  /** optional passcode of a private room */
+  passcodeMinChars: 4,
+  passcodeMaxChars: 64,
   tempoMinBpm: 40,
   tempoMaxBpm: 240,
   /** a hit's strike time may not be further than this from the server's now */
@@ -62,6 +65,8 @@ export const joinSchema = z.object({
    * (every room:state lists them), so without it anyone could take over a seat.
    */
   seatKey: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "16–64 URL-safe characters").optional(),
+  /** a private room's passcode (the host and members already let in need none); "" = none */
+  passcode: z.string().trim().max(LIMITS.passcodeMaxChars).optional(),
 });
 export const syncPingSchema = z.object({
   /** client's local clock (performance.now()) when sent */
@@ -123,6 +128,27 @@ export const emptySchema = z.object({}).strict();
 export type JoinMsg = z.infer<typeof joinSchema>;
 export type SyncPingMsg = z.infer<typeof syncPingSchema>;
 export type HitMsg = z.infer<typeof hitSchema>;
+
+const PAD_ID_SET: ReadonlySet<string> = new Set(PAD_IDS);
+/**
+ * `hitSchema.safeParse` for the one hot message (every strike of every
+ * player): the same checks and the same output (unknown keys stripped),
+ * without zod's per-call allocations. Returns null when the payload is
+ * invalid; callers then run `parseClientMessage("hit", …)` for the detailed
+ * error. core/protocol.test.ts checks it agrees with the schema on seeded
+ * random and malformed payloads.
+ */
+export function parseHitFast(payload: unknown): HitMsg | null {
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return null;
+  const { seq, pad, velocity, strikeAtMs, resend } = payload as Record<string, unknown>;
+  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) return null;
+  if (typeof pad !== "string" || !PAD_ID_SET.has(pad)) return null;
+  if (typeof velocity !== "number" || !(velocity >= 0 && velocity <= 1)) return null;
+  if (typeof strikeAtMs !== "number" || !Number.isFinite(strikeAtMs)) return null;
+  if (resend !== undefined && typeof resend !== "boolean") return null;
+  const hit = { seq, pad: pad as HitMsg["pad"], velocity, strikeAtMs };
+  return resend === undefined ? hit : { ...hit, resend };
+}
 export type HearingMsg = z.infer<typeof hearingSchema>;
 export type QualityReportMsg = z.infer<typeof qualityReportSchema>;
 export type RecordingStartMsg = z.infer<typeof recordingStartSchema>;
@@ -185,6 +211,8 @@ export interface RoomView {
   recording: { id: string; startedAtMs: number; startedBy: string } | null;
   members: MemberView[];
   recordings: RecordingView[];
+  /** a passcode is needed to join (the link alone is not enough) */
+  private: boolean;
 }
 
 export interface BattleView {
@@ -209,6 +237,8 @@ export interface SyncPong {
 
 export const ERROR_CODES = [
   "invalid_message",
+  /** this server process does not own the room (several workers: connect with ?room=<code>) */
+  "wrong_server",
   "unknown_event",
   "protocol_mismatch",
   "room_not_found",
@@ -225,6 +255,9 @@ export const ERROR_CODES = [
   "internal",
   "rate_limited",
   "abuse",
+  /** a private room: join with its passcode */
+  "passcode_required",
+  "wrong_passcode",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -292,9 +325,17 @@ export function isClientEventName(name: string): name is ClientEventName {
 }
 
 // ---------- HTTP ----------
+/** Surrounding spaces are dropped, as when joining (joinSchema.passcode). */
+export const passcodeSchema = z
+  .string()
+  .trim()
+  .min(LIMITS.passcodeMinChars, `at least ${LIMITS.passcodeMinChars} characters`)
+  .max(LIMITS.passcodeMaxChars, `at most ${LIMITS.passcodeMaxChars} characters`);
 export const createRoomRequestSchema = z.object({
   tempoBpm: tempoSchema.shape.tempoBpm.optional(),
   beatsPerBar: tempoSchema.shape.beatsPerBar.optional(),
+  /** makes the room private: joining then needs this passcode (only its hash is stored) */
+  passcode: passcodeSchema.optional(),
 });
 
 export interface RecordingJson {

@@ -12,6 +12,7 @@ import { RoomService } from "./rooms";
 import { setSecurityHeaders, type SecurityOptions } from "./security";
 import type { Cluster } from "./cluster";
 import { attachSocketServer, roomFanout } from "./socket";
+import { acceptHandoffs } from "./workers";
 import type { Store } from "./store";
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -37,6 +38,12 @@ export interface BackbeatServerOptions {
   security?: SecurityOptions;
   /** several servers sharing rooms through Redis (server/cluster.ts); one process in memory without */
   cluster?: Cluster;
+  /**
+   * Run as one of several worker processes on this machine (server/workers.ts):
+   * connections arrive from the primary, which owns the port, instead of a
+   * listening socket of our own; every room's sockets land in one worker.
+   */
+  worker?: boolean;
 }
 
 export interface BackbeatServer {
@@ -54,7 +61,17 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
   const rng = opts.rng ?? seededRng(Number(process.hrtime.bigint() % 4294967296n));
   // Broadcasts go through Socket.IO rooms (encoded once; across servers with the adapter).
   let ioRef: ReturnType<typeof attachSocketServer> | null = null;
-  const rooms = new RoomService({ store: opts.store, now, rng, log, sync: opts.cluster?.sync, fanout: roomFanout(() => ioRef) });
+  let handoff: ReturnType<typeof acceptHandoffs> | null = null;
+  const rooms = new RoomService({
+    store: opts.store,
+    now,
+    rng,
+    log,
+    sync: opts.cluster?.sync,
+    fanout: roomFanout(() => ioRef),
+    // a rename/delete over HTTP may land on another worker than the room's
+    onRecordingsChanged: (code) => handoff?.recordingsChanged(code),
+  });
   const startedAt = new Date();
   const security: SecurityOptions = { dev: process.env.NODE_ENV === "development", ...opts.security };
 
@@ -78,14 +95,24 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
     trustProxy: opts.trustProxy,
     allowedOrigins: security.allowedOrigins,
     adapter: opts.cluster?.adapter,
+    // Workers without Redis share no room state: a room's sockets must all reach its owner.
+    roomAffinity: opts.worker === true && !opts.cluster,
   });
   ioRef = io;
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(opts.port, opts.host ?? "0.0.0.0", () => resolve());
-  });
-  const port = (httpServer.address() as AddressInfo).port;
+  let port = opts.port;
+  if (opts.worker) {
+    handoff = acceptHandoffs(httpServer, (code) => {
+      rooms.recordingsChanged(code, { fromPeer: true }).catch((err: unknown) => log("refreshing recordings failed", err));
+    });
+    handoff.ready();
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once("error", reject);
+      httpServer.listen(opts.port, opts.host ?? "0.0.0.0", () => resolve());
+    });
+    port = (httpServer.address() as AddressInfo).port;
+  }
   const shownHost = !opts.host || opts.host === "0.0.0.0" || opts.host === "::" ? "localhost" : opts.host;
 
   return {

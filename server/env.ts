@@ -22,6 +22,17 @@ const envSchema = z.object({
       .default("file:./data/backbeat.db")
       .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "DATABASE_URL must start with file: or postgres://"),
   ),
+  /**
+   * Worker processes on this machine (server/workers.ts): a whole number, or
+   * "auto" for one per core. 1 (default): one process.
+   */
+  WORKERS: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default("1")
+      .refine((v) => v.trim() === "auto" || /^\d+$/.test(v.trim()), 'WORKERS must be "auto" or a whole number'),
+  ),
   /** redis://… : run as one of several servers sharing rooms through Redis; unset = one process, in memory */
   REDIS_URL: z.preprocess(
     emptyAsUnset,

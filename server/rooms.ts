@@ -31,6 +31,7 @@ import { generateRoomCode } from "../core/room-code";
 import type { Rng } from "../core/rng";
 import type { RecordingSummary, Store, StoredHearing, StoredHit } from "./store";
 import { LocalRoomSync, SCORING_LOCK_MS, type RoomSync, type SharedMember, type SharedRoomState } from "./room-sync";
+import { FailedAttemptLimiter, hashPasscode, verifyPasscode, type AttemptLimit } from "./passcode";
 
 export interface Connection {
   readonly id: string;
@@ -72,6 +73,15 @@ const RETRY_INTERVAL_MS = 1_000;
  * within TTL + this.
  */
 const PRESENCE_SWEEP_MS = 2_000;
+/**
+ * A sender gets at most one `hits:ack` per this interval, listing every hit
+ * stored since the last: at 10 hits/s that is one ack write per few hits
+ * instead of one per hit (docs/benchmarks/relay.md). The browser's outbox
+ * only needs to learn eventually that a hit is safe.
+ */
+export const ACK_INTERVAL_MS = 500;
+/** how often due acks are looked for: often enough that each sweep sends only a few (no burst of writes) */
+const ACK_SWEEP_MS = 25;
 
 interface Member {
   id: string;
@@ -117,6 +127,8 @@ interface Room {
   battle: BattleState | null;
   kicked: Map<string, number>;
   hostTokenHash: string | null;
+  /** private rooms: salted scrypt hash of the passcode, from the database (so every server has it) */
+  passcodeHash: string | null;
   members: Map<string, Member>;
   recording: ActiveRecording | null;
   /** recordings stopped within the grace period, by id */
@@ -129,10 +141,14 @@ export interface RoomServiceDeps {
   /** room state shared with other server processes (LocalRoomSync when alone) */
   sync?: RoomSync;
   fanout?: Fanout;
+  /** told when recordingsChanged is called here (not by a peer): other worker processes refresh too */
+  onRecordingsChanged?: (roomCode: string) => void;
   /** the shared clock (ms) */
   now: () => number;
   rng: Rng;
   log?: (msg: string, err?: unknown) => void;
+  /** failed passcode joins allowed per room (DEFAULT_PASSCODE_ATTEMPTS: 10 a minute) */
+  passcodeAttempts?: AttemptLimit;
 }
 
 type Result<T> = AckResult<T>;
@@ -176,9 +192,14 @@ export class RoomService {
   private pending: { recordingId: string; roomCode: string; hit: StoredHit }[] = [];
   private pendingHearings: { recordingId: string; hearing: StoredHearing }[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** per sender (room + participant): seqs stored but not yet acknowledged, and when the last ack went out */
+  private acks = new Map<string, { roomCode: string; participantId: string; seqs: number[]; lastSentMs: number }>();
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
   private readonly sync: RoomSync;
+  /** wrong passcodes per room code (per server: with k servers an attacker gets k times the budget) */
+  private readonly passcodeAttempts: FailedAttemptLimiter;
   /** per room, the last save to the shared store: saves stay in order */
   private saving = new Map<string, Promise<void>>();
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
@@ -186,6 +207,7 @@ export class RoomService {
 
   constructor(private readonly deps: RoomServiceDeps) {
     this.sync = deps.sync ?? new LocalRoomSync();
+    this.passcodeAttempts = new FailedAttemptLimiter(deps.passcodeAttempts);
     this.sync.onRemoteChange((code) => void this.reloadShared(code).catch((err: unknown) => deps.log?.("room reload failed", err)));
     if (this.sync.shared) {
       this.sweepTimer = setInterval(() => void this.sweepPresence(), PRESENCE_SWEEP_MS);
@@ -305,9 +327,13 @@ export class RoomService {
   }
 
   // ---------- rooms ----------
-  /** Creates a room; the returned host token is shown once and kept by the creator's browser. */
-  async createRoom(tempo?: Partial<Tempo>): Promise<{ code: string; hostToken: string }> {
+  /**
+   * Creates a room; the returned host token is shown once and kept by the creator's browser.
+   * With a passcode the room is private: only its hash is stored.
+   */
+  async createRoom(tempo?: Partial<Tempo> & { passcode?: string }): Promise<{ code: string; hostToken: string }> {
     const hostToken = randomBytes(24).toString("base64url");
+    const passcodeHash = tempo?.passcode ? await hashPasscode(tempo.passcode) : null;
     for (let attempt = 0; attempt < 20; attempt++) {
       const code = generateRoomCode(this.deps.rng);
       const created = await this.deps.store.createRoom({
@@ -315,6 +341,7 @@ export class RoomService {
         tempoBpm: tempo?.tempoBpm ?? 100,
         beatsPerBar: tempo?.beatsPerBar ?? 4,
         hostTokenHash: hashToken(hostToken),
+        passcodeHash,
       });
       if (created) return { code, hostToken };
     }
@@ -345,6 +372,7 @@ export class RoomService {
       kicked: new Map(),
       mode: stored.mode,
       hostTokenHash: stored.hostTokenHash,
+      passcodeHash: stored.passcodeHash,
       members: new Map(),
       recording: running ? { id: running.id, startedAtMs: running.startedAtMs, startedBy: "", endedAtMs: null } : null,
       closing: new Map(),
@@ -384,6 +412,7 @@ export class RoomService {
         : null,
       members,
       recordings: room.recordings.slice(0, MAX_LISTED_RECORDINGS),
+      private: room.passcodeHash !== null,
     };
   }
 
@@ -411,6 +440,15 @@ export class RoomService {
     const kickedAt = room.kicked.get(msg.participantId);
     if (kickedAt !== undefined && this.deps.now() - kickedAt < KICK_BAN_MS) {
       return fail("kicked", "The host removed you from this room.", "join");
+    }
+    if (room.passcodeHash !== null && !tokenMatches(msg.hostToken, room.hostTokenHash)) {
+      // A member already let in proves it with this tab's seat key: a reconnect needs no passcode,
+      // not even while wrong guesses have locked the room's passcode attempts.
+      const seated = room.members.get(msg.participantId);
+      if (!seated?.seatKeyHash || !tokenMatches(msg.seatKey, seated.seatKeyHash)) {
+        const refused = await this.checkPasscode(room.code, room.passcodeHash, msg.passcode);
+        if (refused) return refused;
+      }
     }
     const role = msg.role ?? "player";
     let member = room.members.get(msg.participantId);
@@ -478,6 +516,28 @@ export class RoomService {
     }
     this.broadcastState(room);
     return { ok: true, data: { room: this.view(room), serverNowMs: this.deps.now() } };
+  }
+
+  /** null when the passcode is right; otherwise the join's error (missing, wrong, or too many wrong lately) */
+  private async checkPasscode(code: string, hash: string, passcode: string | undefined): Promise<{ ok: false; error: ErrorMsg } | null> {
+    // No passcode is no guess: it does not count against the room's attempts.
+    if (!passcode) return fail("passcode_required", "This room is private: enter its passcode to join.", "join");
+    const attempt = this.passcodeAttempts.begin(code, this.deps.now());
+    if (!attempt.ok) {
+      const s = Math.ceil(attempt.retryAfterMs / 1000);
+      return {
+        ok: false,
+        error: {
+          code: "rate_limited",
+          event: "join",
+          message: `Too many wrong passcodes for this room: try again in ${s} s.`,
+          details: { retryAfterMs: attempt.retryAfterMs },
+        },
+      };
+    }
+    if (!(await verifyPasscode(passcode, hash))) return fail("wrong_passcode", "Wrong passcode for this room.", "join");
+    attempt.release();
+    return null;
   }
 
   leave(conn: Connection): void {
@@ -686,7 +746,7 @@ export class RoomService {
       });
       this.scheduleFlush();
     } else {
-      conn.send("hits:ack", { seqs: [msg.seq] }); // nothing to store: the sender can forget it
+      this.queueAck(b.room.code, b.member.id, msg.seq); // nothing to store: the sender can forget it
     }
     return null;
   }
@@ -930,17 +990,52 @@ export class RoomService {
   }
 
   private ackStored(stored: { roomCode: string; hit: StoredHit }[]): void {
-    const bySender = new Map<string, { roomCode: string; seqs: number[] }>();
-    for (const p of stored) {
-      const key = `${p.roomCode}\u0000${p.hit.participantId}`;
-      const e = bySender.get(key) ?? { roomCode: p.roomCode, seqs: [] };
-      e.seqs.push(p.hit.seq);
-      bySender.set(key, e);
+    for (const p of stored) this.queueAck(p.roomCode, p.hit.participantId, p.hit.seq);
+  }
+
+  /** Queues an ack; a sweep every ACK_SWEEP_MS sends each sender's when due (never one sweep per hit). */
+  private queueAck(roomCode: string, participantId: string, seq: number): void {
+    const key = `${roomCode}\u0000${participantId}`;
+    let e = this.acks.get(key);
+    if (!e) this.acks.set(key, (e = { roomCode, participantId, seqs: [], lastSentMs: Number.NEGATIVE_INFINITY }));
+    e.seqs.push(seq);
+    if (!this.ackTimer) {
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = null;
+        this.sendDueAcks();
+      }, ACK_SWEEP_MS);
     }
-    for (const [key, { roomCode, seqs }] of bySender) {
-      const participantId = key.split("\u0000")[1]!;
+  }
+
+  /**
+   * Sends the acks that are due (ACK_INTERVAL_MS since the sender's last) and
+   * keeps the sweep going while any wait. Paced on the process's monotonic
+   * clock, not the injected shared clock (tests may freeze that).
+   */
+  private sendDueAcks(): void {
+    const t = performance.now();
+    let waiting = false;
+    for (const [key, e] of this.acks) {
+      const due = t - e.lastSentMs >= ACK_INTERVAL_MS;
+      if (e.seqs.length === 0) {
+        if (due) this.acks.delete(key); // idle sender: forget it (the map stays bounded)
+        continue;
+      }
+      if (!due) {
+        waiting = true;
+        continue;
+      }
       // The sender may have reconnected meanwhile: ack on their current connection.
-      this.rooms.get(roomCode)?.members.get(participantId)?.conn?.send("hits:ack", { seqs });
+      // Not connected: the browser re-sends these after it rejoins; they are stored once.
+      this.rooms.get(e.roomCode)?.members.get(e.participantId)?.conn?.send("hits:ack", { seqs: e.seqs });
+      e.seqs = [];
+      e.lastSentMs = t;
+    }
+    if (waiting && !this.ackTimer) {
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = null;
+        this.sendDueAcks();
+      }, ACK_SWEEP_MS);
     }
   }
 
@@ -949,8 +1044,12 @@ export class RoomService {
     return this.pending.length + this.pendingHearings.length;
   }
 
-  /** A recording was renamed or deleted over HTTP: refresh the room's list if it is live here. */
-  async recordingsChanged(roomCode: string): Promise<void> {
+  /**
+   * A recording was renamed or deleted over HTTP: refresh the room's list if it
+   * is live here, and tell the other workers (server/workers.ts) unless they told us.
+   */
+  async recordingsChanged(roomCode: string, opts: { fromPeer?: boolean } = {}): Promise<void> {
+    if (!opts.fromPeer) this.deps.onRecordingsChanged?.(roomCode);
     const room = this.rooms.get(roomCode);
     if (!room) return;
     await this.refreshRecordings(room);
@@ -965,5 +1064,10 @@ export class RoomService {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     await this.flush().catch((err: unknown) => this.deps.log?.("final flush failed", err));
+    // Everything stored is acknowledged before the clients are disconnected.
+    for (const e of this.acks.values()) e.lastSentMs = Number.NEGATIVE_INFINITY;
+    this.sendDueAcks();
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
   }
 }

@@ -2,13 +2,15 @@
  * Runs a Backbeat server from the environment (server/env.ts): opens the
  * store, joins the cluster when REDIS_URL is set, starts listening, and stops
  * gracefully on SIGINT/SIGTERM. server/index.ts adds the Next pages; tests and
- * benchmarks run it without them.
+ * benchmarks run it without them. With WORKERS > 1 the first process is the
+ * primary (runPrimaryFromEnv) and each worker runs runFromEnv.
  */
 import { startBackbeatServer, type BackbeatServer, type PageHandler } from "./app";
 import { connectCluster, type Cluster } from "./cluster";
 import { LIFTED_CONNECTION_LIMITS } from "./connection-limits";
 import { loadEnv, type Env } from "./env";
-import { openStore } from "./storage";
+import { applyMigrations, openStore, parseDatabaseUrl } from "./storage";
+import { isWorkerProcess, runPrimary, workerCount } from "./workers";
 import type { Store } from "./store";
 
 export interface Running {
@@ -20,8 +22,10 @@ export interface Running {
 
 export async function runFromEnv(opts: { pages?: (env: Env) => Promise<{ handle: PageHandler; close?: () => Promise<void> }> } = {}): Promise<Running> {
   const env = loadEnv();
-  const log = (msg: string, err?: unknown) => console.error(`[backbeat] ${msg}`, err ?? "");
-  const store = await openStore(env.DATABASE_URL);
+  const worker = isWorkerProcess();
+  const log = (msg: string, err?: unknown) => console.error(`[backbeat${worker ? ` worker ${process.env.BACKBEAT_WORKER_INDEX}` : ""}] ${msg}`, err ?? "");
+  // A worker's primary has migrated the database already.
+  const store = await openStore(env.DATABASE_URL, { migrate: !worker });
   const cluster = env.REDIS_URL ? await connectCluster(env.REDIS_URL, log) : undefined;
   const pages = opts.pages ? await opts.pages(env) : undefined;
   const server = await startBackbeatServer({
@@ -31,6 +35,7 @@ export async function runFromEnv(opts: { pages?: (env: Env) => Promise<{ handle:
     pages: pages?.handle,
     cluster,
     log,
+    worker,
     trustProxy: env.TRUST_PROXY,
     ...(env.IP_CONNECTION_LIMITS === "off" ? { rateLimits: { connections: LIFTED_CONNECTION_LIMITS } } : {}),
   });
@@ -52,3 +57,30 @@ export async function runFromEnv(opts: { pages?: (env: Env) => Promise<{ handle:
   process.on("SIGTERM", () => stop("SIGTERM"));
   return { env, store, cluster, server };
 }
+
+/**
+ * WORKERS > 1 (server/workers.ts): this process is the primary. It migrates
+ * the database once, forks the workers (each runs the same entry point and so
+ * runFromEnv), routes every connection to the worker owning its room, and on
+ * SIGINT/SIGTERM stops accepting and lets each worker stop gracefully.
+ */
+export async function runPrimaryFromEnv(env: Env): Promise<{ port: number; workers: number }> {
+  const log = (msg: string, err?: unknown) => console.error(`[backbeat] ${msg}`, err ?? "");
+  const workers = workerCount(env.WORKERS);
+  await applyMigrations(parseDatabaseUrl(env.DATABASE_URL).kind, env.DATABASE_URL);
+  const primary = await runPrimary({ workers, port: env.PORT, host: env.HOST, log });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down ${workers} workers`);
+    void primary.close().finally(() => process.exit(0));
+    setTimeout(() => process.exit(1), 15_000).unref();
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  return { port: primary.port, workers };
+}
+
+/** Whether this process should be a primary forking WORKERS workers. */
+export const isPrimaryFromEnv = (env: Env): boolean => workerCount(env.WORKERS) > 1 && !isWorkerProcess();

@@ -11,6 +11,7 @@ import {
   LIMITS,
   isClientEventName,
   parseClientMessage,
+  parseHitFast,
   type ClientEventName,
   type ClientToServerEvents,
   type ErrorMsg,
@@ -37,6 +38,11 @@ export interface SocketDeps {
   rateClock?: () => number;
   /** the Redis Streams adapter when several servers share rooms (server/cluster.ts) */
   adapter?: ServerOptions["adapter"];
+  /**
+   * A worker that owns only the rooms routed to it (server/workers.ts, no Redis):
+   * a socket may join only the room its URL named (`?room=`), the one it was routed by.
+   */
+  roomAffinity?: boolean;
 }
 
 /** One shared answer for every dropped message that asked for an ack: no allocation per drop. */
@@ -198,8 +204,35 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
         t2Ms: deps.now(),
       });
     });
-    on("join", (msg) => deps.rooms.join(conn, msg));
-    on("hit", (msg) => deps.rooms.hit(conn, msg));
+    on("join", (msg) => {
+      if (deps.roomAffinity && socket.handshake.query.room !== msg.roomCode) {
+        const error: ErrorMsg = {
+          code: "wrong_server",
+          event: "join",
+          message: `This connection was routed for room "${String(socket.handshake.query.room ?? "(none)")}": connect with ?room=${msg.roomCode} to join that room.`,
+        };
+        return { ok: false, error };
+      }
+      return deps.rooms.join(conn, msg);
+    });
+    // hit is the hot path (every strike of every player): checked without zod and
+    // handled synchronously, no promise hop; invalid ones take the general path's errors.
+    socket.on("hit", (payload: unknown) => {
+      const cls = hitClass(payload);
+      if (!limiter.allow(cls, clock())) return dropped("hit", cls, true);
+      const msg = parseHitFast(payload);
+      if (!msg) {
+        const parsed = parseClientMessage("hit", payload);
+        reportError(parsed.ok ? { code: "invalid_message", event: "hit", message: "Invalid \"hit\" message" } : parsed.error);
+        return dropped("hit", cls, false);
+      }
+      try {
+        const err = deps.rooms.hit(conn, msg);
+        if (err) reportError(err);
+      } catch (err) {
+        reportError(internal("hit", err));
+      }
+    });
     on("heard", (msg) => deps.rooms.heard(conn, msg));
     on("quality", (msg) => deps.rooms.quality(conn, msg));
     on("tempo:set", (msg) => deps.rooms.setTempo(conn, msg));

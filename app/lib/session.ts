@@ -131,6 +131,8 @@ export interface JamSessionOptions {
   role?: "player" | "spectator";
   /** this tab's secret for its seat (app/lib/identity.ts) */
   seatKey?: string;
+  /** a private room's passcode (remembered per tab, app/lib/identity.ts) */
+  passcode?: string;
   /** socket.io URL; same origin by default */
   url?: string;
 }
@@ -168,15 +170,20 @@ export class JamSession {
   private hearings: HearingMsg[] = [];
   private heardTimer: ReturnType<typeof setInterval> | null = null;
   private refusalTimer: ReturnType<typeof setTimeout> | null = null;
+  /** sent with every join: set again by joinWithPasscode */
+  private passcode: string | undefined;
 
   constructor(private readonly opts: JamSessionOptions) {
     this.inputOffsetMs = opts.inputOffsetMs ?? 0;
+    this.passcode = opts.passcode;
     this.outbox = new HitOutbox(opts.roomCode, opts.participantId);
     window.addEventListener("pagehide", this.onPageHide);
     this.snapshot.fairMonitoring = opts.fairMonitoring ?? false;
     const url = opts.url ?? "";
-    // websocket only: no long-polling fallback, so no sticky sessions are ever needed
-    this.socket = io(url, { transports: ["websocket"], reconnectionDelayMax: 5000 });
+    // websocket only: no long-polling fallback, so no sticky sessions are ever needed.
+    // ?room= routes the connection to the process that owns the room (server/workers.ts,
+    // or nginx's `hash $arg_room` across machines: docs/deploy.md).
+    this.socket = io(url, { transports: ["websocket"], reconnectionDelayMax: 5000, query: { room: opts.roomCode } });
     this.socket.on("connect", () => this.onConnect());
     this.socket.on("disconnect", (reason) => {
       if (this.snapshot.status === "error" && this.snapshot.error?.code === "kicked") return;
@@ -228,6 +235,21 @@ export class JamSession {
 
   // ---------- connection ----------
   private onConnect(): void {
+    this.join();
+    this.clockSamplesThisConnection = 0;
+    if (this.pingTimer) clearTimeout(this.pingTimer);
+    this.ping();
+  }
+
+  /** A private room refused the join (passcode_required / wrong_passcode): try again with this passcode. */
+  joinWithPasscode(passcode: string): void {
+    this.passcode = passcode;
+    this.update({ status: "connecting", error: null });
+    if (this.socket.connected) this.join();
+    else this.socket.connect(); // joins on connect
+  }
+
+  private join(): void {
     this.socket.emit(
       "join",
       {
@@ -238,6 +260,7 @@ export class JamSession {
         hostToken: this.opts.hostToken,
         role: this.opts.role,
         seatKey: this.opts.seatKey,
+        passcode: this.passcode,
       },
       (res) => {
         if (!res.ok) {
@@ -256,9 +279,6 @@ export class JamSession {
         for (const hit of this.outbox.pending()) this.socket.emit("hit", { ...hit, resend: true });
       },
     );
-    this.clockSamplesThisConnection = 0;
-    if (this.pingTimer) clearTimeout(this.pingTimer);
-    this.ping();
   }
 
   private clockSamplesThisConnection = 0;
@@ -427,7 +447,8 @@ export class JamSession {
 
   private reportQuality(): void {
     const c = this.clock.current;
-    if (!c || !this.socket.connected) return;
+    // Not joined (e.g. waiting for a private room's passcode): the server would only answer not_joined.
+    if (!c || !this.socket.connected || this.snapshot.status !== "joined") return;
     const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
     const listening: ListeningReport[] = this.partnerStats()
       .slice(0, 16)

@@ -2,51 +2,82 @@
  * Server under test (a): the real Backbeat server — startBackbeatServer from
  * server/app.ts with openStore on a temporary SQLite file, no Next — as its
  * own process, so bench/relay.ts can sample its CPU and memory in /proc.
- * Validation (zod), the room logic and recording are all on: the load
- * generator starts a recording in every room.
+ * Validation, the room logic and recording are all on: the load generator
+ * starts a recording in every room.
  *
- *   node --import tsx bench/relay/backbeat-server.ts      → prints "READY <port>"
+ * WORKERS (as in production, server/workers.ts): "auto" runs a primary that
+ * routes each room's connections to one of N worker processes (one per core);
+ * "1" (default) is one process.
+ *
+ *   WORKERS=auto node --import tsx bench/relay/backbeat-server.ts      → prints "READY <port>"
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBackbeatServer } from "../../server/app";
 import { LIFTED_CONNECTION_LIMITS } from "../../server/connection-limits";
-import { openStore } from "../../server/storage";
+import { applyMigrations, openStore } from "../../server/storage";
+import { isWorkerProcess, runPrimary, workerCount } from "../../server/workers";
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "backbeat-relay-bench-"));
-  const store = await openStore(`file:${join(dir, "bench.db")}`);
-  let logged = 0;
-  const server = await startBackbeatServer({
-    store,
-    port: 0,
-    host: "127.0.0.1",
-    // 1,000 load-generator sockets all from 127.0.0.1: the per-address connection limits would refuse them.
-    rateLimits: { connections: LIFTED_CONNECTION_LIMITS },
-    // Count everything, print the first few: a flood of errors would itself be load.
-    log: (msg, err) => {
-      if (++logged <= 5) console.error(`[backbeat-server] ${msg}`, err ?? "");
-    },
-  });
-  console.log(`READY ${server.port}`);
+let logged = 0;
+// Count everything, print the first few: a flood of errors would itself be load.
+const log = (msg: string, err?: unknown) => {
+  if (++logged <= 5) console.error(`[backbeat-server] ${msg}`, err ?? "");
+};
+
+function onStop(stop: () => Promise<void>): void {
   let stopping = false;
-  const stop = () => {
+  const handler = () => {
     if (stopping) return;
     stopping = true;
-    setTimeout(() => process.exit(0), 5_000).unref();
-    void server
-      .close()
-      .then(() => store.close())
+    setTimeout(() => process.exit(0), 10_000).unref();
+    void stop()
       .catch(() => undefined)
       .finally(() => {
-        rmSync(dir, { recursive: true, force: true });
         if (logged > 5) console.error(`[backbeat-server] ${logged} log lines in all`);
         process.exit(0);
       });
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  process.on("SIGTERM", handler);
+  process.on("SIGINT", handler);
+}
+
+/** One process, or one worker of the primary below (then the primary owns the port and the database file). */
+async function serve(dbUrl: string, worker: boolean): Promise<void> {
+  const store = await openStore(dbUrl, { migrate: !worker });
+  const server = await startBackbeatServer({
+    store,
+    port: worker ? Number(process.env.BENCH_PORT) : 0,
+    host: "127.0.0.1",
+    worker,
+    // 1,000 load-generator sockets all from 127.0.0.1: the per-address connection limits would refuse them.
+    rateLimits: { connections: LIFTED_CONNECTION_LIMITS },
+    log,
+  });
+  if (!worker) console.log(`READY ${server.port}`);
+  onStop(() => server.close().then(() => store.close()));
+}
+
+async function main(): Promise<void> {
+  if (isWorkerProcess()) return serve(process.env.BENCH_DB!, true);
+  const dir = mkdtempSync(join(tmpdir(), "backbeat-relay-bench-"));
+  const dbUrl = `file:${join(dir, "bench.db")}`;
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const workers = workerCount(process.env.WORKERS);
+  if (workers === 1) return serve(dbUrl, false);
+
+  await applyMigrations("sqlite", dbUrl);
+  // The port is only known once listening, and workers need it for their URLs: take a free one first.
+  const { createServer } = await import("node:net");
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const primary = await runPrimary({ workers, port, host: "127.0.0.1", log, env: { BENCH_DB: dbUrl, BENCH_PORT: String(port) } });
+  console.log(`READY ${primary.port}`);
+  onStop(() => primary.close());
 }
 
 main().catch((err: unknown) => {

@@ -92,7 +92,7 @@ function openOne(port: number, room: GenRoom, member: number): Promise<Sock> {
     const url =
       kind === "ws"
         ? `ws://127.0.0.1:${port}/?room=${encodeURIComponent(room.code)}`
-        : `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`;
+        : `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket&room=${encodeURIComponent(room.code)}`;
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
       skipUTF8Validation: true,

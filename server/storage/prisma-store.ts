@@ -16,6 +16,7 @@ import type {
   StoredHit,
 } from "../store";
 import { Prisma, type PrismaClient } from "../../generated/sqlite/client";
+import type { HitWriter } from "./sqlite-hit-writer";
 
 /** The client type the implementation is written against (see index.ts for the PostgreSQL cast). */
 export type StoreClient = PrismaClient;
@@ -39,11 +40,11 @@ export class PrismaStore implements Store {
   constructor(
     readonly kind: "sqlite" | "postgres",
     private readonly db: StoreClient,
-    /** a faster path for the hot hit inserts (SQLite: a prepared statement on its own connection) */
-    private readonly hitWriter?: { write(rows: HitRow[]): number; close(): void },
+    /** a faster path for the hot hit inserts (SQLite: a prepared statement in a worker thread, server/storage/sqlite-hit-writer.ts) */
+    private readonly hitWriter?: HitWriter,
   ) {}
 
-  async createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number; hostTokenHash?: string | null }): Promise<boolean> {
+  async createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number; hostTokenHash?: string | null; passcodeHash?: string | null }): Promise<boolean> {
     try {
       await this.db.room.create({ data: room });
       return true;
@@ -65,6 +66,7 @@ export class PrismaStore implements Store {
         groove: room.groove,
         mode: room.mode === "groove" ? "groove" : "live",
         hostTokenHash: room.hostTokenHash,
+        passcodeHash: room.passcodeHash,
       }
     );
   }
@@ -263,7 +265,7 @@ export class PrismaStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.hitWriter?.close();
+    await this.hitWriter?.close();
     await this.db.$disconnect();
   }
 

@@ -83,6 +83,8 @@ export class ReliableClient {
     this.outbox = new HitOutbox(opts.roomCode, opts.participantId, opts.storage);
     this.socket = io(opts.url, {
       transports: ["websocket"],
+      // as the browser does: routes the connection to the worker that owns the room (server/workers.ts)
+      query: { room: opts.roomCode },
       forceNew: true,
       reconnectionDelay: opts.reconnectionDelay ?? 1000,
       reconnectionDelayMax: opts.reconnectionDelayMax ?? 5000,

@@ -1,0 +1,137 @@
+/**
+ * SQLite hit writes off the event loop. Hits are the one hot write (every
+ * flush, every recording room): through Prisma's query interpreter they cost
+ * most of the server's CPU under load, and even through one prepared
+ * statement a synchronous commit (with its fsync) stalls every socket for
+ * milliseconds (docs/benchmarks/relay.md). So a worker thread owns a second
+ * connection with one prepared INSERT … ON CONFLICT DO NOTHING and writes each
+ * batch in one transaction; the event loop only posts the rows and awaits the
+ * count.
+ *
+ * The worker opens its connection on the first write — after migrations,
+ * which must not find a second connection holding the file. busy_timeout
+ * 1000 ms: the Prisma connection's writes (rooms, recordings) are short, and
+ * waiting in the worker blocks no socket; a batch that still fails is kept
+ * and retried by RoomService.flush.
+ *
+ * The worker's source is plain JavaScript evaluated in the thread, so it runs
+ * the same under tsx, vitest and the production server without a build step.
+ */
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import type { HitRow } from "./prisma-store";
+
+export interface HitWriter {
+  write(rows: HitRow[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const Database = require(workerData.betterSqlite3);
+let conn = null, insert = null, writeAll = null;
+function open() {
+  conn = new Database(workerData.filePath);
+  conn.pragma("foreign_keys = ON");
+  conn.pragma("busy_timeout = 1000");
+  insert = conn.prepare(
+    'INSERT INTO "Hit" ("recordingId", "participantId", "seq", "strikeAtMs", "pad", "velocity") VALUES (?, ?, ?, ?, ?, ?) ' +
+    'ON CONFLICT ("recordingId", "participantId", "seq") DO NOTHING');
+  // columns arrive as parallel arrays: one structured clone of six arrays is far cheaper than of N objects
+  writeAll = conn.transaction((c) => {
+    let n = 0;
+    for (let i = 0; i < c.seq.length; i++) n += insert.run(c.recordingId[i], c.participantId[i], c.seq[i], c.strikeAtMs[i], c.pad[i], c.velocity[i]).changes;
+    return n;
+  });
+}
+parentPort.on("message", (msg) => {
+  if (msg.type === "close") {
+    if (conn) conn.close();
+    conn = null;
+    parentPort.postMessage({ id: msg.id, ok: true, n: 0 });
+    return;
+  }
+  try {
+    if (!conn) open();
+    parentPort.postMessage({ id: msg.id, ok: true, n: writeAll(msg.columns) });
+  } catch (err) {
+    parentPort.postMessage({ id: msg.id, ok: false, message: String(err && err.message || err), code: err && err.code });
+  }
+});
+`;
+
+type Reply = { id: number; ok: true; n: number } | { id: number; ok: false; message: string; code?: string };
+
+export function sqliteHitWriter(filePath: string): HitWriter {
+  const betterSqlite3 = createRequire(import.meta.url).resolve("better-sqlite3");
+  let worker: Worker | null = null;
+  let nextId = 1;
+  const waiting = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
+
+  const failAll = (err: Error) => {
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
+  const start = (): Worker => {
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { filePath, betterSqlite3 } });
+    w.on("message", (r: Reply) => {
+      const entry = waiting.get(r.id);
+      if (!entry) return;
+      waiting.delete(r.id);
+      if (waiting.size === 0) w.unref();
+      if (r.ok) entry.resolve(r.n);
+      else entry.reject(Object.assign(new Error(`SQLite hit write failed: ${r.message}`), { code: r.code }));
+    });
+    w.on("error", (err) => {
+      failAll(err);
+      worker = null; // the next write starts a new one
+    });
+    w.on("exit", () => {
+      if (worker === w) worker = null;
+      failAll(new Error("SQLite hit writer stopped"));
+    });
+    // An idle writer must not keep the process alive; one with writes in flight must (graceful stop).
+    w.unref();
+    return w;
+  };
+  const call = (msg: Record<string, unknown>): Promise<number> => {
+    worker ??= start();
+    const id = nextId++;
+    return new Promise<number>((resolve, reject) => {
+      if (waiting.size === 0) worker!.ref();
+      waiting.set(id, { resolve, reject });
+      worker!.postMessage({ ...msg, id });
+    });
+  };
+
+  return {
+    write(rows) {
+      const n = rows.length;
+      const columns = {
+        recordingId: new Array<string>(n),
+        participantId: new Array<string>(n),
+        seq: new Float64Array(n),
+        strikeAtMs: new Float64Array(n),
+        pad: new Array<string>(n),
+        velocity: new Float64Array(n),
+      };
+      for (let i = 0; i < n; i++) {
+        const r = rows[i]!;
+        columns.recordingId[i] = r.recordingId;
+        columns.participantId[i] = r.hit.participantId;
+        columns.seq[i] = r.hit.seq;
+        columns.strikeAtMs[i] = r.hit.strikeAtMs;
+        columns.pad[i] = r.hit.pad;
+        columns.velocity[i] = r.hit.velocity;
+      }
+      return call({ type: "write", columns });
+    },
+    async close() {
+      const w = worker;
+      if (!w) return;
+      await call({ type: "close" }).catch(() => 0);
+      worker = null;
+      await w.terminate();
+    },
+  };
+}
