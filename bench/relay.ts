@@ -30,6 +30,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "../scripts/server-flags.mjs";
 import { summariseProfile, type ProfileSummary } from "./relay/profile-summary";
 import {
   HIST_BINS,
@@ -59,7 +60,7 @@ const QUICK = opt("quick") !== undefined;
 const RUNS = Number(opt("runs") ?? (QUICK ? 1 : 2));
 const STEPS = (opt("steps") ?? (QUICK ? "500,2000" : "500,1000,2000,4000")).split(",").map(Number);
 const SIZES = (opt("sizes") ?? "2,4").split(",").map(Number);
-const SERVERS = (opt("servers") ?? "backbeat,naive,ws").split(",") as ServerKind[];
+const SERVERS = (opt("servers") ?? "backbeat,backbeat-1,naive,ws").split(",") as ServerKind[];
 const GENERATORS = opt("generators") ? Number(opt("generators")) : null;
 const PROFILE = opt("profile");
 const PROFILE_KIND = (opt("profile-kind") || "backbeat") as ServerKind;
@@ -122,7 +123,9 @@ interface ServerProc {
 }
 
 async function startServer(kind: ServerKind, execArgv: string[] = []): Promise<ServerProc> {
-  const proc = spawn(process.execPath, [...execArgv, "--import", "tsx", ENTRY[kind]], {
+  // Backbeat runs with the V8 flags `npm start` gives it (scripts/start.mjs: SERVER_NODE_FLAGS); the baselines with Node's defaults.
+  const flags = kind.startsWith("backbeat") ? SERVER_NODE_FLAGS : [];
+  const proc = spawn(process.execPath, [...flags, ...execArgv, "--import", "tsx", ENTRY[kind]], {
     cwd: ROOT,
     // Backbeat as deployed here: WORKERS=auto, one worker process per core (server/workers.ts)
     env: { ...process.env, NODE_ENV: "production", WORKERS: kind === "backbeat" ? "auto" : "1" },
@@ -548,12 +551,17 @@ function renderReport(r: {
 
   L.push("## Method", "");
   L.push(
-    "Each server under test runs as its own Node process; its CPU (user + system, all threads, from `/proc/<pid>/stat`) and peak RSS " +
-      "(`/proc/<pid>/status`, sampled every 250 ms) are read over the measured window. CPU is in cores: 100% = one core.",
+    "Each server under test runs as its own Node process (Backbeat with workers: a primary and its worker processes); its CPU (user + system, all threads, " +
+      "from `/proc/<pid>/stat`, summed over the primary and its workers) and peak RSS (`/proc/<pid>/status`, summed likewise, sampled every 250 ms) are read over " +
+      "the measured window. CPU is in cores: 100% = one core.",
     "",
-    "- **Backbeat**: `startBackbeatServer` (server/app.ts) with `openStore` on a temporary SQLite file, no Next (bench/relay/backbeat-server.ts). " +
-      "Rooms are created with `POST /api/rooms`, sockets `join` with the protocol version, and the first member of every room starts a recording " +
-      "(`recording:start`), so every hit is validated (zod), relayed to the other members with `from`, queued and written to SQLite in batches every 50 ms, and acknowledged (`hits:ack`).",
+    `- **Backbeat (${os.availableParallelism()} workers)** — Backbeat as deployed on this machine, \`WORKERS=auto\`: a primary routes each connection to the worker ` +
+      "process owning its room (`?room=<code>` in the socket URL; server/workers.ts), one worker per core. Each worker is `startBackbeatServer` (server/app.ts) with " +
+      "`openStore` on one shared temporary SQLite file, no Next (bench/relay/backbeat-server.ts). Rooms are created with `POST /api/rooms`, sockets `join` with the " +
+      "protocol version, and the first member of every room starts a recording (`recording:start`), so every hit is rate-limited, validated (the same checks as the " +
+      "zod schema), relayed to the other members with `from`, queued and written to SQLite in batches every 50 ms (by a worker thread), and acknowledged " +
+      "(`hits:ack`, at most one per sender per 500 ms). Backbeat runs with the Node flags `npm start` gives it (`" + SERVER_NODE_FLAGS.join(" ") + "`, scripts/server-flags.mjs); the baselines with Node's defaults.",
+    "- **Backbeat, one process**: the same, `WORKERS=1` (the default of `npm start`).",
     "- **naive Socket.IO**: `io.on(\"connection\", s => { s.on(\"join\", r => s.join(r)); s.on(\"hit\", h => s.to(room).emit(\"hit\", h)) })`, Socket.IO 4.8 defaults (bench/relay/naive-server.ts).",
     "- **raw ws**: rooms in a `Map`, each frame forwarded untouched to the room's other sockets (bench/relay/ws-server.ts).",
     ...(SERVERS.includes("backbeat-norec")

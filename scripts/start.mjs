@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { SERVER_NODE_FLAGS } from "./server-flags.mjs";
 
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 
@@ -31,7 +32,7 @@ if (process.env.SKIP_BUILD !== "1" && (!existsSync(buildId) || statSync(buildId)
   console.log("Building the web app (first start or changed sources)…");
   run(["node_modules/next/dist/bin/next", "build"]);
 }
-const r = spawnSync(process.execPath, ["--import", "tsx", "server/index.ts"], {
+const r = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", "server/index.ts"], {
   stdio: "inherit",
   env: { ...env, NODE_ENV: "production" },
 });
