@@ -34,6 +34,7 @@ import pg from "pg";
 import { PAD_IDS } from "../core/kit";
 import type { RecordingJson } from "../core/protocol";
 import { seededRng } from "../core/rng";
+import { ACK_INTERVAL_MS } from "../server/rooms";
 import { openStore } from "../server/storage";
 import type { StoredHit } from "../server/store";
 import { Drummer } from "../test/support/drummer";
@@ -52,7 +53,8 @@ const RUNS = QUICK ? 1 : 2;
 const STEP_MS = QUICK ? 4_000 : 8_000;
 /** excluded from the throughput window (joins settle, first flushes) */
 const WARMUP_MS = 1_000;
-const P99_TARGET_MS = 100;
+/** an ack waits for its batch (≤ 50 ms) and for its sender's ack slot (≤ ACK_INTERVAL_MS since the last): allow both plus 100 ms */
+const P99_TARGET_MS = ACK_INTERVAL_MS + 150;
 const BIG_HITS = 100_000;
 
 // ---------- helpers ----------
@@ -494,11 +496,12 @@ async function main(): Promise<void> {
     `HitOutbox) in the benchmark process. Rooms of 2 players, each playing ${PER_PLAYER_HPS} hits/s (seeded pads and`,
     `velocities), every room recording; each step runs ${STEP_MS / 1000} s, ${RUNS}× on a fresh set of rooms. Ack latency =`,
     "emit of a hit → its `hits:ack` (sent only after the batch is stored; batches every 50 ms, one",
-    `transaction per recording), on the load generator's clock, for hits sent after a ${WARMUP_MS / 1000} s warm-up.`,
+    `transaction per recording; and a sender gets at most one ack per ${ACK_INTERVAL_MS} ms, listing every hit stored since the last,`,
+    `so the ack latency is mostly that pacing, not the database), on the load generator's clock, for hits sent after a ${WARMUP_MS / 1000} s warm-up.`,
     `Acked hits/s counts acks in that window. After each step every recording is read back over the API:`,
     "*stored / struck* must match. Server CPU = the server process's user+system time / wall time (100% = one core).",
     "",
-    "### Sustained rate (every run of the step: ack p99 < 100 ms, acked ≥ 95% of offered, nothing lost)",
+    `### Sustained rate (every run of the step: ack p99 < ${P99_TARGET_MS} ms, acked ≥ 95% of offered, nothing lost)`,
     "",
     ...dbs.map((d) => sustained(steps, d.kind)),
     "",
