@@ -78,6 +78,9 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
   const httpServer = createServer((req, res) => {
     void (async () => {
       setSecurityHeaders(req, res, security);
+      // A worker's connections were routed by their first request: a kept-alive connection
+      // must not carry a later request (or WebSocket upgrade) for a room another worker owns.
+      if (opts.worker) res.setHeader("Connection", "close");
       if (await handleApi(req, res, { store: opts.store, rooms, startedAt, allowedOrigins: security.allowedOrigins })) return;
       if (opts.pages) return opts.pages(req, res);
       res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
@@ -129,6 +132,7 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
       await rooms.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       httpServer.closeAllConnections();
+      handoff?.closeAll();
       await closed;
     },
   };

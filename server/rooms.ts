@@ -40,6 +40,8 @@ export interface Connection {
   /** join the transport's broadcast group of a room (Socket.IO room), when there is one */
   joinRoom?(code: string): void;
   leaveRoom?(code: string): void;
+  /** false once the transport closed (a join that awaited the database must not seat a dead connection) */
+  isOpen?(): boolean;
 }
 
 /**
@@ -449,6 +451,13 @@ export class RoomService {
         const refused = await this.checkPasscode(room.code, room.passcodeHash, msg.passcode);
         if (refused) return refused;
       }
+    }
+    // Awaited above (room load, passcode hash): the connection may have closed, or the host
+    // removed this participant, meanwhile.
+    if (conn.isOpen?.() === false) return fail("not_joined", "The connection closed while joining.", "join");
+    const kickedNow = room.kicked.get(msg.participantId);
+    if (kickedNow !== undefined && this.deps.now() - kickedNow < KICK_BAN_MS) {
+      return fail("kicked", "The host removed you from this room.", "join");
     }
     const role = msg.role ?? "player";
     let member = room.members.get(msg.participantId);
@@ -1004,6 +1013,7 @@ export class RoomService {
         this.ackTimer = null;
         this.sendDueAcks();
       }, ACK_SWEEP_MS);
+      this.ackTimer.unref?.();
     }
   }
 
@@ -1036,6 +1046,7 @@ export class RoomService {
         this.ackTimer = null;
         this.sendDueAcks();
       }, ACK_SWEEP_MS);
+      this.ackTimer.unref?.();
     }
   }
 

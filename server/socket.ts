@@ -62,6 +62,7 @@ function connectionFor(socket: BBSocket): Connection {
     },
     joinRoom: (code) => void socket.join(`room:${code}`),
     leaveRoom: (code) => void socket.leave(`room:${code}`),
+    isOpen: () => socket.connected,
   };
 }
 

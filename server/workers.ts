@@ -64,6 +64,18 @@ const MAX_HEAD_BYTES = 16 * 1024;
 const HEAD_TIMEOUT_MS = 10_000;
 /** a connection for a worker that is (re)starting waits at most this long */
 const WAIT_FOR_WORKER_MS = 15_000;
+/** a handed-over socket whose IPC delivery is not confirmed within this long is dropped (its worker died) */
+const HANDOFF_TIMEOUT_MS = 10_000;
+/** restart back-off after a worker dies: 0.5 s, doubling to 30 s while it keeps dying young */
+const RESTART_MIN_MS = 500;
+const RESTART_MAX_MS = 30_000;
+/** a worker that lived this long resets the back-off */
+const HEALTHY_AFTER_MS = 60_000;
+
+/** Stops a socket's handle reading, so bytes that arrive now stay in the kernel for the worker. */
+function stopReading(socket: Socket): void {
+  (socket as unknown as { _handle?: { readStop?: () => void } | null })._handle?.readStop?.();
+}
 
 export interface Primary {
   port: number;
@@ -85,44 +97,67 @@ export async function runPrimary(opts: {
   env?: Record<string, string>;
 }): Promise<Primary> {
   const n = opts.workers;
-  const slots: { worker: Worker | null; ready: boolean; waiting: (() => void)[] }[] = Array.from({ length: n }, () => ({
-    worker: null,
-    ready: false,
-    waiting: [],
-  }));
+  const slots: { worker: Worker | null; ready: boolean; waiting: (() => void)[]; backoffMs: number; startedAt: number }[] = Array.from(
+    { length: n },
+    () => ({ worker: null, ready: false, waiting: [], backoffMs: RESTART_MIN_MS, startedAt: 0 }),
+  );
   let stopping = false;
+  let starting = true;
   let rr = 0;
+  let failStart: (err: Error) => void = () => undefined;
+  const startFailed = new Promise<never>((_, reject) => (failStart = reject));
+  startFailed.catch(() => undefined);
 
   const fork = (index: number): void => {
+    if (stopping) return;
     const worker = nodeCluster.fork({ ...opts.env, BACKBEAT_WORKER_INDEX: String(index) });
     const slot = slots[index]!;
     slot.worker = worker;
     slot.ready = false;
+    slot.startedAt = Date.now();
+    // An IPC send to a worker that is going away must not take the primary (and every room) down.
+    worker.on("error", (err) => opts.log(`worker ${index}: IPC error`, err));
     worker.on("message", (msg: WorkerMessage) => {
       if (msg?.type === "backbeat:ready") {
         slot.ready = true;
         for (const go of slot.waiting.splice(0)) go();
       } else if (msg?.type === "backbeat:recordings-changed") {
-        for (const other of slots) if (other.worker && other.worker !== worker && other.ready) other.worker.send(msg);
+        for (const other of slots) {
+          if (other.worker && other.worker !== worker && other.ready && other.worker.isConnected()) other.worker.send(msg, () => undefined);
+        }
       }
     });
     worker.on("exit", (code, signal) => {
       if (slot.worker !== worker) return;
+      const wasReady = slot.ready;
       slot.worker = null;
       slot.ready = false;
       if (stopping) return;
+      if (starting && !wasReady) {
+        // A worker that cannot start (no build, a locked database…) would be re-forked forever.
+        failStart(new Error(`worker ${index} exited (${signal ?? code}) before it was ready`));
+        return;
+      }
+      const healthy = Date.now() - slot.startedAt > HEALTHY_AFTER_MS;
+      const delay = healthy ? RESTART_MIN_MS : slot.backoffMs;
+      slot.backoffMs = Math.min(RESTART_MAX_MS, delay * 2);
       // Its rooms' clients reconnect on their own; they wait here for the replacement.
-      opts.log(`worker ${index} exited (${signal ?? code}); starting a new one`);
-      setTimeout(() => fork(index), 500);
+      opts.log(`worker ${index} exited (${signal ?? code}); starting a new one in ${delay} ms`);
+      setTimeout(() => fork(index), delay);
     });
   };
 
   const dispatch = (socket: Socket, head: Buffer, index: number): void => {
     const slot = slots[index]!;
     const send = () => {
-      if (!slot.worker || !slot.ready || socket.destroyed) return void socket.destroy();
+      if (!slot.worker || !slot.ready || !slot.worker.isConnected() || socket.destroyed) return void socket.destroy();
+      // Anything read since the request line travels with it (nothing is read after stopReading).
+      for (let more: Buffer | null = socket.read() as Buffer | null; more !== null; more = socket.read() as Buffer | null) head = Buffer.concat([head, more]);
       const msg: WorkerMessage = { type: "backbeat:connection", head: head.toString("latin1") };
+      // A handle queued for a worker that dies never gets its callback: drop it after a while.
+      const lost = setTimeout(() => socket.destroy(), HANDOFF_TIMEOUT_MS);
       slot.worker.send(msg, socket, (err) => {
+        clearTimeout(lost);
         if (err) socket.destroy();
       });
     };
@@ -139,6 +174,15 @@ export async function runPrimary(opts: {
     slot.waiting.push(go);
   };
 
+  /** round-robin over the workers that are ready (a restarting one would make the request wait) */
+  const nextReady = (): number => {
+    for (let i = 0; i < n; i++) {
+      const k = rr++ % n;
+      if (slots[k]!.ready) return k;
+    }
+    return rr++ % n;
+  };
+
   const server: NetServer = createServer((socket) => {
     let head: Buffer = Buffer.alloc(0);
     socket.setTimeout(HEAD_TIMEOUT_MS, () => socket.destroy());
@@ -149,15 +193,23 @@ export async function runPrimary(opts: {
       if (lineEnd < 0 && head.length < MAX_HEAD_BYTES) return; // the request line is not complete yet
       socket.off("data", onData);
       socket.pause();
+      stopReading(socket);
       socket.setTimeout(0);
       const room = lineEnd < 0 ? null : roomOfRequestLine(head.subarray(0, lineEnd).toString("latin1"));
-      dispatch(socket, head, room ? workerIndexForRoom(room, n) : rr++ % n);
+      dispatch(socket, head, room ? workerIndexForRoom(room, n) : nextReady());
     };
     socket.on("data", onData);
   });
 
   for (let i = 0; i < n; i++) fork(i);
-  await Promise.all(slots.map((s) => (s.ready ? Promise.resolve() : new Promise<void>((resolve) => s.waiting.push(resolve)))));
+  try {
+    await Promise.race([startFailed, Promise.all(slots.map((s) => (s.ready ? Promise.resolve() : new Promise<void>((resolve) => s.waiting.push(resolve)))))]);
+  } catch (err) {
+    stopping = true;
+    for (const s of slots) s.worker?.process.kill("SIGTERM");
+    throw err;
+  }
+  starting = false;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => resolve());
@@ -190,9 +242,18 @@ export async function runPrimary(opts: {
  * them to the HTTP server (which then does HTTP and WebSocket upgrades as if
  * it had accepted them itself), and passes on "recordings changed" messages.
  */
-export function acceptHandoffs(httpServer: HttpServer, onRecordingsChanged: (code: string) => void): { ready(): void; recordingsChanged(code: string): void } {
+export function acceptHandoffs(
+  httpServer: HttpServer,
+  onRecordingsChanged: (code: string) => void,
+): { ready(): void; recordingsChanged(code: string): void; closeAll(): void } {
+  // An http.Server that never listens has no connection tracking, so no headers/request
+  // timeouts (slowloris) and a closeAllConnections() that does nothing; "listening" sets it up.
+  httpServer.emit("listening");
+  const sockets = new Set<Socket>();
   process.on("message", (msg: WorkerMessage, handle?: Socket) => {
     if (msg?.type === "backbeat:connection" && handle) {
+      sockets.add(handle);
+      handle.once("close", () => sockets.delete(handle));
       httpServer.emit("connection", handle);
       handle.emit("data", Buffer.from(msg.head, "latin1"));
       handle.resume();
@@ -200,9 +261,15 @@ export function acceptHandoffs(httpServer: HttpServer, onRecordingsChanged: (cod
       onRecordingsChanged(msg.code);
     }
   });
+  const tell = (msg: WorkerMessage) => {
+    if (process.connected) process.send?.(msg, undefined, undefined, () => undefined);
+  };
   return {
-    ready: () => process.send?.({ type: "backbeat:ready" } satisfies WorkerMessage),
-    recordingsChanged: (code) => process.send?.({ type: "backbeat:recordings-changed", code } satisfies WorkerMessage),
+    ready: () => tell({ type: "backbeat:ready" }),
+    recordingsChanged: (code) => tell({ type: "backbeat:recordings-changed", code }),
+    closeAll: () => {
+      for (const socket of sockets) socket.destroy();
+    },
   };
 }
 

@@ -62,50 +62,55 @@ parentPort.on("message", (msg) => {
 
 type Reply = { id: number; ok: true; n: number } | { id: number; ok: false; message: string; code?: string };
 
+type Waiter = { resolve: (n: number) => void; reject: (e: Error) => void };
+
 export function sqliteHitWriter(filePath: string): HitWriter {
   const betterSqlite3 = createRequire(import.meta.url).resolve("better-sqlite3");
-  let worker: Worker | null = null;
+  /** the thread and the writes it owes an answer (a replacement thread has its own) */
+  let current: { worker: Worker; waiting: Map<number, Waiter> } | null = null;
   let nextId = 1;
-  const waiting = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
+  let closed = false;
 
-  const failAll = (err: Error) => {
-    for (const w of waiting.values()) w.reject(err);
-    waiting.clear();
-  };
-  const start = (): Worker => {
+  const start = (): { worker: Worker; waiting: Map<number, Waiter> } => {
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { filePath, betterSqlite3 } });
+    const me = { worker: w, waiting: new Map<number, Waiter>() };
+    const failAll = (err: Error) => {
+      for (const waiter of me.waiting.values()) waiter.reject(err);
+      me.waiting.clear();
+    };
     w.on("message", (r: Reply) => {
-      const entry = waiting.get(r.id);
+      const entry = me.waiting.get(r.id);
       if (!entry) return;
-      waiting.delete(r.id);
-      if (waiting.size === 0) w.unref();
+      me.waiting.delete(r.id);
+      if (me.waiting.size === 0) w.unref();
       if (r.ok) entry.resolve(r.n);
       else entry.reject(Object.assign(new Error(`SQLite hit write failed: ${r.message}`), { code: r.code }));
     });
     w.on("error", (err) => {
+      if (current === me) current = null; // the next write starts a new one
       failAll(err);
-      worker = null; // the next write starts a new one
     });
     w.on("exit", () => {
-      if (worker === w) worker = null;
+      if (current === me) current = null;
       failAll(new Error("SQLite hit writer stopped"));
     });
     // An idle writer must not keep the process alive; one with writes in flight must (graceful stop).
     w.unref();
-    return w;
+    return me;
   };
   const call = (msg: Record<string, unknown>): Promise<number> => {
-    worker ??= start();
+    const me = (current ??= start());
     const id = nextId++;
     return new Promise<number>((resolve, reject) => {
-      if (waiting.size === 0) worker!.ref();
-      waiting.set(id, { resolve, reject });
-      worker!.postMessage({ ...msg, id });
+      if (me.waiting.size === 0) me.worker.ref();
+      me.waiting.set(id, { resolve, reject });
+      me.worker.postMessage({ ...msg, id });
     });
   };
 
   return {
     write(rows) {
+      if (closed) return Promise.reject(new Error("SQLite hit writer is closed"));
       const n = rows.length;
       const columns = {
         recordingId: new Array<string>(n),
@@ -127,11 +132,12 @@ export function sqliteHitWriter(filePath: string): HitWriter {
       return call({ type: "write", columns });
     },
     async close() {
-      const w = worker;
-      if (!w) return;
+      closed = true;
+      const me = current;
+      if (!me) return;
       await call({ type: "close" }).catch(() => 0);
-      worker = null;
-      await w.terminate();
+      current = null;
+      await me.worker.terminate();
     },
   };
 }

@@ -14,6 +14,7 @@ import { Drummer } from "../support/drummer";
 import { mapStorage, ReliableClient } from "../support/reliable-client";
 import { spawnApiServer, type ApiServerProcess } from "../support/server-process";
 import { createRoomAsHost, expectEveryHitOnce, sleep, sqliteDatabase, stopRecording, until } from "./faults/support";
+import { createConnection } from "node:net";
 import { io } from "socket.io-client";
 
 const BACKOFF = { reconnectionDelay: 100, reconnectionDelayMax: 400 };
@@ -173,5 +174,25 @@ describe("several worker processes on one machine (WORKERS=2)", () => {
     }
     const right = await socket.timeout(5000).emitWithAck("join", { protocolVersion: PROTOCOL_VERSION, roomCode: r0.code, participantId: "wk-eve-00001", name: "Eve" });
     expect(right.ok).toBe(true);
+  }, 60_000);
+
+  it("HTTP through the primary: a body sent after the headers arrives, and connections are not kept alive", async () => {
+    const server = await serverWithWorkers();
+    // Headers first, the body 150 ms later in its own segment (as many clients send a POST).
+    const body = JSON.stringify({ tempoBpm: 120 });
+    const response = await new Promise<string>((resolve, reject) => {
+      const sock = createConnection({ host: "127.0.0.1", port: server.port }, () => {
+        sock.write(`POST /api/rooms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+        setTimeout(() => sock.write(body), 150);
+      });
+      let got = "";
+      sock.on("data", (d) => (got += d.toString()));
+      sock.on("close", () => resolve(got)); // Connection: close — the worker ends it after one response
+      sock.on("error", reject);
+      setTimeout(() => reject(new Error(`no complete response in 10 s: ${got}`)), 10_000);
+    });
+    expect(response).toMatch(/^HTTP\/1\.1 201/);
+    expect(response.toLowerCase()).toContain("connection: close");
+    expect(response).toMatch(/"code":"[a-z]+-[a-z]+-\d+"/);
   }, 60_000);
 });
