@@ -63,39 +63,58 @@ export interface RoomSync {
   close(): Promise<void>;
 }
 
-/** One process: nothing to share. Battle hits stay in memory. */
+/** KEYS: voted set, votes hash; ARGV: voter key, player, TTL in s. Returns 1 when counted, 0 when this voter already voted. */
+const VOTE_SCRIPT = `
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+return 1
+`;
+
+/** battles whose hits and votes a single process remembers (the oldest are forgotten first) */
+const LOCAL_BATTLES_KEPT = 256;
+
+/** One process: nothing to share. Battle hits and votes stay in memory, for the last LOCAL_BATTLES_KEPT battles. */
 export class LocalRoomSync implements RoomSync {
   readonly shared = false;
-  private readonly hits = new Map<string, { strikeAtMs: number; velocity: number }[]>();
+  /** per battle (insertion order = age): hits per player, who voted, the tally */
+  private readonly battles = new Map<string, { hits: Map<string, { strikeAtMs: number; velocity: number }[]>; voted: Set<string>; tally: Record<string, number> }>();
   constructor(readonly serverId = "local") {}
   async load() {
     return null;
   }
   async save() {}
   onRemoteChange() {}
+  private battle(battleId: string) {
+    let b = this.battles.get(battleId);
+    if (!b) {
+      b = { hits: new Map(), voted: new Set(), tally: {} };
+      this.battles.set(battleId, b);
+      // Bounded: a long-running server forgets battles long over (their results are saved with the recording).
+      while (this.battles.size > LOCAL_BATTLES_KEPT) this.battles.delete(this.battles.keys().next().value!);
+    }
+    return b;
+  }
   pushBattleHit(battleId: string, player: string, hit: { strikeAtMs: number; velocity: number }) {
-    const key = `${battleId}:${player}`;
-    const list = this.hits.get(key) ?? [];
+    const hits = this.battle(battleId).hits;
+    const list = hits.get(player) ?? [];
     // A battle turn is at most 8 bars: 10,000 hits is far beyond any drummer.
     if (list.length < 10_000) list.push(hit);
-    this.hits.set(key, list);
+    hits.set(player, list);
   }
   async battleHits(battleId: string, player: string) {
-    return this.hits.get(`${battleId}:${player}`) ?? [];
+    return this.battles.get(battleId)?.hits.get(player) ?? [];
   }
-  private readonly voted = new Set<string>();
-  private readonly tallies = new Map<string, Record<string, number>>();
   async vote(battleId: string, voterKey: string, player: string) {
-    const key = `${battleId}:${voterKey}`;
-    if (this.voted.has(key)) return null;
-    this.voted.add(key);
-    const t = this.tallies.get(battleId) ?? {};
-    t[player] = (t[player] ?? 0) + 1;
-    this.tallies.set(battleId, t);
-    return { ...t };
+    const b = this.battle(battleId);
+    if (b.voted.has(voterKey)) return null;
+    b.voted.add(voterKey);
+    b.tally[player] = (b.tally[player] ?? 0) + 1;
+    return { ...b.tally };
   }
   async votes(battleId: string) {
-    return { ...this.tallies.get(battleId) };
+    return { ...this.battles.get(battleId)?.tally };
   }
   async claimScoring() {
     return true; // alone: nobody to race
@@ -119,6 +138,7 @@ export interface RedisLike {
   rPush(key: string, value: string): Promise<unknown>;
   sAdd(key: string, member: string): Promise<number>;
   hIncrBy(key: string, field: string, increment: number): Promise<number>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   lRange(key: string, start: number, stop: number): Promise<string[]>;
   publish(channel: string, message: string): Promise<unknown>;
   multi(): { set(k: string, v: string, o?: { EX?: number }): unknown; del(k: string): unknown; hSet(k: string, f: string, v: string): unknown; expire(k: string, s: number): unknown; exec(): Promise<unknown> };
@@ -236,12 +256,13 @@ export class RedisRoomSync implements RoomSync {
   }
 
   async vote(battleId: string, voterKey: string, player: string): Promise<Record<string, number> | null> {
-    // SADD decides who voted first, whatever server they are on; HINCRBY counts without a lost update.
-    const first = await this.client.sAdd(`bb:battle:${battleId}:voted`, voterKey);
-    if (first === 0) return null;
-    await this.client.hIncrBy(`bb:battle:${battleId}:votes`, player, 1);
-    void this.client.expire(`bb:battle:${battleId}:voted`, BATTLE_TTL_S).catch(() => undefined);
-    void this.client.expire(`bb:battle:${battleId}:votes`, BATTLE_TTL_S).catch(() => undefined);
+    // One script, so atomic: SADD decides who voted first, whatever server they are on, and
+    // HINCRBY counts it — a server dying in between cannot record a voter without the vote.
+    const counted = await this.client.eval(VOTE_SCRIPT, {
+      keys: [`bb:battle:${battleId}:voted`, `bb:battle:${battleId}:votes`],
+      arguments: [voterKey, player, String(BATTLE_TTL_S)],
+    });
+    if (counted === 0) return null;
     return this.votes(battleId);
   }
 
