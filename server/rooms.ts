@@ -273,8 +273,19 @@ export class RoomService {
       const conn = local?.conn && local.conn ? local.conn : null;
       next.set(sm.id, { ...sm, conn, connected: conn !== null || sm.connected, serverId: conn ? this.sync.serverId : sm.serverId });
     }
-    // Members connected here that another server has not heard of yet stay.
-    for (const [id, m] of room.members) if (m.conn && !next.has(id)) next.set(id, m);
+    // Members connected here that another server has not heard of yet stay — unless the host
+    // removed them on another server: this one holds their connection, so it closes it.
+    for (const [id, m] of room.members) {
+      if (!m.conn || next.has(id)) continue;
+      const kickedAt = room.kicked.get(id);
+      if (kickedAt !== undefined && this.deps.now() - kickedAt < KICK_BAN_MS) {
+        this.byConn.delete(m.conn.id);
+        m.conn.send("error", { code: "kicked", message: "The host removed you from this room." });
+        m.conn.close();
+        continue;
+      }
+      next.set(id, m);
+    }
     room.members = next;
   }
 
