@@ -21,7 +21,12 @@ export class AppServer {
   private child: ChildProcess | null = null;
   readonly databaseUrl: string;
   output = "";
-  constructor(readonly port: number, databaseUrl?: string) {
+  constructor(
+    readonly port: number,
+    databaseUrl?: string,
+    /** extra environment, e.g. { WORKERS: "2" } */
+    private readonly env: Record<string, string> = {},
+  ) {
     this.databaseUrl = databaseUrl ?? `file:${join(mkdtempSync(join(tmpdir(), "backbeat-e2e-")), "e2e.db")}`;
   }
   get url(): string {
@@ -29,7 +34,7 @@ export class AppServer {
   }
   async start(): Promise<void> {
     const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
-      env: { ...process.env, NODE_ENV: "production", PORT: String(this.port), HOST: "127.0.0.1", DATABASE_URL: this.databaseUrl, NEXT_TELEMETRY_DISABLED: "1" },
+      env: { ...process.env, NODE_ENV: "production", PORT: String(this.port), HOST: "127.0.0.1", DATABASE_URL: this.databaseUrl, NEXT_TELEMETRY_DISABLED: "1", ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
@@ -47,6 +52,9 @@ export class AppServer {
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error(`server did not become healthy:\n${this.output}`);
+  }
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     const child = this.child;
