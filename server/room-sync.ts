@@ -43,7 +43,11 @@ export interface RoomSync {
   readonly serverId: string;
   readonly shared: boolean;
   load(code: string): Promise<{ state: SharedRoomState; members: SharedMember[] } | null>;
-  save(code: string, state: SharedRoomState, members: SharedMember[]): Promise<void>;
+  /**
+   * Writes the room's state, and merges members: `members` (the ones this server holds or
+   * changed) are written, `removed` deleted, everyone else's entries are left as they are.
+   */
+  save(code: string, state: SharedRoomState, members: SharedMember[], removed: string[]): Promise<void>;
   onRemoteChange(cb: (code: string) => void): void;
   pushBattleHit(battleId: string, player: string, hit: { strikeAtMs: number; velocity: number }): void;
   battleHits(battleId: string, player: string): Promise<{ strikeAtMs: number; velocity: number }[]>;
@@ -141,7 +145,7 @@ export interface RedisLike {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   lRange(key: string, start: number, stop: number): Promise<string[]>;
   publish(channel: string, message: string): Promise<unknown>;
-  multi(): { set(k: string, v: string, o?: { EX?: number }): unknown; del(k: string): unknown; hSet(k: string, f: string, v: string): unknown; expire(k: string, s: number): unknown; exec(): Promise<unknown> };
+  multi(): { set(k: string, v: string, o?: { EX?: number }): unknown; del(k: string): unknown; hSet(k: string, f: string, v: string): unknown; hDel(k: string, f: string): unknown; expire(k: string, s: number): unknown; exec(): Promise<unknown> };
 }
 
 const ROOM_TTL_S = 24 * 3600; // a room nobody touched for a day is rebuilt from the database
@@ -227,11 +231,11 @@ export class RedisRoomSync implements RoomSync {
     return new Set(ids.filter((_, i) => alive[i] === null));
   }
 
-  async save(code: string, state: SharedRoomState, members: SharedMember[]): Promise<void> {
+  async save(code: string, state: SharedRoomState, members: SharedMember[], removed: string[]): Promise<void> {
     const m = this.client.multi();
     m.set(`bb:room:${code}:state`, JSON.stringify(state), { EX: ROOM_TTL_S });
-    m.del(`bb:room:${code}:members`);
     for (const member of members) m.hSet(`bb:room:${code}:members`, member.id, JSON.stringify(member));
+    for (const id of removed) m.hDel(`bb:room:${code}:members`, id);
     m.expire(`bb:room:${code}:members`, ROOM_TTL_S);
     await m.exec();
     await this.client.publish(CHANNEL, `${this.serverId}|${code}`);

@@ -276,15 +276,17 @@ export class RoomService {
     // Members connected here that another server has not heard of yet stay — unless the host
     // removed them on another server: this one holds their connection, so it closes it.
     for (const [id, m] of room.members) {
-      if (!m.conn || next.has(id)) continue;
+      if (!m.conn) continue;
       const kickedAt = room.kicked.get(id);
       if (kickedAt !== undefined && this.deps.now() - kickedAt < KICK_BAN_MS) {
         this.byConn.delete(m.conn.id);
         m.conn.send("error", { code: "kicked", message: "The host removed you from this room." });
         m.conn.close();
+        next.delete(id);
+        this.memberRemoved(room, id);
         continue;
       }
-      next.set(id, m);
+      if (!next.has(id)) next.set(id, m);
     }
     room.members = next;
   }
@@ -319,6 +321,7 @@ export class RoomService {
         for (const m of gone) {
           m.connected = false;
           m.rttMs = null;
+          this.memberChanged(room, m.id);
         }
         if (gone.length > 0) this.broadcastState(room);
       }
@@ -329,12 +332,37 @@ export class RoomService {
     }
   }
 
+  /**
+   * Members are merged in the shared store, not replaced: a server writes the members whose
+   * connection it holds and those it changed (marked here), and deletes those it removed, so
+   * two servers saving at once never drop each other's members.
+   */
+  private memberChanges = new Map<string, { changed: Set<string>; removed: Set<string> }>();
+  private changesOf(room: Room): { changed: Set<string>; removed: Set<string> } {
+    let c = this.memberChanges.get(room.code);
+    if (!c) this.memberChanges.set(room.code, (c = { changed: new Set(), removed: new Set() }));
+    return c;
+  }
+  private memberChanged(room: Room, id: string): void {
+    if (this.sync.shared) this.changesOf(room).changed.add(id);
+  }
+  private memberRemoved(room: Room, id: string): void {
+    if (!this.sync.shared) return;
+    const c = this.changesOf(room);
+    c.changed.delete(id);
+    c.removed.add(id);
+  }
+
   private share(room: Room): void {
     if (!this.sync.shared) return;
     const snapshot = this.toShared(room);
+    const changes = this.memberChanges.get(room.code);
+    this.memberChanges.delete(room.code);
+    const mine = snapshot.members.filter((m) => room.members.get(m.id)?.conn || changes?.changed.has(m.id));
+    const removed = [...(changes?.removed ?? [])];
     const prev = this.saving.get(room.code) ?? Promise.resolve();
     const next = prev
-      .then(() => this.sync.save(room.code, snapshot.state, snapshot.members))
+      .then(() => this.sync.save(room.code, snapshot.state, mine, removed))
       .catch((err: unknown) => this.deps.log?.("sharing room state failed", err));
     this.saving.set(room.code, next);
   }
@@ -489,6 +517,7 @@ export class RoomService {
         const gone = [...room.members.values()].find((m) => !m.conn && !m.connected);
         if (!gone) return fail("room_full", "Room is full.", "join");
         room.members.delete(gone.id);
+        this.memberRemoved(room, gone.id);
       }
       member = {
         id: msg.participantId,
@@ -572,6 +601,7 @@ export class RoomService {
       member.conn = null;
       member.connected = false;
       member.rttMs = null;
+      this.memberChanged(room, member.id);
       this.broadcastState(room);
     }
   }
@@ -583,6 +613,7 @@ export class RoomService {
     this.byConn.delete(conn.id);
     conn.leaveRoom?.(b.room.code);
     b.room.members.delete(b.member.id);
+    this.memberRemoved(b.room, b.member.id);
     this.broadcastState(b.room);
     return { ok: true, data: null };
   }
@@ -595,6 +626,7 @@ export class RoomService {
     if (!target) return fail("invalid_message", "No such member in this room.", "member:kick");
     b.room.kicked.set(id, this.deps.now());
     b.room.members.delete(id);
+    this.memberRemoved(b.room, id);
     if (target.conn) {
       this.byConn.delete(target.conn.id);
       target.conn.send("error", { code: "kicked", message: "The host removed you from this room." });
