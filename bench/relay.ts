@@ -31,6 +31,7 @@ import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "../scripts/server-flags.mjs";
+import { processTree } from "../test/support/procfs";
 import { summariseProfile, type ProfileSummary } from "./relay/profile-summary";
 import {
   HIST_BINS,
@@ -40,7 +41,6 @@ import {
   machineCpuJiffies,
   procCpuSeconds,
   procRssMiB,
-  processTree,
   type FromGenerator,
   type GenRoom,
   type RunResult,

@@ -5,9 +5,9 @@
  * by ?room= to the worker owning the room, and when that worker is killed the
  * pages reconnect to its replacement and jam on.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { workerIndexForRoom } from "../server/workers";
+import { workerPid } from "../test/support/procfs";
 import { AppServer, freePort } from "./server";
 
 interface Diag {
@@ -15,21 +15,6 @@ interface Diag {
 }
 const diag = (page: Page) => page.evaluate(() => (window as unknown as { __backbeat: Diag }).__backbeat);
 const remoteHits = async (p: Page) => (await diag(p)).hits.filter((h) => h.kind === "remote").length;
-
-/** the worker process with BACKBEAT_WORKER_INDEX=index under the primary, or null while there is none (restarting) */
-function workerPid(primary: number, index: number): number | null {
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== primary) continue;
-      if (readFileSync(`/proc/${e}/environ`, "utf8").split("\0").includes(`BACKBEAT_WORKER_INDEX=${index}`)) return Number(e);
-    } catch {
-      /* gone */
-    }
-  }
-  return null;
-}
 
 let app: AppServer;
 test.beforeAll(async () => {

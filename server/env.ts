@@ -1,5 +1,6 @@
 /** Configuration, validated once at start-up. Empty strings count as unset. */
 import { z } from "zod";
+import { workerCount } from "./workers";
 
 const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 /** TRUST_PROXY: a number of proxies; "true" is one, "false" none. */
@@ -31,7 +32,13 @@ const envSchema = z.object({
     z
       .string()
       .default("1")
-      .refine((v) => v.trim() === "auto" || /^\d+$/.test(v.trim()), 'WORKERS must be "auto" or a whole number'),
+      .superRefine((v, ctx) => {
+        try {
+          workerCount(v); // the one rule, also used where the count is taken
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: (err as Error).message });
+        }
+      }),
   ),
   /** redis://… : run as one of several servers sharing rooms through Redis; unset = one process, in memory */
   REDIS_URL: z.preprocess(

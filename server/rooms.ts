@@ -277,11 +277,8 @@ export class RoomService {
     // removed them on another server: this one holds their connection, so it closes it.
     for (const [id, m] of room.members) {
       if (!m.conn) continue;
-      const kickedAt = room.kicked.get(id);
-      if (kickedAt !== undefined && this.deps.now() - kickedAt < KICK_BAN_MS) {
-        this.byConn.delete(m.conn.id);
-        m.conn.send("error", { code: "kicked", message: "The host removed you from this room." });
-        m.conn.close();
+      if (this.recentlyKicked(room, id)) {
+        this.disconnectKicked(m.conn);
         next.delete(id);
         this.memberRemoved(room, id);
         continue;
@@ -291,15 +288,36 @@ export class RoomService {
     room.members = next;
   }
 
-  private async reloadShared(code: string): Promise<void> {
+  /** per room, the last reload: reloads run one after the other, so an older read never lands after a newer one */
+  private reloading = new Map<string, Promise<void>>();
+  private reloadShared(code: string): Promise<void> {
+    const next = (this.reloading.get(code) ?? Promise.resolve()).then(() => this.reloadSharedNow(code));
+    const settled = next.catch(() => undefined);
+    this.reloading.set(code, settled);
+    void settled.then(() => {
+      if (this.reloading.get(code) === settled) this.reloading.delete(code);
+    });
+    return next;
+  }
+
+  private async reloadSharedNow(code: string): Promise<void> {
     const room = this.rooms.get(code);
     if (!room) return;
     const shared = await this.sync.load(code);
     if (!shared) return;
+    const presence = (r: Room) => [...r.members.values()].map((m) => `${m.id}:${m.conn !== null || m.connected}`).sort().join();
+    const before = presence(room);
     this.applyShared(room, shared);
     // A connection held here is the truth about its member: a snapshot listing it as gone (a
     // sweep elsewhere while our heartbeat was late, or a stale leave) is put right for everyone.
     if (shared.members.some((sm) => !sm.connected && room.members.get(sm.id)?.conn)) this.broadcastState(room);
+    // Members joined or left on another server at the same time as here: the views each server
+    // broadcast then were partial, so show the merged one to the members connected here (not
+    // shared again: the other server does the same for its own).
+    else if (presence(room) !== before) {
+      const v = this.view(room);
+      for (const m of room.members.values()) m.conn?.send("room:state", v);
+    }
   }
 
   /**
@@ -478,8 +496,7 @@ export class RoomService {
     const prevBinding = this.byConn.get(conn.id);
     if (prevBinding && (prevBinding.room !== room || prevBinding.memberId !== msg.participantId)) this.leave(conn);
 
-    const kickedAt = room.kicked.get(msg.participantId);
-    if (kickedAt !== undefined && this.deps.now() - kickedAt < KICK_BAN_MS) {
+    if (this.recentlyKicked(room, msg.participantId)) {
       return fail("kicked", "The host removed you from this room.", "join");
     }
     if (room.passcodeHash !== null && !tokenMatches(msg.hostToken, room.hostTokenHash)) {
@@ -494,8 +511,7 @@ export class RoomService {
     // Awaited above (room load, passcode hash): the connection may have closed, or the host
     // removed this participant, meanwhile.
     if (conn.isOpen?.() === false) return fail("not_joined", "The connection closed while joining.", "join");
-    const kickedNow = room.kicked.get(msg.participantId);
-    if (kickedNow !== undefined && this.deps.now() - kickedNow < KICK_BAN_MS) {
+    if (this.recentlyKicked(room, msg.participantId)) {
       return fail("kicked", "The host removed you from this room.", "join");
     }
     const role = msg.role ?? "player";
@@ -618,6 +634,18 @@ export class RoomService {
     return { ok: true, data: null };
   }
 
+  private recentlyKicked(room: Room, id: string): boolean {
+    const kickedAt = room.kicked.get(id);
+    return kickedAt !== undefined && this.deps.now() - kickedAt < KICK_BAN_MS;
+  }
+
+  /** Tells a removed member why and closes their connection (here, whichever server the host is on). */
+  private disconnectKicked(conn: Connection): void {
+    this.byConn.delete(conn.id);
+    conn.send("error", { code: "kicked", message: "The host removed you from this room." });
+    conn.close();
+  }
+
   kick(conn: Connection, id: string): Result<null> {
     const b = this.requireHost(conn, "member:kick");
     if ("ok" in b) return b;
@@ -627,11 +655,7 @@ export class RoomService {
     b.room.kicked.set(id, this.deps.now());
     b.room.members.delete(id);
     this.memberRemoved(b.room, id);
-    if (target.conn) {
-      this.byConn.delete(target.conn.id);
-      target.conn.send("error", { code: "kicked", message: "The host removed you from this room." });
-      target.conn.close();
-    }
+    if (target.conn) this.disconnectKicked(target.conn);
     this.broadcastState(b.room);
     return { ok: true, data: null };
   }
@@ -1051,13 +1075,7 @@ export class RoomService {
     let e = this.acks.get(key);
     if (!e) this.acks.set(key, (e = { roomCode, participantId, seqs: [], lastSentMs: Number.NEGATIVE_INFINITY }));
     e.seqs.push(seq);
-    if (!this.ackTimer) {
-      this.ackTimer = setTimeout(() => {
-        this.ackTimer = null;
-        this.sendDueAcks();
-      }, ACK_SWEEP_MS);
-      this.ackTimer.unref?.();
-    }
+    this.armAckSweep();
   }
 
   /**
@@ -1084,13 +1102,16 @@ export class RoomService {
       e.seqs = [];
       e.lastSentMs = t;
     }
-    if (waiting && !this.ackTimer) {
-      this.ackTimer = setTimeout(() => {
-        this.ackTimer = null;
-        this.sendDueAcks();
-      }, ACK_SWEEP_MS);
-      this.ackTimer.unref?.();
-    }
+    if (waiting) this.armAckSweep();
+  }
+
+  private armAckSweep(): void {
+    if (this.ackTimer) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = null;
+      this.sendDueAcks();
+    }, ACK_SWEEP_MS);
+    this.ackTimer.unref?.();
   }
 
   /** Pending writes (for health and tests). */

@@ -47,7 +47,7 @@ async function serve(dbUrl: string, worker: boolean): Promise<void> {
   const store = await openStore(dbUrl, { migrate: !worker });
   const server = await startBackbeatServer({
     store,
-    port: worker ? Number(process.env.BENCH_PORT) : 0,
+    port: 0, // a worker listens on nothing: the primary owns the port
     host: "127.0.0.1",
     worker,
     // 1,000 load-generator sockets all from 127.0.0.1: the per-address connection limits would refuse them.
@@ -67,15 +67,7 @@ async function main(): Promise<void> {
   if (workers === 1) return serve(dbUrl, false);
 
   await applyMigrations("sqlite", dbUrl);
-  // The port is only known once listening, and workers need it for their URLs: take a free one first.
-  const { createServer } = await import("node:net");
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const p = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(p));
-    });
-  });
-  const primary = await runPrimary({ workers, port, host: "127.0.0.1", log, env: { BENCH_DB: dbUrl, BENCH_PORT: String(port) } });
+  const primary = await runPrimary({ workers, port: 0, host: "127.0.0.1", log, env: { BENCH_DB: dbUrl } });
   console.log(`READY ${primary.port}`);
   onStop(() => primary.close());
 }

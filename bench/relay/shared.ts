@@ -1,5 +1,5 @@
 /** Helpers shared by the relay benchmark's orchestrator and load generator. */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 // ---------- latency histogram (cheap to fill, mergeable across processes) ----------
 /** 0.02 ms bins below 20 ms, 0.5 ms bins from 20 ms to 2 s, then one overflow bin. */
@@ -55,22 +55,6 @@ export function procCpuSeconds(pid: number): number {
 }
 
 /** Resident set size in MiB; NaN when the process is gone. */
-/** The process and its children (a Backbeat primary's workers): their CPU and RSS count together. */
-export function processTree(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) children.push(...processTree(Number(entry)));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return [pid, ...children];
-}
-
 export function procRssMiB(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

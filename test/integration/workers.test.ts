@@ -6,11 +6,11 @@
  * reaches the owner of the room; a socket may only join the room it was
  * routed for; SIGTERM stops every worker gracefully (pending hits written).
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { PROTOCOL_VERSION } from "../../core/protocol";
 import { workerIndexForRoom } from "../../server/workers";
 import { Drummer } from "../support/drummer";
+import { workerPid, workerPids } from "../support/procfs";
 import { mapStorage, ReliableClient } from "../support/reliable-client";
 import { spawnApiServer, type ApiServerProcess } from "../support/server-process";
 import { createRoomAsHost, expectEveryHitOnce, sleep, sqliteDatabase, stopRecording, until } from "./faults/support";
@@ -28,31 +28,6 @@ afterEach(async () => {
     }
   }
 });
-
-/** The primary's worker processes (not, e.g., tsx's esbuild child). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== pid) continue;
-      if (readFileSync(`/proc/${e}/environ`, "utf8").includes("BACKBEAT_WORKER_INDEX=")) out.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-/** The worker process serving a room: the child whose environment says its index. */
-function workerPid(primaryPid: number, index: number): number {
-  for (const pid of childPids(primaryPid)) {
-    const env = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
-    if (env.includes(`BACKBEAT_WORKER_INDEX=${index}`)) return pid;
-  }
-  throw new Error(`no worker ${index} under ${primaryPid}`);
-}
 
 /** Rooms until one is owned by each worker. */
 async function roomsOnBothWorkers(url: string): Promise<[{ code: string; hostToken: string }, { code: string; hostToken: string }]> {
@@ -83,7 +58,7 @@ describe("several worker processes on one machine (WORKERS=2)", () => {
   it("rooms on both workers play and record; a killed worker is replaced and its room loses nothing; SIGTERM flushes", async () => {
     const server = await serverWithWorkers();
     const pid = server.pid!;
-    expect(childPids(pid)).toHaveLength(2);
+    expect([...workerPids(pid).keys()].sort()).toEqual([0, 1]);
     const [r0, r1] = await roomsOnBothWorkers(server.url);
 
     const a0 = player(server.url, r0.code, "wk-ada-00000", "Ada");
@@ -108,12 +83,15 @@ describe("several worker processes on one machine (WORKERS=2)", () => {
     expect(a1.room?.members.map((m) => m.id).sort()).toEqual(["wk-cy-000001", "wk-di-000001"]);
 
     // kill -9 the worker owning room 1: the primary starts a new one; room 0 plays on meanwhile.
-    const victim = workerPid(pid, 1);
+    const victim = workerPid(pid, 1)!;
+    expect(victim).not.toBeNull();
     const room0Before = a0.relayedIn;
     process.kill(victim, "SIGKILL");
     const joins = [a1.joins, b1.joins];
     await until("room 1's players rejoined on the replacement worker", () => a1.joins > joins[0]! && b1.joins > joins[1]!, 30_000);
-    expect(workerPid(pid, 1)).not.toBe(victim);
+    const replacement = workerPid(pid, 1);
+    expect(replacement).not.toBeNull();
+    expect(replacement).not.toBe(victim);
     expect(a0.joins).toBe(1); // room 0 never noticed
     expect(a0.relayedIn).toBeGreaterThan(room0Before);
     const heard = [a1.relayedIn, b1.relayedIn];
@@ -154,7 +132,7 @@ describe("several worker processes on one machine (WORKERS=2)", () => {
 
     // Graceful stop: both workers write what they hold, then everyone exits.
     await server.stop();
-    expect(childPids(pid)).toEqual([]);
+    expect(workerPids(pid).size).toBe(0);
   }, 90_000);
 
   it("a socket routed for one room may not join another (its state lives in another worker)", async () => {
