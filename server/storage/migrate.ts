@@ -85,7 +85,13 @@ export async function applyMigrations(
     });
     try {
       await pool.query("SELECT 1");
-      if (target.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${target.schema}"`);
+      if (target.schema) {
+        // IF NOT EXISTS is not safe against a concurrent CREATE: two servers starting together
+        // on a new schema can see 23505 (unique_violation) or 42P06 (duplicate_schema); it exists then.
+        await pool.query(`CREATE SCHEMA IF NOT EXISTS "${target.schema}"`).catch((err: { code?: string }) => {
+          if (err?.code !== "23505" && err?.code !== "42P06") throw err;
+        });
+      }
     } catch (error) {
       await pool.end();
       throw error;
