@@ -2,6 +2,8 @@
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // NEXT_DIST_DIR lets two builds of one checkout (e.g. a benchmark and a test run) not collide.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   // `npm run typecheck` checks the whole project (server, core, tests) once in CI;
   // repeating it inside every `next build` only slows `npm start` and `npm test`.
   typescript: { ignoreBuildErrors: true },
