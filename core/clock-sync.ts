@@ -85,6 +85,15 @@ export interface ClockEstimate {
   samples: number;
 }
 
+/** One-way leg delays seen by clock sync (ms). */
+export interface LegStats {
+  upP50Ms: number;
+  upP99Ms: number;
+  downP50Ms: number;
+  downP99Ms: number;
+  samples: number;
+}
+
 /** The legs' floors for one trial skew. */
 interface Floors {
   skew: number;
@@ -283,6 +292,28 @@ export class ClockSync {
 
   get synced(): boolean {
     return this.estimate !== null;
+  }
+
+  /**
+   * The one-way legs of the window's exchanges, with the current offset taken
+   * out: up = t1 − shared(t0), down = shared(t3) − t2. Their median and 99th
+   * percentile (the maximum while there are fewer than 100) predict what a hit
+   * will take before any hit has been seen (the playout's prior). A constant
+   * base-delay asymmetry moves delay from one leg to the other but not their sum.
+   */
+  legs(): LegStats | null {
+    if (!this.estimate || this.samples.length === 0) return null;
+    const up: number[] = [];
+    const down: number[] = [];
+    for (const s of this.samples) {
+      const off = this.offsetAt(s.atLocalMs);
+      up.push(Math.max(0, s.upMs - off));
+      down.push(Math.max(0, s.downMs + off));
+    }
+    up.sort((a, b) => a - b);
+    down.sort((a, b) => a - b);
+    const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+    return { upP50Ms: q(up, 0.5), upP99Ms: q(up, 0.99), downP50Ms: q(down, 0.5), downP99Ms: q(down, 0.99), samples: up.length };
   }
 
   /** shared − local at a local time, extrapolated along the fitted drift */

@@ -1,34 +1,33 @@
 /**
- * Playout of remote hits: a hit struck at shared time s is due to sound at
- * s + playout delay, so the partner's rhythm (the spacing between hits) arrives
- * intact even though each hit took a different time to cross the network.
+ * Playout of a partner's hits: a hit struck at shared time s sounds at the
+ * listener's SPEAKER at s + playout delay, so the partner's rhythm (the spacing
+ * between hits) arrives intact although each hit took a different time to cross
+ * the network. "On time" is judged against the audio deadline
+ * (core/audio-deadline.ts): the network transit PLUS this device's output path.
  */
-
-/** Conservative fixed delay for the first version; the adaptive one replaces it. */
-export const DEFAULT_PLAYOUT_DELAY_MS = 120;
+import { decideDeadline, type DeadlineDecision } from "./audio-deadline";
 
 /**
- * Hits due sooner than this can no longer be scheduled ahead on the audio clock
- * (one 128-sample render quantum is 2.7–2.9 ms).
+ * A partner hit more than this past its slot is skipped rather than played out of
+ * the groove (see the comment at the default in AdaptivePlayout); the latency
+ * panel shows this threshold and the skipped count.
  */
-export const MIN_SCHEDULE_LEAD_MS = 3;
+export const DEFAULT_SKIP_LATE_AFTER_MS = 5;
 
-export interface PlayoutDecision {
-  /** shared time the hit should sound */
-  dueAtMs: number;
-  /** shared time it will actually be scheduled for (now + lead when late) */
-  playAtMs: number;
-  late: boolean;
-  /** how far past its slot it arrived (0 when on time) */
-  lateByMs: number;
+/**
+ * Quick ↔ safe: how many of a partner's hits may miss their slot. Less late
+ * means a longer delay; the latency panel shows what each costs in ms.
+ */
+export const LATE_TARGETS = { tight: 0.02, normal: 0.005, safe: 0.001 } as const;
+export type LateTargetId = keyof typeof LATE_TARGETS;
+export const LATE_TARGET_IDS = Object.keys(LATE_TARGETS) as LateTargetId[];
+export const DEFAULT_LATE_TARGET: LateTargetId = "normal";
+
+export function isLateTargetId(v: unknown): v is LateTargetId {
+  return typeof v === "string" && Object.hasOwn(LATE_TARGETS, v);
 }
 
-export function decidePlayout(strikeAtMs: number, playoutDelayMs: number, nowSharedMs: number): PlayoutDecision {
-  const dueAtMs = strikeAtMs + playoutDelayMs;
-  const earliestMs = nowSharedMs + MIN_SCHEDULE_LEAD_MS;
-  if (dueAtMs >= earliestMs) return { dueAtMs, playAtMs: dueAtMs, late: false, lateByMs: 0 };
-  return { dueAtMs, playAtMs: nowSharedMs, late: true, lateByMs: earliestMs - dueAtMs };
-}
+export type PlayoutDecision = DeadlineDecision;
 
 export class PlayoutStats {
   received = 0;
@@ -42,28 +41,15 @@ export class PlayoutStats {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Adaptive playout (latency compensation)
-// ---------------------------------------------------------------------------
-
-/**
- * A partner hit more than this past its slot is skipped rather than played out of
- * the groove (see the comment at the default in AdaptivePlayout); the latency
- * panel shows this threshold and the skipped count.
- */
-export const DEFAULT_SKIP_LATE_AFTER_MS = 5;
-
 export interface AdaptivePlayoutOptions {
-  /** fraction of hits allowed to miss their slot: 0.5% (issue "Timing you can trust") */
+  /** fraction of hits allowed to miss their slot (LATE_TARGETS; 0.5% by default) */
   targetLateFraction?: number;
   /** transit samples kept: enough that the 99.5th percentile is not just the maximum */
   windowSize?: number;
   /** safety margin on top of the learned percentile */
   marginMs?: number;
-  /** how fast the delay may shrink, ms per second of the sender's strike time: slow so grooves do not bunch */
-  shrinkMsPerS?: number;
-  /** delay used before anything is known */
-  initialDelayMs?: number;
+  /** transit assumed before anything is known (no prior from clock sync either) */
+  initialTransitMs?: number;
   minDelayMs?: number;
   maxDelayMs?: number;
   /** a hit later than this past its slot is skipped instead of played out of the groove */
@@ -72,65 +58,106 @@ export interface AdaptivePlayoutOptions {
   isolationFactor?: number;
   /** this many transits in a row all beyond the older ones' 10th–90th percentiles mark a route change */
   shiftHits?: number;
+  /** a gap between two of the partner's strikes at least this long is a rest: the delay may change there */
+  restMs?: number;
+  /** until this many transits are known, the prior is a floor for the delay (the window's tail is unknown) */
+  priorHits?: number;
 }
 
 export interface AdaptiveDecision extends PlayoutDecision {
-  /** not played at all: it arrived more than skipLateAfterMs after its slot */
+  /** not played at all: it would be heard more than skipLateAfterMs after its slot */
   skipped: boolean;
   /** the playout delay in force for this hit */
   delayMs: number;
+  /** the delay changed with this hit */
+  changed: boolean;
 }
 
 /**
- * Learns the distribution of (arrival − strike) for ONE remote sender and
- * keeps the playout delay at the smallest value that leaves ≤ 0.5% of hits late.
+ * Learns the distribution of (arrival − strike) for ONE partner and keeps the
+ * playout delay at the smallest value that leaves the target fraction of hits
+ * late at the SPEAKER: delay ≥ transit percentile + audio lead (output path +
+ * render quantum + margin) + margin.
  *
- * - Grows at once when the learned percentile rises (a late hit or a jitter burst).
- *   Growing never reorders: a later strike gets a later slot.
- * - Shrinks slowly (slew-limited per ms of strike time), so two hits' spacing
- *   changes by at most shrinkMsPerS/1000 of it: nothing already in flight bunches.
- * - Ignores one isolated outlier (a lone TCP retransmission) beyond the 0.5%,
- *   follows a route change as a shift of the whole window, and skips (rather
- *   than plays off the grid) a hit that missed its slot by more than a few ms.
+ * No audible steps:
+ * - before the first hit, the delay comes from a prior (the sender's up-leg and
+ *   this device's down-leg from clock sync), so the first hit already fits;
+ * - the delay changes in the partner's RESTS (a gap ≥ restMs between strikes),
+ *   never between two hits of a fill — except that it grows at once, as far as
+ *   that hit needs, after a hit that really missed its slot (or at a route change);
+ * - growing never reorders: a later strike gets a later slot.
+ * It also ignores one isolated outlier (a lone TCP retransmission) beyond the
+ * target, and skips (rather than plays off the grid) a hit heard more than a
+ * few ms after its slot.
  */
 export class AdaptivePlayout {
   private readonly o: Required<AdaptivePlayoutOptions>;
   private transits: number[] = [];
   private sorted: number[] = [];
   private delay: number | null = null;
+  private priorTransitMs: number | null = null;
   private lastStrikeAtMs: number | null = null;
   private lastDueAtMs = -Infinity;
+  private lateFraction: number;
   readonly stats = new PlayoutStats();
   skipped = 0;
+  /** how often the delay changed after the first hit */
+  changes = 0;
 
   constructor(options: AdaptivePlayoutOptions = {}) {
     this.o = {
-      targetLateFraction: options.targetLateFraction ?? 0.005,
+      targetLateFraction: options.targetLateFraction ?? LATE_TARGETS[DEFAULT_LATE_TARGET],
       windowSize: options.windowSize ?? 800,
       marginMs: options.marginMs ?? 1,
-      // 4 ms/s moves consecutive 16ths (150 ms) by 0.6 ms: under the 1 ms IOI target, and a
-      // doubled shrink rate halves the time an early over-estimate costs (docs/benchmarks/timing.md).
-      shrinkMsPerS: options.shrinkMsPerS ?? 4,
-      initialDelayMs: options.initialDelayMs ?? 80,
+      initialTransitMs: options.initialTransitMs ?? 80,
       minDelayMs: options.minDelayMs ?? 0,
       maxDelayMs: options.maxDelayMs ?? 2_000,
-      // 5 ms: lateness counts the 3 ms scheduling lead, so a hit played "at once" within this
-      // sounds at most 3 ms from its slot — the alignment Ableton Link's test plan accepts
-      // (timing-background.md). Later than that it would be a flam out of the groove: each one
-      // played costs two IOI errors of its lateness (continental IOI p99 1.48 ms with 80 ms).
-      // The UI shows skipped hits, so nothing disappears silently.
+      // 5 ms: a late hit played at once is heard ≤ 5 ms off its slot — near the alignment Ableton
+      // Link's test plan accepts (timing-background.md). Later than that it would be a flam out of
+      // the groove: each one played costs two IOI errors of its lateness. The UI shows skipped hits.
       skipLateAfterMs: options.skipLateAfterMs ?? DEFAULT_SKIP_LATE_AFTER_MS,
       isolationFactor: options.isolationFactor ?? 8,
       shiftHits: options.shiftHits ?? 8,
+      // a beat at 100 BPM; the session sets the room's beat
+      restMs: options.restMs ?? 600,
+      // ~20 s of 16ths at 100 BPM before the window's own tail is trusted alone
+      priorHits: options.priorHits ?? 100,
     };
-    if (!(this.o.targetLateFraction > 0 && this.o.targetLateFraction < 1)) {
-      throw new Error(`targetLateFraction must be within (0, 1), got: ${this.o.targetLateFraction}`);
-    }
+    this.lateFraction = checkFraction(this.o.targetLateFraction);
   }
 
-  /** Current delay (ms), or the initial one before any hit. */
-  get delayMs(): number {
-    return this.delay ?? this.o.initialDelayMs;
+  /** The late target (LATE_TARGETS); a new one takes effect at the partner's next rest. */
+  setTargetLateFraction(fraction: number): void {
+    this.lateFraction = checkFraction(fraction);
+  }
+  get targetLateFraction(): number {
+    return this.lateFraction;
+  }
+
+  setRestMs(ms: number): void {
+    if (!(ms > 0)) throw new Error(`restMs must be > 0, got: ${ms}`);
+    this.o.restMs = ms;
+  }
+
+  /**
+   * What the path is expected to take before (and while few) hits are known:
+   * sender's up-leg + this device's down-leg, high percentiles, from clock sync.
+   */
+  setPriorTransit(ms: number | null): void {
+    this.priorTransitMs = ms !== null && Number.isFinite(ms) && ms >= 0 ? ms : null;
+  }
+
+  get priorTransit(): number | null {
+    return this.priorTransitMs;
+  }
+
+  /** The delay in force (ms) — before any hit, the prior's or the initial one for this lead. */
+  delayMs(leadMs: number): number {
+    return this.delay ?? this.startDelayMs(leadMs);
+  }
+
+  private startDelayMs(leadMs: number): number {
+    return clamp((this.priorTransitMs ?? this.o.initialTransitMs) + leadMs + this.o.marginMs, this.o.minDelayMs, this.o.maxDelayMs);
   }
 
   /** Transit statistics of the window: median and a jitter figure (p95 − p50). */
@@ -141,25 +168,33 @@ export class AdaptivePlayout {
     return { p50Ms: q(0.5), p95Ms: q(0.95), jitterMs: q(0.95) - q(0.5), samples: s.length };
   }
 
+  /** What the delay would be with this late fraction (the quick ↔ safe costs), or null before any hit. */
+  delayForTarget(fraction: number, leadMs: number): number | null {
+    if (this.sorted.length === 0) return null;
+    return clamp(this.target(fraction, leadMs), this.o.minDelayMs, this.o.maxDelayMs);
+  }
+
   /**
    * The transit percentile the delay must cover (the window's maximum while it
-   * is small), plus the audio scheduling lead and a safety margin.
+   * is small; never below the prior while few hits are known), plus the audio
+   * lead and a safety margin.
    */
-  private target(): number {
+  private target(fraction: number, leadMs: number): number {
     const s = this.sorted;
     const n = s.length;
-    let k = Math.floor(n * this.o.targetLateFraction); // this many may be late
+    let k = Math.floor(n * fraction); // this many may be late
     // One isolated outlier (a TCP retransmission: +RTO, 200–250 ms) must not set the delay while
     // the window is small (metro: one early resend took it from 60.7 to 243.7 ms for ~90 s).
     // "Isolated" = further above the next transit than isolationFactor × the body's spread.
-    // A burst (two or more transits up there together) is not isolated: it sets the delay.
     if (n >= 10) {
       const gapMs = this.o.isolationFactor * Math.max(0.5, s[Math.floor(n * 0.9)]! - s[n >> 1]!);
       const aloneBelow = s[n - 1 - k]! - s[n - 2 - k]! > gapMs;
       const aloneAbove = k === 0 || s[n - k]! - s[n - 1 - k]! > gapMs;
       if (aloneBelow && aloneAbove) k++;
     }
-    return s[n - 1 - k]! + MIN_SCHEDULE_LEAD_MS + this.o.marginMs;
+    let transitMs = s[n - 1 - k]!;
+    if (this.priorTransitMs !== null && n < this.o.priorHits) transitMs = Math.max(transitMs, this.priorTransitMs);
+    return transitMs + leadMs + this.o.marginMs;
   }
 
   private addTransit(t: number): void {
@@ -172,14 +207,11 @@ export class AdaptivePlayout {
   }
 
   /**
-   * A route change moves every transit by the same step. The window would
-   * then mix two levels: after a rise its percentile sits between them (hits
-   * keep arriving late), after a drop the old, high transits hold the delay up
-   * until they leave the window (route change: 120 s). So when the last
+   * A route change moves every transit by the same step. When the last
    * shiftHits transits ALL lie above the older ones' 90th percentile (or all
    * below their 10th; for independent transits 0.1^8 by chance, and a TCP stall
-   * delays 2–3 hits, not 8), the older ones are moved by the
-   * difference of the medians: the jitter learned so far stays, on the new level.
+   * delays 2–3 hits, not 8), the older ones are moved by the difference of the
+   * medians: the jitter learned so far stays, on the new level.
    */
   private followShift(): boolean {
     const r = this.o.shiftHits;
@@ -198,38 +230,50 @@ export class AdaptivePlayout {
     return true;
   }
 
-  /** A hit struck at strikeAtMs reached us at arrivalAtMs (both on the shared clock). */
-  onArrival(strikeAtMs: number, arrivalAtMs: number): AdaptiveDecision {
+  /**
+   * A hit struck at strikeAtMs reached us at arrivalAtMs (both on the shared
+   * clock); the earliest it can be heard is arrivalAtMs + leadMs (audioLeadMs).
+   */
+  onArrival(strikeAtMs: number, arrivalAtMs: number, leadMs: number): AdaptiveDecision {
     const transitMs = arrivalAtMs - strikeAtMs;
     this.addTransit(transitMs);
     const shifted = this.followShift();
-    let want = clamp(this.target(), this.o.minDelayMs, this.o.maxDelayMs);
-    if (this.delay !== null && want > this.delay && !shifted) {
-      // Grow only as far as THIS hit needs: a target can also rise with no new high transit
-      // (an outlier stops counting as isolated as the window's spread changes), and stepping
-      // the delay then breaks the groove for nothing (continental, seed 8: +150 ms at once).
-      // After a route change the whole new level is needed at once.
-      want = Math.max(this.delay, Math.min(want, transitMs + MIN_SCHEDULE_LEAD_MS + this.o.marginMs));
+    const want = clamp(this.target(this.lateFraction, leadMs), this.o.minDelayMs, this.o.maxDelayMs);
+    const atRest = this.lastStrikeAtMs === null || strikeAtMs - this.lastStrikeAtMs >= this.o.restMs;
+    const first = this.delay === null;
+    const before = this.delay ?? this.startDelayMs(leadMs);
+    const needMs = transitMs + leadMs; // the smallest delay at which THIS hit is on time
+    let next = before;
+    if (shifted) {
+      next = want; // a route change: the whole new level at once
+    } else if (atRest && !first) {
+      next = want;
+    } else if (needMs > before) {
+      // This hit really misses its slot: grow at once, but only as far as THIS hit needs
+      // (a target can also rise with no new high transit; stepping then breaks the groove for
+      // nothing). An isolated outlier the target ignores stays late.
+      next = Math.max(before, Math.min(want, needMs + this.o.marginMs));
     }
-    if (this.delay === null || want >= this.delay) {
-      this.delay = want;
-    } else {
-      const dtMs = this.lastStrikeAtMs === null ? 0 : Math.max(0, strikeAtMs - this.lastStrikeAtMs);
-      this.delay = Math.max(want, this.delay - (this.o.shrinkMsPerS * dtMs) / 1000);
-    }
+    if (!first && next !== before) this.changes++;
+    this.delay = next;
     if (this.lastStrikeAtMs === null || strikeAtMs > this.lastStrikeAtMs) this.lastStrikeAtMs = strikeAtMs;
 
     let dueAtMs = strikeAtMs + this.delay;
-    // Never let a later strike sound before an earlier one (it can only happen for
-    // hits that arrive out of strike order, e.g. two senders' clocks disagree).
+    // Never let a later strike sound before an earlier one (only for hits that arrive out of
+    // strike order, e.g. two senders' clocks disagree).
     if (dueAtMs < this.lastDueAtMs && strikeAtMs >= (this.lastStrikeAtMs ?? strikeAtMs)) dueAtMs = this.lastDueAtMs;
-    const d = decidePlayout(strikeAtMs, dueAtMs - strikeAtMs, arrivalAtMs);
+    const d = decideDeadline(dueAtMs, arrivalAtMs, leadMs);
     this.stats.record(d);
     const skipped = d.late && d.lateByMs > this.o.skipLateAfterMs;
     if (skipped) this.skipped++;
     if (!d.late) this.lastDueAtMs = Math.max(this.lastDueAtMs, d.dueAtMs);
-    return { ...d, skipped, delayMs: this.delay };
+    return { ...d, skipped, delayMs: this.delay, changed: !first && next !== before };
   }
+}
+
+function checkFraction(f: number): number {
+  if (!(f > 0 && f < 1)) throw new Error(`targetLateFraction must be within (0, 1), got: ${f}`);
+  return f;
 }
 
 function clamp(v: number, lo: number, hi: number): number {
@@ -258,41 +302,4 @@ function insertSorted(a: number[], v: number): void {
 function removeSorted(a: number[], v: number): void {
   const i = lowerBound(a, v);
   if (a[i] === v) a.splice(i, 1);
-}
-
-// ---------------------------------------------------------------------------
-// Groove mode (NINJAM-style): a whole number of bars of delay
-// ---------------------------------------------------------------------------
-
-export const GROOVE_BAR_CHOICES = [1, 2, 4] as const;
-
-/**
- * The smallest whole number of bars (1, 2 or 4) that covers the needed delay,
- * so a partner's beat 1 lands on your beat 1. `covered` is false when even 4
- * bars are not enough (then 4 bars are used and some hits will be late).
- */
-export function grooveDelay(neededMs: number, barMs: number): { bars: number; delayMs: number; covered: boolean } {
-  if (!(barMs > 0)) throw new Error(`barMs must be > 0, got: ${barMs}`);
-  for (const bars of GROOVE_BAR_CHOICES) {
-    if (bars * barMs >= neededMs) return { bars, delayMs: bars * barMs, covered: true };
-  }
-  const bars = 4; // the largest choice
-  return { bars, delayMs: bars * barMs, covered: false };
-}
-
-/** Ensemble threshold (timing-background.md): live playing is comfortable up to ~30 ms one way. */
-export const LIVE_MAX_ONE_WAY_MS = 30;
-
-export type PlayMode = "live" | "groove";
-
-export function recommendMode(oneWayMs: number | null): PlayMode {
-  return oneWayMs !== null && oneWayMs > LIVE_MAX_ONE_WAY_MS ? "groove" : "live";
-}
-
-/** Colour band of a one-way delay: ≤25 ms green, ≤50 amber, else red. */
-export function latencyBand(oneWayMs: number | null): "good" | "fair" | "poor" | "unknown" {
-  if (oneWayMs === null) return "unknown";
-  if (oneWayMs <= 25) return "good";
-  if (oneWayMs <= 50) return "fair";
-  return "poor";
 }

@@ -106,11 +106,16 @@ export const listeningReportSchema = z.object({
   hits: z.number().int().min(0),
 });
 export type ListeningReport = z.infer<typeof listeningReportSchema>;
+const legMs = z.number().finite().min(0).max(60_000);
+/** The reporter's one-way legs to and from the server, from clock sync: partners start their playout from them. */
+export const legReportSchema = z.object({ upP50Ms: legMs, upP99Ms: legMs, downP50Ms: legMs, downP99Ms: legMs });
+export type LegReport = z.infer<typeof legReportSchema>;
 export const qualityReportSchema = z.object({
   rttMs: z.number().min(0).max(60_000),
   /** the reporter's clock-sync error estimate */
   clockErrorMs: z.number().min(0).max(60_000).optional(),
   listening: z.array(listeningReportSchema).max(16).optional(),
+  legs: legReportSchema.optional(),
 });
 export const recordingStartSchema = z.object({
   title: z.string().trim().max(LIMITS.titleMaxChars).optional(),
@@ -186,6 +191,8 @@ export interface MemberView {
   role: "player" | "spectator";
   /** what this member measures of the others' hits */
   listening: ListeningReport[];
+  /** the member's one-way legs to and from the server (clock sync), null until reported */
+  legs: LegReport | null;
 }
 
 export interface RecordingView {

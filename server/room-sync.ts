@@ -8,7 +8,7 @@
  */
 import type { BattleConfig, BattleResult } from "../core/battle";
 import type { GrooveId } from "../core/grooves";
-import type { ListeningReport, PlayMode } from "../core/protocol";
+import type { LegReport, ListeningReport, PlayMode } from "../core/protocol";
 
 export interface SharedRoomState {
   tempoBpm: number;
@@ -32,6 +32,7 @@ export interface SharedMember {
   rttMs: number | null;
   clockErrorMs: number | null;
   listening: ListeningReport[];
+  legs?: LegReport | null;
   connected: boolean;
   /** the server holding this member's connection */
   serverId: string | null;

@@ -13,6 +13,7 @@ import {
   type HearingMsg,
   type HitMsg,
   type JoinMsg,
+  type LegReport,
   type ListeningReport,
   type PlayMode,
   type MemberView,
@@ -92,6 +93,7 @@ interface Member {
   rttMs: number | null;
   clockErrorMs: number | null;
   listening: ListeningReport[];
+  legs: LegReport | null;
   isHost: boolean;
   role: "player" | "spectator";
   /** the connection, when it is held by THIS server */
@@ -241,6 +243,7 @@ export class RoomService {
         rttMs: m.rttMs,
         clockErrorMs: m.clockErrorMs,
         listening: m.listening,
+        legs: m.legs,
         connected: m.conn !== null || (m.connected && m.serverId !== this.sync.serverId),
         serverId: m.conn ? this.sync.serverId : m.serverId,
         seatKeyHash: m.seatKeyHash,
@@ -271,7 +274,7 @@ export class RoomService {
       const local = room.members.get(sm.id);
       // A connection held here stays authoritative for this member's presence.
       const conn = local?.conn && local.conn ? local.conn : null;
-      next.set(sm.id, { ...sm, conn, connected: conn !== null || sm.connected, serverId: conn ? this.sync.serverId : sm.serverId });
+      next.set(sm.id, { ...sm, legs: sm.legs ?? null, conn, connected: conn !== null || sm.connected, serverId: conn ? this.sync.serverId : sm.serverId });
     }
     // Members connected here that another server has not heard of yet stay — unless the host
     // removed them on another server: this one holds their connection, so it closes it.
@@ -456,6 +459,7 @@ export class RoomService {
       isHost: m.isHost,
       role: m.role,
       listening: m.listening,
+      legs: m.legs,
     }));
     return {
       code: room.code,
@@ -542,6 +546,7 @@ export class RoomService {
         rttMs: null,
         clockErrorMs: null,
         listening: [],
+        legs: null,
         isHost: false,
         role,
         conn: null,
@@ -866,10 +871,12 @@ export class RoomService {
       m.rttMs === null ||
       Math.abs(m.rttMs - msg.rttMs) >= 1 ||
       JSON.stringify(listening) !== JSON.stringify(m.listening) ||
-      (msg.clockErrorMs ?? null) !== m.clockErrorMs;
+      (msg.clockErrorMs ?? null) !== m.clockErrorMs ||
+      legsMoved(m.legs, msg.legs ?? null);
     m.rttMs = msg.rttMs;
     m.clockErrorMs = msg.clockErrorMs ?? null;
     m.listening = listening;
+    m.legs = msg.legs ?? null;
     if (changed) this.broadcastState(b.room);
     return null;
   }
@@ -1145,4 +1152,10 @@ export class RoomService {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = null;
   }
+}
+
+/** Legs are re-sent every report; only a move of ≥ 2 ms in a leg is worth a room broadcast. */
+function legsMoved(a: LegReport | null, b: LegReport | null): boolean {
+  if (a === null || b === null) return a !== b;
+  return (["upP50Ms", "upP99Ms", "downP50Ms", "downP99Ms"] as const).some((k) => Math.abs(a[k] - b[k]) >= 2);
 }

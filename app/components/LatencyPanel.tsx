@@ -1,6 +1,7 @@
 "use client";
 import { useEffect, useState } from "react";
-import { DEFAULT_SKIP_LATE_AFTER_MS, latencyBand, LIVE_MAX_ONE_WAY_MS, recommendMode } from "../../core/playout";
+import { latencyBand, LIVE_MAX_ONE_WAY_MS, recommendMode } from "../../core/play-mode";
+import { DEFAULT_SKIP_LATE_AFTER_MS } from "../../core/playout";
 import type { RoomView } from "../../core/protocol";
 import type { Diagnostics, JamSession } from "../lib/session";
 

@@ -25,3 +25,16 @@ export function audioTimeToPerf(ctx: AudioContext, audioTime: number): number {
 export function outputLatencyMs(ctx: AudioContext): number {
   return ((ctx.outputLatency || 0) + (ctx.baseLatency || 0)) * 1000;
 }
+
+/**
+ * This device's output path as the page measures it: a sound handed at
+ * `currentTime` reaches the speaker this many ms later
+ * (currentTime − getOutputTimestamp().contextTime). null while the context
+ * does not run or gives no timestamp.
+ */
+export function measuredOutputPathMs(ctx: AudioContext): number | null {
+  if (ctx.state !== "running") return null;
+  const ts = ctx.getOutputTimestamp?.();
+  if (!ts || ts.contextTime === undefined || ts.performanceTime === undefined || ts.performanceTime <= 0) return null;
+  return (ctx.currentTime - ts.contextTime) * 1000;
+}

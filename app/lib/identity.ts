@@ -1,4 +1,6 @@
 /** Who this browser tab is: a name kept across visits, an id kept across reloads of the tab. */
+import { DEFAULT_LATE_TARGET, isLateTargetId, type LateTargetId } from "../../core/playout";
+
 const NAME_KEY = "backbeat:name";
 const PID_KEY = "backbeat:participantId";
 
@@ -134,6 +136,45 @@ export function saveFairMonitoring(on: boolean): void {
   } catch {
     /* not remembered */
   }
+}
+
+const LATE_TARGET_KEY = "backbeat:lateTarget";
+
+/** Quick ↔ safe for partners' hits, per device (default: normal). */
+export function loadLateTarget(): LateTargetId {
+  try {
+    const v = localStorage.getItem(LATE_TARGET_KEY);
+    return isLateTargetId(v) ? v : DEFAULT_LATE_TARGET;
+  } catch {
+    return DEFAULT_LATE_TARGET;
+  }
+}
+
+export function saveLateTarget(id: LateTargetId): void {
+  try {
+    localStorage.setItem(LATE_TARGET_KEY, id);
+  } catch {
+    /* not remembered */
+  }
+}
+
+const LATENCY_HINT_KEY = "backbeat:latencyHint";
+
+/**
+ * Diagnostics switch (docs/diagnostics.md): the AudioContext's latencyHint, to try
+ * the app with a longer output path as a phone or Bluetooth headset would have.
+ * "interactive" unless `backbeat:latencyHint` holds a category or seconds (0.001–1).
+ */
+export function loadLatencyHint(): AudioContextLatencyCategory | number {
+  try {
+    const v = localStorage.getItem(LATENCY_HINT_KEY);
+    if (v === "interactive" || v === "balanced" || v === "playback") return v;
+    const s = Number(v);
+    if (v !== null && v !== "" && Number.isFinite(s) && s >= 0.001 && s <= 1) return s;
+  } catch {
+    /* default */
+  }
+  return "interactive";
 }
 
 const ownerKey = (id: string) => `backbeat:rec-owner:${id}`;

@@ -9,7 +9,8 @@ import { beatsInWindow, type Grid } from "../../core/metronome";
 import { grooveHitsInWindow, type GrooveId } from "../../core/grooves";
 import type { Reaction } from "../../core/battle";
 import { beatMs } from "../../core/metronome";
-import { AdaptivePlayout, grooveDelay, type AdaptiveDecision } from "../../core/playout";
+import { audioLeadMs, OutputPathMeter, renderQuantumMs } from "../../core/audio-deadline";
+import { isLateTargetId, DEFAULT_LATE_TARGET, type AdaptiveDecision, type LateTargetId } from "../../core/playout";
 import type { PadId } from "../../core/kit";
 import {
   PROTOCOL_VERSION,
@@ -24,7 +25,8 @@ import {
   type ServerToClientEvents,
 } from "../../core/protocol";
 import type { AudioEngine } from "./audio/engine";
-import { outputLatencyMs, perfToAudioTime } from "./audio-clock";
+import { audioTimeToPerf, measuredOutputPathMs, outputLatencyMs, perfToAudioTime } from "./audio-clock";
+import { PartnerPlayouts, type PartnerStats } from "./partner-playout";
 import { saveOwnerToken } from "./identity";
 import { HitOutbox } from "./outbox";
 import { connectRefusalOf, reconnectAfterRefusalMs } from "../../core/connect-refusal";
@@ -42,11 +44,13 @@ export interface DiagHit {
   velocity: number;
   /** strike time on the shared clock */
   strikeAtMs: number;
-  /** shared time it was scheduled to sound */
+  /** shared time it will be heard at the speaker: its slot, or the earliest possible when late */
   scheduledAtMs: number;
   late: boolean;
   /** the partner's hit arrived so late it was not played at all */
   skipped: boolean;
+  /** how far past its slot it is heard (0 when on time) */
+  lateByMs: number;
   /** playout delay in force for this hit (remote), or the fair-monitoring delay (local; 0 when off) */
   playoutDelayMs: number;
   /** shared time it was received (remote) or struck (local) */
@@ -57,22 +61,7 @@ export interface DiagHit {
   playAtLocalMs: number | null;
 }
 
-/** What this page measures of one partner's hits. */
-export interface PartnerStats {
-  from: string;
-  mode: PlayMode;
-  /** delay applied to this partner's hits (groove: whole bars) */
-  delayMs: number;
-  /** what live mode would need (the adaptive delay) */
-  adaptiveDelayMs: number;
-  grooveBars: number | null;
-  oneWayMs: number | null;
-  jitterMs: number | null;
-  hits: number;
-  late: number;
-  skipped: number;
-  latePercent: number;
-}
+export type { PartnerStats };
 
 export interface Diagnostics {
   participantId: string;
@@ -86,7 +75,18 @@ export interface Diagnostics {
   mode: PlayMode;
   fairMonitoring: boolean;
   inputOffsetMs: number;
+  /** what the browser reports: outputLatency + baseLatency */
   outputLatencyMs: number;
+  /** what the page measures: currentTime − getOutputTimestamp().contextTime (largest of the last second) */
+  outputPathMs: number | null;
+  /** the audio deadline: a sound handed now is heard this long after now at the earliest */
+  audioLeadMs: number;
+  /** quick ↔ safe: the late target for partners' hits */
+  lateTarget: LateTargetId;
+  /** your strike → your own sound (median of the last 50 hits, null before the first) */
+  monitorLatencyMs: number | null;
+  /** what monitoring can do best here: output path + one render quantum */
+  monitorFloorMs: number | null;
   clockSkewPpm: number | null;
   clockErrorEstimateMs: number | null;
   partners: PartnerStats[];
@@ -133,6 +133,8 @@ export interface JamSessionOptions {
   seatKey?: string;
   /** a private room's passcode (remembered per tab, app/lib/identity.ts) */
   passcode?: string;
+  /** quick ↔ safe (stored per device by the page) */
+  lateTarget?: LateTargetId;
   /** socket.io URL; same origin by default */
   url?: string;
 }
@@ -141,8 +143,12 @@ type Listener = (s: SessionSnapshot) => void;
 
 export class JamSession {
   readonly clock = new ClockSync();
-  /** one adaptive playout per remote sender */
-  private readonly playouts = new Map<string, AdaptivePlayout>();
+  /** one adaptive playout per partner */
+  private readonly partners: PartnerPlayouts;
+  /** this device's output path, measured (core/audio-deadline.ts) */
+  private readonly outputPath = new OutputPathMeter();
+  /** your strike → your sound, last 50 hits */
+  private monitorMs: number[] = [];
   private inputOffsetMs: number;
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private snapshot: SessionSnapshot = {
@@ -175,6 +181,7 @@ export class JamSession {
 
   constructor(private readonly opts: JamSessionOptions) {
     this.inputOffsetMs = opts.inputOffsetMs ?? 0;
+    this.partners = new PartnerPlayouts(isLateTargetId(opts.lateTarget) ? opts.lateTarget : DEFAULT_LATE_TARGET);
     this.passcode = opts.passcode;
     this.outbox = new HitOutbox(opts.roomCode, opts.participantId);
     window.addEventListener("pagehide", this.onPageHide);
@@ -312,12 +319,24 @@ export class JamSession {
       // The new grid starts at its epoch (a future bar line); the old one plays until then.
       this.grids = last ? [last, grid] : [grid];
     }
+    this.partners.onRoom(room, this.opts.participantId, this.clock.legs());
     this.update({ room });
   }
 
   // ---------- time mapping ----------
   sharedNow(): number {
     return this.clock.toShared(performance.now());
+  }
+
+  /**
+   * The audio deadline (core/audio-deadline.ts): how long after "now" a sound
+   * handed to the engine now can be heard at the earliest. Measured output path
+   * when the context runs; what the browser reports before that.
+   */
+  audioLeadMs(): number {
+    const ctx = this.opts.engine.context;
+    this.outputPath.add(measuredOutputPathMs(ctx) ?? NaN);
+    return audioLeadMs({ outputPathMs: this.outputPath.ms ?? outputLatencyMs(ctx), quantumMs: renderQuantumMs(ctx.sampleRate) });
   }
 
   /** Shared time → AudioContext time (through getOutputTimestamp(), refreshed on every call). */
@@ -333,10 +352,17 @@ export class JamSession {
     const strikeAtMs = this.clock.toShared(eventTimeStamp - this.inputOffsetMs);
     const fairMs = this.snapshot.fairMonitoring ? this.fairMonitoringDelayMs() : 0;
     const nowMs = this.sharedNow();
-    // Your own hit: at once — or, with fair monitoring, when your partners hear it.
-    const soundAtMs = fairMs > 0 ? Math.max(nowMs, strikeAtMs + fairMs) : nowMs;
-    const audioTime = fairMs > 0 ? this.sharedToAudioTime(soundAtMs) : engine.context.currentTime;
+    const leadMs = this.audioLeadMs();
+    // Your own hit: at once (currentTime: the floor, output path + ≤ one quantum) — or, with fair
+    // monitoring, when your partners hear it, but never before the audio deadline.
+    const soundAtMs = fairMs > 0 ? Math.max(nowMs + leadMs, strikeAtMs + fairMs) : null;
+    const audioTime = soundAtMs !== null ? this.sharedToAudioTime(soundAtMs) : engine.context.currentTime;
     engine.playHit(pad, audioTime, velocity);
+    const heardLocalMs = audioTimeToPerf(engine.context, audioTime);
+    if (fairMs === 0) {
+      this.monitorMs.push(heardLocalMs - eventTimeStamp);
+      if (this.monitorMs.length > 50) this.monitorMs.shift();
+    }
     const seq = this.outbox.nextSeq();
     this.pushLog({
       kind: "local",
@@ -345,13 +371,14 @@ export class JamSession {
       pad,
       velocity,
       strikeAtMs,
-      scheduledAtMs: soundAtMs,
+      scheduledAtMs: this.clock.toShared(heardLocalMs),
       late: false,
+      lateByMs: 0,
       skipped: false,
       playoutDelayMs: fairMs,
       receivedAtMs: strikeAtMs,
       audioTime,
-      playAtLocalMs: this.clock.toLocal(soundAtMs),
+      playAtLocalMs: heardLocalMs,
     });
     const msg: HitMsg = { seq, pad, velocity, strikeAtMs };
     this.outbox.add(msg);
@@ -371,15 +398,6 @@ export class JamSession {
     return ms;
   }
 
-  private playoutFor(from: string): AdaptivePlayout {
-    let p = this.playouts.get(from);
-    if (!p) {
-      p = new AdaptivePlayout();
-      this.playouts.set(from, p);
-    }
-    return p;
-  }
-
   private barMs(): number {
     const room = this.snapshot.room;
     return room ? beatMs(room.tempoBpm) * room.beatsPerBar : 2400;
@@ -387,20 +405,12 @@ export class JamSession {
 
   private onRemoteHit(hit: RelayedHit): void {
     const nowMs = this.sharedNow();
-    const playout = this.playoutFor(hit.from);
-    let d: AdaptiveDecision = playout.onArrival(hit.strikeAtMs, nowMs);
-    if (this.snapshot.room?.mode === "groove") {
-      // Whole bars of delay: the partner's beat 1 lands on your beat 1.
-      const g = grooveDelay(d.delayMs, this.barMs());
-      const dueAtMs = hit.strikeAtMs + g.delayMs;
-      const late = dueAtMs < nowMs + 3;
-      d = { dueAtMs, playAtMs: late ? nowMs : dueAtMs, late, lateByMs: late ? nowMs - dueAtMs : 0, skipped: false, delayMs: g.delayMs };
-    }
-    let audioTime: number | null = null;
-    if (!d.skipped) {
-      audioTime = d.late ? this.opts.engine.context.currentTime : this.sharedToAudioTime(d.playAtMs);
-      this.opts.engine.playHit(hit.pad, audioTime, hit.velocity);
-    }
+    const leadMs = this.audioLeadMs();
+    const mode = this.snapshot.room?.mode ?? "live";
+    const d: AdaptiveDecision = this.partners.decide(hit.from, hit.strikeAtMs, nowMs, leadMs, mode, this.barMs());
+    // On time or late, the engine gets the audio time at which it will really be heard.
+    const audioTime = d.skipped ? null : this.sharedToAudioTime(d.playAtMs);
+    if (audioTime !== null) this.opts.engine.playHit(hit.pad, audioTime, hit.velocity);
     this.pushLog({
       kind: "remote",
       from: hit.from,
@@ -410,6 +420,7 @@ export class JamSession {
       strikeAtMs: hit.strikeAtMs,
       scheduledAtMs: d.playAtMs,
       late: d.late,
+      lateByMs: d.lateByMs,
       skipped: d.skipped,
       playoutDelayMs: d.delayMs,
       receivedAtMs: nowMs,
@@ -425,24 +436,12 @@ export class JamSession {
   }
 
   partnerStats(): PartnerStats[] {
-    const mode = this.snapshot.room?.mode ?? "live";
-    return [...this.playouts.entries()].map(([from, p]) => {
-      const t = p.transit;
-      const g = mode === "groove" ? grooveDelay(p.delayMs, this.barMs()) : null;
-      return {
-        from,
-        mode,
-        delayMs: g ? g.delayMs : p.delayMs,
-        adaptiveDelayMs: p.delayMs,
-        grooveBars: g ? g.bars : null,
-        oneWayMs: t ? t.p50Ms : null,
-        jitterMs: t ? t.jitterMs : null,
-        hits: p.stats.received,
-        late: p.stats.late,
-        skipped: p.skipped,
-        latePercent: p.stats.latePercent,
-      };
-    });
+    return this.partners.stats(this.snapshot.room?.mode ?? "live", this.barMs(), this.audioLeadMs());
+  }
+
+  /** Quick ↔ safe for partners' hits; the page stores it per device. */
+  setLateTarget(id: LateTargetId): void {
+    this.partners.setLateTarget(id);
   }
 
   private reportQuality(): void {
@@ -460,7 +459,9 @@ export class JamSession {
         latePercent: round(p.latePercent)!,
         hits: p.hits,
       }));
-    this.socket.emit("quality", { rttMs: round(c.rttMs)!, clockErrorMs: round(c.errorEstimateMs)!, listening });
+    const l = this.clock.legs();
+    const legs = l ? { upP50Ms: round(l.upP50Ms)!, upP99Ms: round(l.upP99Ms)!, downP50Ms: round(l.downP50Ms)!, downP99Ms: round(l.downP99Ms)! } : undefined;
+    this.socket.emit("quality", { rttMs: round(c.rttMs)!, clockErrorMs: round(c.errorEstimateMs)!, listening, legs });
   }
 
   /** Tells the server when partners' hits sounded here, for "as heard" replays. Best effort, in batches. */
@@ -507,8 +508,11 @@ export class JamSession {
   private scheduleClicks(): void {
     if (!this.clock.synced || this.grids.length === 0) return;
     const nowMs = this.sharedNow();
-    const fromMs = Math.max(this.clickScheduledUntilMs, nowMs);
-    const toMs = nowMs + SCHEDULE_AHEAD_MS;
+    // Nothing is handed inside the audio deadline: a click there would be heard late. (At start, or
+    // after the tab slept, the beats inside it are dropped rather than played off the beat.)
+    const leadMs = this.audioLeadMs();
+    const fromMs = Math.max(this.clickScheduledUntilMs, nowMs + leadMs);
+    const toMs = nowMs + leadMs + SCHEDULE_AHEAD_MS;
     if (toMs <= fromMs) return;
     this.clickScheduledUntilMs = toMs;
     const [prev, cur] = this.grids.length === 2 ? this.grids : [undefined, this.grids[0]!];
@@ -583,11 +587,16 @@ export class JamSession {
       clockErrorEstimateMs: c?.errorEstimateMs ?? null,
       clockSkewPpm: c?.skewPpm ?? null,
       syncSamples: c?.samples ?? 0,
-      playoutDelayMs: partners.length ? Math.max(...partners.map((p) => p.delayMs)) : new AdaptivePlayout().delayMs,
+      playoutDelayMs: partners.length ? Math.max(...partners.map((p) => p.delayMs)) : 0,
       mode: this.snapshot.room?.mode ?? "live",
       fairMonitoring: this.snapshot.fairMonitoring,
       inputOffsetMs: this.inputOffsetMs,
       outputLatencyMs: outputLatencyMs(this.opts.engine.context),
+      outputPathMs: this.outputPath.ms,
+      audioLeadMs: this.audioLeadMs(),
+      lateTarget: this.partners.target,
+      monitorLatencyMs: this.monitorMs.length ? medianOf(this.monitorMs) : null,
+      monitorFloorMs: this.outputPath.ms === null ? null : this.outputPath.ms + renderQuantumMs(this.opts.engine.context.sampleRate),
       partners,
       remoteHits: sum((p) => p.hits),
       lateHits: sum((p) => p.late),
@@ -616,4 +625,10 @@ export class JamSession {
     this.socket.close();
     this.listeners.clear();
   }
+}
+
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

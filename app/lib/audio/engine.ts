@@ -42,6 +42,8 @@ export function kitVoices(kit: KitId): KitVoices {
 export interface AudioEngineOptions {
   /** kit to start with; default "acoustic" */
   kit?: KitId;
+  /** latencyHint of the context the engine creates (ignored when a context is passed in) */
+  latencyHint?: AudioContextLatencyCategory | number;
 }
 
 export interface AudioEngine<C extends BaseAudioContext = AudioContext> {
@@ -123,7 +125,7 @@ export function createAudioEngine(context?: undefined, options?: AudioEngineOpti
 export function createAudioEngine<C extends BaseAudioContext>(context: C, options?: AudioEngineOptions): AudioEngine<C>;
 export function createAudioEngine(context?: BaseAudioContext, options: AudioEngineOptions = {}): AudioEngine<BaseAudioContext> {
   const ownsContext = context === undefined;
-  const ctx: BaseAudioContext = context ?? new AudioContext({ latencyHint: "interactive" });
+  const ctx: BaseAudioContext = context ?? new AudioContext({ latencyHint: options.latencyHint ?? "interactive" });
   if (isNativeAudioContext(ctx)) {
     // Offline contexts (tests) are deliberately not handed to Tone: that would
     // replace the app's global Tone context with a throwaway one.

@@ -7,6 +7,8 @@ import { LIMITS, type RoomView } from "../../../core/protocol";
 import { KIT_IDS, KIT_NAMES, type AudioEngine, type KitId } from "../../lib/audio/engine";
 import {
   loadFairMonitoring,
+  loadLatencyHint,
+  loadLateTarget,
   loadHostPasscode,
   loadHostToken,
   loadInputOffsetMs,
@@ -226,7 +228,7 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
       } catch {
         /* default kit */
       }
-      e = createAudioEngine(undefined, { kit: savedKit });
+      e = createAudioEngine(undefined, { kit: savedKit, latencyHint: loadLatencyHint() });
       setKit(savedKit);
       s = new JamSession({
         roomCode: code,
@@ -239,6 +241,7 @@ function Room({ code, name, role, onLeft }: { code: string; name: string; role: 
         role,
         seatKey: seatKey(),
         passcode: loadRoomPasscode(code),
+        lateTarget: loadLateTarget(),
       });
       const sess = s;
       Object.defineProperty(window, "__backbeat", { configurable: true, get: () => sess.diagnostics() });
