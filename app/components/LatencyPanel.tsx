@@ -1,7 +1,8 @@
 "use client";
 import { useEffect, useState } from "react";
 import { latencyBand, LIVE_MAX_ONE_WAY_MS, recommendMode } from "../../core/play-mode";
-import { DEFAULT_SKIP_LATE_AFTER_MS } from "../../core/playout";
+import { DEFAULT_SKIP_LATE_AFTER_MS, LATE_TARGET_IDS, LATE_TARGETS, type LateTargetId } from "../../core/playout";
+import { saveLateTarget } from "../lib/identity";
 import type { RoomView } from "../../core/protocol";
 import type { Diagnostics, JamSession } from "../lib/session";
 
@@ -29,9 +30,15 @@ export function LatencyPanel({ session, room }: { session: JamSession | null; ro
       <h2 id="latency-heading">Latency</h2>
       <p className="stats">
         You: round trip {fmt(diag.rttMs, 1)} · clock ±{fmt(diag.clockErrorEstimateMs, 2)} (bound {fmt(diag.clockErrorBoundMs, 1)}
-        {diag.clockSkewPpm !== null ? `, drift ${diag.clockSkewPpm.toFixed(0)} ppm` : ""}) · output {fmt(diag.outputLatencyMs, 1)} · input
+        {diag.clockSkewPpm !== null ? `, drift ${diag.clockSkewPpm.toFixed(0)} ppm` : ""}) · output {fmt(diag.outputPathMs ?? diag.outputLatencyMs, 1)}
+        {diag.outputPathMs !== null && Math.abs(diag.outputPathMs - diag.outputLatencyMs) > 5 ? ` (browser says ${fmt(diag.outputLatencyMs, 1)})` : ""} · input
         offset {fmt(diag.inputOffsetMs, 1)}
       </p>
+      <p className="stats" data-testid="monitor-latency">
+        Your own hits: heard {fmt(diag.monitorLatencyMs, 1)} after you strike
+        {diag.monitorFloorMs !== null ? ` (the fastest this device can: ${fmt(diag.monitorFloorMs, 1)})` : ""}
+      </p>
+      <LateTargetChoice session={session} diag={diag} />
       {partners.length === 0 ? (
         <p className="muted">Numbers appear when a partner joins.</p>
       ) : (
@@ -98,5 +105,43 @@ export function LatencyPanel({ session, room }: { session: JamSession | null; ro
         )}
       </p>
     </section>
+  );
+}
+
+const TARGET_NAMES: Record<LateTargetId, string> = { tight: "Tight", normal: "Normal", safe: "Safe" };
+
+/**
+ * Quick ↔ safe: how many partner hits may miss their slot, with what each
+ * choice costs in delay right now (the largest over partners). Stored per device.
+ */
+function LateTargetChoice({ session, diag }: { session: JamSession | null; diag: Diagnostics }) {
+  const [target, setTarget] = useState<LateTargetId>(diag.lateTarget);
+  const costOf = (id: LateTargetId) => {
+    const xs = diag.partners.map((p) => p.costs[id]).filter((x): x is number => x !== null);
+    return xs.length ? Math.max(...xs) : null;
+  };
+  return (
+    <fieldset className="late-target">
+      <legend>Partner timing</legend>
+      {LATE_TARGET_IDS.map((id) => {
+        const cost = costOf(id);
+        return (
+          <label key={id}>
+            <input
+              type="radio"
+              name="late-target"
+              value={id}
+              checked={target === id}
+              onChange={() => {
+                setTarget(id);
+                saveLateTarget(id);
+                session?.setLateTarget(id);
+              }}
+            />{" "}
+            {TARGET_NAMES[id]} <span className="muted">({(LATE_TARGETS[id] * 100).toFixed(1)}% late{cost !== null ? `, ${Math.round(cost)} ms` : ""})</span>
+          </label>
+        );
+      })}
+    </fieldset>
   );
 }

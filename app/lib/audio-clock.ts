@@ -38,3 +38,15 @@ export function measuredOutputPathMs(ctx: AudioContext): number | null {
   if (!ts || ts.contextTime === undefined || ts.performanceTime === undefined || ts.performanceTime <= 0) return null;
   return (ctx.currentTime - ts.contextTime) * 1000;
 }
+
+/**
+ * The context time being heard at the speaker right now (getOutputTimestamp()
+ * extrapolated to this instant); currentTime runs the output path ahead of it.
+ */
+export function heardAudioTime(ctx: AudioContext): number {
+  const ts = ctx.getOutputTimestamp?.();
+  if (ts && ts.performanceTime !== undefined && ts.contextTime !== undefined && ts.performanceTime > 0) {
+    return Math.max(0, ts.contextTime + (performance.now() - ts.performanceTime) / 1000);
+  }
+  return Math.max(0, ctx.currentTime - (ctx.outputLatency || ctx.baseLatency || 0));
+}

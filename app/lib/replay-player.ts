@@ -22,7 +22,9 @@ import {
   type ReplayEvents,
   type Transport,
 } from "../../core/replay";
+import { RENDER_QUANTUM_MS } from "../../core/audio-deadline";
 import type { AudioEngine } from "./audio/engine";
+import { heardAudioTime } from "./audio-clock";
 
 /** how far ahead (audio-clock seconds) hits are handed to Web Audio */
 const LOOKAHEAD_S = 0.2;
@@ -78,6 +80,8 @@ export interface ReplayDiag {
   runId: number;
   /** hits not played because the scheduling timer was starved for more than a second */
   dropped: number;
+  /** hits handed to the engine after their audio deadline (heard late, at the next render quantum) */
+  late: number;
   /** performance.now() marks (ms since navigation) for the benchmark */
   perf: {
     /** the recording's JSON requested / received and parsed */
@@ -138,6 +142,7 @@ export class ReplayTransport {
       enabledPlayers: content.enabledPlayers,
       runId: 0,
       dropped: 0,
+      late: 0,
       perf: { fetchStartMs: null, fetchedMs: null, readyMs: null, playPressedMs: null, audioStartedMs: null, firstScheduledMs: null },
       wavRender: null,
     };
@@ -159,7 +164,8 @@ export class ReplayTransport {
 
   /** The current position (ms), computed from the audio clock while playing. */
   position(): number {
-    if (this.transport && this.engine) return positionAt(this.transport, this.engine.context.currentTime).posMs;
+    // What is HEARD now: currentTime runs the output path (10–100+ ms) ahead of the speaker.
+    if (this.transport && this.engine) return positionAt(this.transport, Math.max(this.transport.originAudioS, heardAudioTime(this.engine.context))).posMs;
     return this.pausedAtMs;
   }
 
@@ -277,12 +283,14 @@ export class ReplayTransport {
         this.diag.dropped++;
         continue;
       }
+      // The audio deadline (core/audio-deadline.ts): a start before currentTime + one quantum is heard late.
+      if (d.audioTime < now + RENDER_QUANTUM_MS / 1000) this.diag.late++;
       const hit = this.rec.hits[ev.hit[d.event]!]!;
       engine.playHit(hit.pad, d.audioTime, hit.velocity);
       this.diag.scheduled.push({ participantId: hit.participantId, seq: hit.seq, pad: hit.pad, atMs: d.atMs, audioTime: d.audioTime });
       this.diag.perf.firstScheduledMs ??= performance.now();
     }
-    const { posMs, ended } = positionAt(t, now);
+    const { posMs, ended } = positionAt(t, Math.max(t.originAudioS, heardAudioTime(engine.context)));
     this.diag.positionMs = posMs;
     if (ended) {
       this.stopTimer();
