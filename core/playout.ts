@@ -120,8 +120,8 @@ export class AdaptivePlayout {
       shiftHits: options.shiftHits ?? 8,
       // a beat at 100 BPM; the session sets the room's beat
       restMs: options.restMs ?? 600,
-      // ~20 s of 16ths at 100 BPM before the window's own tail is trusted alone
-      priorHits: options.priorHits ?? 100,
+      // ~8 s of 16ths at 100 BPM before the window's own tail is trusted alone
+      priorHits: options.priorHits ?? 50,
     };
     this.lateFraction = checkFraction(this.o.targetLateFraction);
   }

@@ -4,7 +4,7 @@
  * its snapshots; timing work never goes through React state.
  */
 import { io, type Socket } from "socket.io-client";
-import { ClockSync, nextPingDelayMs } from "../../core/clock-sync";
+import { ClockSync, nextPingDelayMs, type LegStats } from "../../core/clock-sync";
 import { beatsInWindow, type Grid } from "../../core/metronome";
 import { grooveHitsInWindow, type GrooveId } from "../../core/grooves";
 import type { Reaction } from "../../core/battle";
@@ -89,6 +89,8 @@ export interface Diagnostics {
   monitorFloorMs: number | null;
   clockSkewPpm: number | null;
   clockErrorEstimateMs: number | null;
+  /** this page's one-way legs to and from the server (clock sync), as published to partners */
+  legs: LegStats | null;
   partners: PartnerStats[];
   remoteHits: number;
   lateHits: number;
@@ -586,6 +588,7 @@ export class JamSession {
       clockErrorBoundMs: c?.errorBoundMs ?? null,
       clockErrorEstimateMs: c?.errorEstimateMs ?? null,
       clockSkewPpm: c?.skewPpm ?? null,
+      legs: this.clock.legs(),
       syncSamples: c?.samples ?? 0,
       playoutDelayMs: partners.length ? Math.max(...partners.map((p) => p.delayMs)) : 0,
       mode: this.snapshot.room?.mode ?? "live",
