@@ -7,7 +7,7 @@
  * cannot start anything before `currentTime` (a start in the past plays at the
  * next 128-sample render quantum, silently late), and `currentTime` already
  * runs `outputPath` ahead of the sample at the speaker
- * (`currentTime − getOutputTimestamp().contextTime`). So, on the shared clock,
+ * (`currentTime − getOutputTimestamp().contextTime`, less the timestamp's age). So, on the shared clock,
  * the soonest a sound can be HEARD is
  *
  *     now + outputPath + one render quantum + a small margin.

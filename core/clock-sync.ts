@@ -85,6 +85,9 @@ export interface ClockEstimate {
   samples: number;
 }
 
+/** exchanges the leg statistics look at: ~10 s at the steady ping cadence */
+const LEG_SAMPLES = 20;
+
 /** One-way leg delays seen by clock sync (ms). */
 export interface LegStats {
   upP50Ms: number;
@@ -305,7 +308,9 @@ export class ClockSync {
     if (!this.estimate || this.samples.length === 0) return null;
     const up: number[] = [];
     const down: number[] = [];
-    for (const s of this.samples) {
+    // The newest LEG_SAMPLES only: the join burst (20 pings in the first second, while the page is
+    // still loading) leaves them within ~10 s instead of weighing on the tail for the whole window.
+    for (const s of this.samples.slice(-LEG_SAMPLES)) {
       const off = this.offsetAt(s.atLocalMs);
       up.push(Math.max(0, s.upMs - off));
       down.push(Math.max(0, s.downMs + off));

@@ -28,15 +28,17 @@ export function outputLatencyMs(ctx: AudioContext): number {
 
 /**
  * This device's output path as the page measures it: a sound handed at
- * `currentTime` reaches the speaker this many ms later
- * (currentTime − getOutputTimestamp().contextTime). null while the context
- * does not run or gives no timestamp.
+ * `currentTime` reaches the speaker this many ms after now —
+ * (currentTime − contextTime) less the age of the timestamp
+ * (performance.now() − performanceTime), so a stale pairing does not inflate
+ * it. `currentTime` itself moves in render quanta, so readings scatter by up to
+ * one. null while the context does not run or gives no timestamp.
  */
 export function measuredOutputPathMs(ctx: AudioContext): number | null {
   if (ctx.state !== "running") return null;
   const ts = ctx.getOutputTimestamp?.();
   if (!ts || ts.contextTime === undefined || ts.performanceTime === undefined || ts.performanceTime <= 0) return null;
-  return (ctx.currentTime - ts.contextTime) * 1000;
+  return (ctx.currentTime - ts.contextTime) * 1000 - (performance.now() - ts.performanceTime);
 }
 
 /**
