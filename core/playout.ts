@@ -232,9 +232,13 @@ export class AdaptivePlayout {
 
   /**
    * A hit struck at strikeAtMs reached us at arrivalAtMs (both on the shared
-   * clock); the earliest it can be heard is arrivalAtMs + leadMs (audioLeadMs).
+   * clock). `leadMs` is the audio lead the delay plans for (a steady, cautious
+   * figure: audioLeadMs of the largest recent output path); `deadlineLeadMs`
+   * the one in force right now, which judges whether this hit is late — the
+   * browser's currentTime advances in whole callbacks, so the true lead moves
+   * by up to one callback (~10 ms) between two readings.
    */
-  onArrival(strikeAtMs: number, arrivalAtMs: number, leadMs: number): AdaptiveDecision {
+  onArrival(strikeAtMs: number, arrivalAtMs: number, leadMs: number, deadlineLeadMs = leadMs): AdaptiveDecision {
     const transitMs = arrivalAtMs - strikeAtMs;
     this.addTransit(transitMs);
     const shifted = this.followShift();
@@ -242,7 +246,7 @@ export class AdaptivePlayout {
     const atRest = this.lastStrikeAtMs === null || strikeAtMs - this.lastStrikeAtMs >= this.o.restMs;
     const first = this.delay === null;
     const before = this.delay ?? this.startDelayMs(leadMs);
-    const needMs = transitMs + leadMs; // the smallest delay at which THIS hit is on time
+    const needMs = transitMs + deadlineLeadMs; // the smallest delay at which THIS hit is on time
     let next = before;
     if (shifted) {
       next = want; // a route change: the whole new level at once
@@ -252,7 +256,7 @@ export class AdaptivePlayout {
       // This hit really misses its slot: grow at once, but only as far as THIS hit needs
       // (a target can also rise with no new high transit; stepping then breaks the groove for
       // nothing). An isolated outlier the target ignores stays late.
-      next = Math.max(before, Math.min(want, needMs + this.o.marginMs));
+      next = Math.max(before, Math.min(want, transitMs + Math.max(leadMs, deadlineLeadMs) + this.o.marginMs));
     }
     if (!first && next !== before) this.changes++;
     this.delay = next;
@@ -262,7 +266,7 @@ export class AdaptivePlayout {
     // Never let a later strike sound before an earlier one (only for hits that arrive out of
     // strike order, e.g. two senders' clocks disagree).
     if (dueAtMs < this.lastDueAtMs && strikeAtMs >= (this.lastStrikeAtMs ?? strikeAtMs)) dueAtMs = this.lastDueAtMs;
-    const d = decideDeadline(dueAtMs, arrivalAtMs, leadMs);
+    const d = decideDeadline(dueAtMs, arrivalAtMs, deadlineLeadMs);
     this.stats.record(d);
     const skipped = d.late && d.lateByMs > this.o.skipLateAfterMs;
     if (skipped) this.skipped++;

@@ -79,13 +79,16 @@ export class PartnerPlayouts {
     }
   }
 
-  /** A partner's hit arrived at nowMs (shared); leadMs is the audio deadline's lead. */
-  decide(from: string, strikeAtMs: number, nowMs: number, leadMs: number, mode: PlayMode, barMs: number): AdaptiveDecision {
-    const d = this.playoutFor(from).onArrival(strikeAtMs, nowMs, leadMs);
+  /**
+   * A partner's hit arrived at nowMs (shared). leadMs: the audio lead the delay plans for;
+   * deadlineLeadMs: the one in force now (AdaptivePlayout.onArrival).
+   */
+  decide(from: string, strikeAtMs: number, nowMs: number, leadMs: number, mode: PlayMode, barMs: number, deadlineLeadMs = leadMs): AdaptiveDecision {
+    const d = this.playoutFor(from).onArrival(strikeAtMs, nowMs, leadMs, deadlineLeadMs);
     if (mode !== "groove") return d;
     // Whole bars of delay: the partner's beat 1 lands on your beat 1.
     const g = grooveDelay(d.delayMs, barMs);
-    const dd = decideDeadline(strikeAtMs + g.delayMs, nowMs, leadMs);
+    const dd = decideDeadline(strikeAtMs + g.delayMs, nowMs, deadlineLeadMs);
     return { ...dd, skipped: false, delayMs: g.delayMs, changed: false };
   }
 

@@ -336,9 +336,22 @@ export class JamSession {
    * when the context runs; what the browser reports before that.
    */
   audioLeadMs(): number {
+    return this.leads().planMs;
+  }
+
+  /**
+   * planMs: the lead the playout plans with — the largest output path of the last
+   * second, so the delay does not follow currentTime's callback-sized steps.
+   * nowMs: the deadline in force at this instant (what judges "late").
+   */
+  private leads(): { planMs: number; nowMs: number } {
     const ctx = this.opts.engine.context;
-    this.outputPath.add(measuredOutputPathMs(ctx) ?? NaN);
-    return audioLeadMs({ outputPathMs: this.outputPath.ms ?? outputLatencyMs(ctx), quantumMs: renderQuantumMs(ctx.sampleRate) });
+    const measured = measuredOutputPathMs(ctx);
+    if (measured !== null) this.outputPath.add(measured);
+    const quantumMs = renderQuantumMs(ctx.sampleRate);
+    const planPathMs = this.outputPath.ms ?? outputLatencyMs(ctx);
+    const nowPathMs = measured !== null && measured >= 0 ? measured : planPathMs;
+    return { planMs: audioLeadMs({ outputPathMs: planPathMs, quantumMs }), nowMs: audioLeadMs({ outputPathMs: nowPathMs, quantumMs }) };
   }
 
   /** Shared time → AudioContext time (through getOutputTimestamp(), refreshed on every call). */
@@ -354,10 +367,9 @@ export class JamSession {
     const strikeAtMs = this.clock.toShared(eventTimeStamp - this.inputOffsetMs);
     const fairMs = this.snapshot.fairMonitoring ? this.fairMonitoringDelayMs() : 0;
     const nowMs = this.sharedNow();
-    const leadMs = this.audioLeadMs();
-    // Your own hit: at once (currentTime: the floor, output path + ≤ one quantum) — or, with fair
+    // Your own hit: at once (currentTime: the floor, this instant's output path) — or, with fair
     // monitoring, when your partners hear it, but never before the audio deadline.
-    const soundAtMs = fairMs > 0 ? Math.max(nowMs + leadMs, strikeAtMs + fairMs) : null;
+    const soundAtMs = fairMs > 0 ? Math.max(nowMs + this.leads().nowMs, strikeAtMs + fairMs) : null;
     const audioTime = soundAtMs !== null ? this.sharedToAudioTime(soundAtMs) : engine.context.currentTime;
     engine.playHit(pad, audioTime, velocity);
     const heardLocalMs = audioTimeToPerf(engine.context, audioTime);
@@ -407,9 +419,9 @@ export class JamSession {
 
   private onRemoteHit(hit: RelayedHit): void {
     const nowMs = this.sharedNow();
-    const leadMs = this.audioLeadMs();
+    const lead = this.leads();
     const mode = this.snapshot.room?.mode ?? "live";
-    const d: AdaptiveDecision = this.partners.decide(hit.from, hit.strikeAtMs, nowMs, leadMs, mode, this.barMs());
+    const d: AdaptiveDecision = this.partners.decide(hit.from, hit.strikeAtMs, nowMs, lead.planMs, mode, this.barMs(), lead.nowMs);
     // On time or late, the engine gets the audio time at which it will really be heard.
     const audioTime = d.skipped ? null : this.sharedToAudioTime(d.playAtMs);
     if (audioTime !== null) this.opts.engine.playHit(hit.pad, audioTime, hit.velocity);
