@@ -23,7 +23,52 @@ export const LIMITS = {
   strikeSkewMaxMs: 60_000,
   /** Socket.IO's maxHttpBufferSize: every message here is tiny */
   maxMessageBytes: 16 * 1024,
+  /**
+   * The one range of each stored field of a hit (and hearing): the schemas, parseHitFast
+   * and the store (server/storage/prisma-store.ts) all check these, so nothing the
+   * protocol accepts is refused by the database (issue 12: a seq of 2^31 blocked a
+   * room's recording). seq: the Hit.seq column is a 32-bit INTEGER on PostgreSQL.
+   */
+  seqMin: 1,
+  seqMax: 2 ** 31 - 1,
+  velocityMin: 0,
+  velocityMax: 1,
+  /** shared-clock times (strikeAtMs, soundedAtMs): the range of a JavaScript Date */
+  timeMsMin: -8.64e15,
+  timeMsMax: 8.64e15,
 } as const;
+
+const rangeMessage = (name: string, min: number, max: number) => (issue: { input?: unknown }) =>
+  `${name} must be within [${min}, ${max}], got: ${String(issue.input)}`;
+/** a number within [min, max], failing with "<name> must be within [min, max], got: x" */
+const ranged = (name: string, min: number, max: number) =>
+  z.number().min(min, { error: rangeMessage(name, min, max) }).max(max, { error: rangeMessage(name, min, max) });
+/** Values of the hit and hearing fields the store keeps; the schemas below are built from them. */
+const seqSchema = z.number().int().pipe(ranged("seq", LIMITS.seqMin, LIMITS.seqMax));
+const velocitySchema = ranged("velocity", LIMITS.velocityMin, LIMITS.velocityMax);
+const timeMsSchema = (name: string) => z.number().finite().pipe(ranged(name, LIMITS.timeMsMin, LIMITS.timeMsMax));
+
+/** Why a seq cannot be stored ("seq must be an integer within [1, 2147483647], got: x"), or null. */
+export function seqRangeError(seq: number): string | null {
+  return Number.isInteger(seq) && seq >= LIMITS.seqMin && seq <= LIMITS.seqMax ? null : `seq must be an integer within [${LIMITS.seqMin}, ${LIMITS.seqMax}], got: ${seq}`;
+}
+/** Why a shared-clock time cannot be stored, or null. */
+export function timeRangeError(name: string, ms: number): string | null {
+  return ms >= LIMITS.timeMsMin && ms <= LIMITS.timeMsMax ? null : `${name} must be within [${LIMITS.timeMsMin}, ${LIMITS.timeMsMax}], got: ${ms}`;
+}
+/**
+ * Why a hit's numbers cannot be stored (the first bad field, with its range and
+ * value), or null: the schemas' bounds, for parseHitFast and the store.
+ */
+export function hitRangeError(hit: { seq: number; velocity: number; strikeAtMs: number }): string | null {
+  const { seq, velocity, strikeAtMs } = hit;
+  const velocityOk = velocity >= LIMITS.velocityMin && velocity <= LIMITS.velocityMax;
+  return (
+    seqRangeError(seq) ??
+    (velocityOk ? null : `velocity must be within [${LIMITS.velocityMin}, ${LIMITS.velocityMax}], got: ${velocity}`) ??
+    timeRangeError("strikeAtMs", strikeAtMs)
+  );
+}
 
 // ---------- building blocks ----------
 export const roomCodeSchema = z
@@ -74,20 +119,20 @@ export const syncPingSchema = z.object({
 });
 export const hitSchema = z.object({
   /** per-sender sequence number, starting at 1 */
-  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  seq: seqSchema,
   pad: padSchema,
-  velocity: z.number().min(0).max(1),
+  velocity: velocitySchema,
   /** strike time on the shared clock (ms) */
-  strikeAtMs: finiteMs,
+  strikeAtMs: timeMsSchema("strikeAtMs"),
   /** re-sent after a reconnect: store it, but do not relay it (it is long past its slot) */
   resend: z.boolean().optional(),
 });
 /** When this listener's machine sounded another player's hit (for "as <name> heard it" replays). */
 export const hearingSchema = z.object({
   from: participantIdSchema,
-  seq: z.number().int().min(1).max(2 ** 31 - 1),
-  strikeAtMs: finiteMs,
-  soundedAtMs: finiteMs,
+  seq: seqSchema,
+  strikeAtMs: timeMsSchema("strikeAtMs"),
+  soundedAtMs: timeMsSchema("soundedAtMs"),
   late: z.boolean(),
   skipped: z.boolean(),
 });
@@ -146,10 +191,9 @@ const PAD_ID_SET: ReadonlySet<string> = new Set(PAD_IDS);
 export function parseHitFast(payload: unknown): HitMsg | null {
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return null;
   const { seq, pad, velocity, strikeAtMs, resend } = payload as Record<string, unknown>;
-  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) return null;
+  if (typeof seq !== "number" || typeof velocity !== "number" || typeof strikeAtMs !== "number") return null;
   if (typeof pad !== "string" || !PAD_ID_SET.has(pad)) return null;
-  if (typeof velocity !== "number" || !(velocity >= 0 && velocity <= 1)) return null;
-  if (typeof strikeAtMs !== "number" || !Number.isFinite(strikeAtMs)) return null;
+  if (hitRangeError({ seq, velocity, strikeAtMs }) !== null) return null;
   if (resend !== undefined && typeof resend !== "boolean") return null;
   const hit = { seq, pad: pad as HitMsg["pad"], velocity, strikeAtMs };
   return resend === undefined ? hit : { ...hit, resend };

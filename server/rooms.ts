@@ -33,6 +33,7 @@ import type { Rng } from "../core/rng";
 import type { RecordingSummary, Store, StoredHearing, StoredHit } from "./store";
 import { LocalRoomSync, SCORING_LOCK_MS, type RoomSync, type SharedMember, type SharedRoomState } from "./room-sync";
 import { FailedAttemptLimiter, hashPasscode, verifyPasscode, type AttemptLimit } from "./passcode";
+import { WriteQueue } from "./write-queue";
 
 export interface Connection {
   readonly id: string;
@@ -68,7 +69,7 @@ const KICK_BAN_MS = 10 * 60_000;
 const STOP_GRACE_MS = 5_000;
 /** Pending hits are written in one batch at this cadence. */
 const FLUSH_INTERVAL_MS = 50;
-/** After a failed write (database down), retry at this cadence; nothing is dropped meanwhile. */
+/** After a failed write, retry at this cadence (server/write-queue.ts bounds what is kept, and for how long). */
 const RETRY_INTERVAL_MS = 1_000;
 /**
  * With several servers, each looks this often for members held by a server whose heartbeat
@@ -193,13 +194,12 @@ export class RoomService {
   private readonly rooms = new Map<string, Room>();
   private readonly byConn = new Map<string, { room: Room; memberId: string }>();
   /** hits waiting for the next batch write; their senders get `hits:ack` once it succeeds */
-  private pending: { recordingId: string; roomCode: string; hit: StoredHit }[] = [];
-  private pendingHearings: { recordingId: string; hearing: StoredHearing }[] = [];
+  private readonly hitQueue: WriteQueue<{ recordingId: string; roomCode: string; hit: StoredHit }>;
+  private readonly hearingQueue: WriteQueue<{ recordingId: string; hearing: StoredHearing }>;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** per sender (room + participant): seqs stored but not yet acknowledged, and when the last ack went out */
   private acks = new Map<string, { roomCode: string; participantId: string; seqs: number[]; lastSentMs: number }>();
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
-  private flushing: Promise<void> = Promise.resolve();
 
   private readonly sync: RoomSync;
   /** wrong passcodes per room code (per server: with k servers an attacker gets k times the budget) */
@@ -211,6 +211,29 @@ export class RoomService {
 
   constructor(private readonly deps: RoomServiceDeps) {
     this.sync = deps.sync ?? new LocalRoomSync();
+    const storeChecks = {
+      databaseAnswers: () => deps.store.ping().then(() => true),
+      recordingExists: (id: string) => deps.store.getRecordingOwnerHash(id).then((h) => h !== undefined),
+      log: deps.log,
+    };
+    this.hitQueue = new WriteQueue({
+      ...storeChecks,
+      what: "hit",
+      write: (batches) => deps.store.addHitBatches(batches.map((b) => ({ recordingId: b.recordingId, hits: b.rows.map((r) => r.hit) }))),
+      done: (rows) => this.ackStored(rows),
+      sender: (r) => r.hit.participantId,
+      describe: (r) => `${r.hit.participantId}#${r.hit.seq}`,
+    });
+    this.hearingQueue = new WriteQueue({
+      ...storeChecks,
+      what: "hearing",
+      write: async (batches) => {
+        for (const b of batches) await deps.store.addHearings(b.recordingId, b.rows.map((r) => r.hearing));
+      },
+      done: () => undefined,
+      sender: (r) => r.hearing.listenerId,
+      describe: (r) => `${r.hearing.listenerId}:${r.hearing.senderId}#${r.hearing.seq}`,
+    });
     this.passcodeAttempts = new FailedAttemptLimiter(deps.passcodeAttempts);
     this.sync.onRemoteChange((code) => void this.reloadShared(code).catch((err: unknown) => deps.log?.("room reload failed", err)));
     if (this.sync.shared) {
@@ -820,7 +843,7 @@ export class RoomService {
     }
     const rec = this.recordingFor(b.room, msg.strikeAtMs, nowMs);
     if (rec) {
-      this.pending.push({
+      this.hitQueue.add({
         recordingId: rec.id,
         roomCode: b.room.code,
         hit: { participantId: b.member.id, seq: msg.seq, strikeAtMs: msg.strikeAtMs, pad: msg.pad, velocity: msg.velocity },
@@ -840,12 +863,12 @@ export class RoomService {
     for (const h of msg.hearings) {
       const rec = this.recordingFor(b.room, h.strikeAtMs, nowMs);
       if (!rec || h.from === b.member.id) continue;
-      this.pendingHearings.push({
+      this.hearingQueue.add({
         recordingId: rec.id,
         hearing: { listenerId: b.member.id, senderId: h.from, seq: h.seq, soundedAtMs: h.soundedAtMs, late: h.late, skipped: h.skipped },
       });
     }
-    if (this.pendingHearings.length) this.scheduleFlush();
+    if (this.hearingQueue.size) this.scheduleFlush();
     return { ok: true, data: null };
   }
 
@@ -1010,69 +1033,19 @@ export class RoomService {
   }
 
   /**
-   * Writes every queued hit (and hearing) in one batch per recording, then
+   * Writes every queued hit and hearing (server/write-queue.ts), then
    * acknowledges the hits to their senders. Resolves when everything queued
-   * before the call is stored; on failure nothing is dropped and it retries.
+   * before the call is stored or given up; rejects while the database is away
+   * (what it kept is retried), so callers can tell.
    */
-  flush(): Promise<void> {
-    this.flushing = this.flushing
-      .catch(() => undefined)
-      .then(async () => {
-        const batch = this.pending;
-        const hearingBatch = this.pendingHearings;
-        this.pending = [];
-        this.pendingHearings = [];
-        const byRecording = new Map<string, StoredHit[]>();
-        for (const p of batch) {
-          const list = byRecording.get(p.recordingId) ?? [];
-          list.push(p.hit);
-          byRecording.set(p.recordingId, list);
-        }
-        const hearingsByRecording = new Map<string, StoredHearing[]>();
-        for (const p of hearingBatch) {
-          const list = hearingsByRecording.get(p.recordingId) ?? [];
-          list.push(p.hearing);
-          hearingsByRecording.set(p.recordingId, list);
-        }
-        try {
-          if (byRecording.size > 0) {
-            await this.deps.store.addHitBatches([...byRecording].map(([recordingId, hits]) => ({ recordingId, hits })));
-          }
-        } catch (err) {
-          // One transaction: nothing of it was stored. Find out per recording what can be
-          // stored (a deleted recording's hits have nowhere to go: they are dropped, and acked),
-          // keep the rest for the next attempt.
-          const kept: typeof batch = [];
-          for (const [recordingId, hits] of byRecording) {
-            const mine = batch.filter((p) => p.recordingId === recordingId);
-            try {
-              await this.deps.store.addHits(recordingId, hits);
-              this.ackStored(mine);
-            } catch {
-              const exists = await this.deps.store.getRecordingOwnerHash(recordingId).then((h) => h !== undefined, () => true);
-              if (exists) kept.push(...mine);
-              else this.ackStored(mine);
-            }
-          }
-          this.pending = kept.concat(this.pending);
-          this.pendingHearings = hearingBatch.concat(this.pendingHearings);
-          if (kept.length > 0 || this.pendingHearings.length > 0) this.scheduleFlush(RETRY_INTERVAL_MS);
-          if (kept.length > 0) throw err;
-          return;
-        }
-        this.ackStored(batch);
-        try {
-          for (const [recordingId, hearings] of hearingsByRecording) await this.deps.store.addHearings(recordingId, hearings);
-        } catch (err) {
-          this.pendingHearings = hearingBatch.concat(this.pendingHearings);
-          this.scheduleFlush(RETRY_INTERVAL_MS);
-          throw err;
-        }
-      });
-    return this.flushing;
+  async flush(): Promise<void> {
+    const [hits, hearings] = await Promise.allSettled([this.hitQueue.flush(), this.hearingQueue.flush()]);
+    const kept = [hits, hearings].some((r) => r.status === "rejected" || r.value.kept > 0);
+    if (kept) this.scheduleFlush(RETRY_INTERVAL_MS);
+    for (const r of [hits, hearings]) if (r.status === "rejected") throw r.reason;
   }
 
-  private ackStored(stored: { roomCode: string; hit: StoredHit }[]): void {
+  private ackStored(stored: readonly { roomCode: string; hit: StoredHit }[]): void {
     for (const p of stored) this.queueAck(p.roomCode, p.hit.participantId, p.hit.seq);
   }
 
@@ -1123,7 +1096,7 @@ export class RoomService {
 
   /** Pending writes (for health and tests). */
   get pendingCount(): number {
-    return this.pending.length + this.pendingHearings.length;
+    return this.hitQueue.size + this.hearingQueue.size;
   }
 
   /**

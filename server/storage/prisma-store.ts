@@ -5,6 +5,7 @@
  * Nothing generated leaves this file: results are mapped to server/store.ts types.
  */
 import { PAD_IDS, type PadId } from "../../core/kit";
+import { hitRangeError, seqRangeError, timeRangeError } from "../../core/protocol";
 import type {
   ParticipantRecord,
   RecordingSummary,
@@ -30,7 +31,6 @@ export interface HitRow {
   recordingId: string;
   hit: StoredHit;
 }
-const INT32_MAX = 2_147_483_647;
 
 type ParticipantInfo = RecordingSummary["participants"][number];
 
@@ -163,9 +163,8 @@ export class PrismaStore implements Store {
   async addHearings(recordingId: string, hearings: StoredHearing[]): Promise<number> {
     const unique = new Map<string, StoredHearing>();
     for (const h of hearings) {
-      if (!Number.isFinite(h.soundedAtMs) || !Number.isInteger(h.seq) || h.seq < 0 || h.seq > 2 ** 31 - 1) {
-        throw new RangeError(`Invalid hearing: ${JSON.stringify(h)}`);
-      }
+      const invalid = seqRangeError(h.seq) ?? timeRangeError("soundedAtMs", h.soundedAtMs);
+      if (invalid) throw new RangeError(`Hearing ${invalid}`);
       const key = `${h.listenerId}\u0000${h.senderId}\u0000${h.seq}`;
       if (!unique.has(key)) unique.set(key, h);
     }
@@ -347,13 +346,13 @@ function toStoredHit(row: { participantId: string; seq: number; strikeAtMs: numb
   return { participantId: row.participantId, seq: row.seq, strikeAtMs: row.strikeAtMs, pad: row.pad, velocity: row.velocity };
 }
 
-/** Fails loudly on values the columns cannot hold faithfully (seq is a 32-bit INTEGER on PostgreSQL). */
+/**
+ * Fails loudly on values outside the protocol's bounds (core/protocol.ts LIMITS: the
+ * same ones the socket checks, so a hit accepted there is never refused here).
+ */
 function checkHit(hit: StoredHit): void {
-  if (!Number.isInteger(hit.seq) || hit.seq < 0 || hit.seq > INT32_MAX) {
-    throw new RangeError(`Hit seq must be an integer within [0, ${INT32_MAX}], got: ${hit.seq}`);
-  }
-  if (!Number.isFinite(hit.strikeAtMs)) throw new RangeError(`Hit strikeAtMs must be finite, got: ${hit.strikeAtMs}`);
-  if (!Number.isFinite(hit.velocity)) throw new RangeError(`Hit velocity must be finite, got: ${hit.velocity}`);
+  const invalid = hitRangeError(hit);
+  if (invalid) throw new RangeError(`Hit ${invalid}`);
   if (!isPadId(hit.pad)) throw new RangeError(`Hit pad must be one of ${PAD_IDS.join(", ")}, got: ${String(hit.pad)}`);
 }
 

@@ -20,6 +20,12 @@
  * exactly the normal clients' hits (none missing, none twice, no one else's); the
  * database holds no out-of-range rows; Object.prototype is not polluted.
  *
+ * The attacked room has a well-behaved player too (Cleo, who starts its recording):
+ * the attackers play, stop and restart recordings and send values at the edge of
+ * the store's range (issue 12: one seq of 2^31 once stuck a room's recording for
+ * good). Every hit Cleo struck during one of that room's recordings is stored once,
+ * in that recording, and the write queue ends empty.
+ *
  * A failing seed stays here as its own named test (see SEEDS).
  */
 import { spawn } from "node:child_process";
@@ -239,6 +245,7 @@ function mutated(rng: Rng, event: (typeof KNOWN_EVENTS)[number], cfg: AttackConf
     String(base[key]),
     1.5,
     Number.MAX_VALUE,
+    2 ** 31, // one past the store's seq range (issue 12)
   ]);
   if (rng() < 0.2) base.extra = junkValue(rng);
   return base;
@@ -522,6 +529,12 @@ async function fuzzOnce(seed: number): Promise<void> {
     await join(b, normal.code, "normal-bbbb2", "Bob");
     const rec = await a.emitWithAck("recording:start", { title: "fuzz" });
     if (!rec.ok) throw new Error(rec.error.message);
+    // Cleo plays in the attacked room, joined before the attackers (who could fill it) and not the host.
+    const c = await connect(t.server.url);
+    sockets.push(c);
+    await join(c, attack.code, "victim-cleo3", "Cleo");
+    const attackedRec = await c.emitWithAck("recording:start", { title: "attacked" });
+    if (!attackedRec.ok) throw new Error(attackedRec.error.message);
 
     /** every relay latency, with the wall-clock time it was measured at (to place it in a window) */
     const samples: { atWallMs: number; ms: number }[] = [];
@@ -530,6 +543,8 @@ async function fuzzOnce(seed: number): Promise<void> {
     const onLatency = (ms: number) => samples.push({ atWallMs: Date.now(), ms });
     const alice = new NormalPlayer(a, "normal-aaaa1", rng, sentAt, onLatency);
     const bob = new NormalPlayer(b, "normal-bbbb2", rng, sentAt, onLatency);
+    const cleo = new NormalPlayer(c, "victim-cleo3", seededRng(seed ^ 0xc1e0), new Map(), () => undefined);
+    cleo.start();
     alice.start();
     await sleep(50);
     bob.start();
@@ -564,6 +579,7 @@ async function fuzzOnce(seed: number): Promise<void> {
     await sleep(500);
     alice.stop();
     bob.stop();
+    cleo.stop();
 
     // --- the server is up and the normal room still works
     const health = await fetch(`${t.server.url}/api/health`);
@@ -595,7 +611,7 @@ async function fuzzOnce(seed: number): Promise<void> {
     const everyAcked = async (p: NormalPlayer) => {
       for (let i = 0; i < 100 && p.sent.some((h) => !p.acked.has(h.seq)); i++) await sleep(100);
     };
-    await Promise.all([everyAcked(alice), everyAcked(bob)]);
+    await Promise.all([everyAcked(alice), everyAcked(bob), everyAcked(cleo)]);
     const stop = await a.emitWithAck("recording:stop", {});
     expect(stop.ok).toBe(true);
     const stored = await t.store.getRecording(rec.data.id);
@@ -607,6 +623,20 @@ async function fuzzOnce(seed: number): Promise<void> {
     expect(byKey.size).toBe(stored.hits.length); // no duplicates
     for (const h of expected) expect(byKey.get(key(h))).toMatchObject(h);
     expect(new Set(stored.hits.map((h) => h.participantId))).toEqual(new Set(["normal-aaaa1", "normal-bbbb2"]));
+
+    // --- the attacked room: each of Cleo's hits struck during one of its recordings is stored once, in that one
+    expect(cleo.errors).toEqual([]);
+    const attackedRecordings = await Promise.all((await t.store.listRecordings(attack.code)).map((r) => t.store.getRecording(r.id)));
+    expect(attackedRecordings.map((r) => r?.id)).toContain(attackedRec.data.id);
+    const cleoStored = attackedRecordings.flatMap((r) => r!.hits.filter((h) => h.participantId === "victim-cleo3").map((h) => ({ recordingId: r!.id, ...h })));
+    const during = (h: SentHit) => attackedRecordings.filter((r) => h.strikeAtMs >= r!.startedAtMs && h.strikeAtMs <= (r!.endedAtMs ?? Infinity)).map((r) => r!.id);
+    const cleoExpected = cleo.sent.flatMap((h) => during(h).map((recordingId) => ({ recordingId, participantId: h.from, seq: h.seq, pad: h.pad, velocity: h.velocity, strikeAtMs: h.strikeAtMs })));
+    const recKey = (h: { recordingId: string; participantId: string; seq: number }) => `${h.recordingId}:${h.participantId}:${h.seq}`;
+    expect(cleoExpected.length).toBeGreaterThan(0);
+    expect(cleoStored.length).toBe(cleoExpected.length);
+    expect(new Map(cleoStored.map((h) => [recKey(h), h]))).toEqual(new Map(cleoExpected.map((h) => [recKey(h), h])));
+    for (let i = 0; i < 100 && t.server.rooms.pendingCount > 0; i++) await sleep(100);
+    expect(t.server.rooms.pendingCount).toBe(0); // nothing retained for good
 
     // --- nothing out of range anywhere in the database
     const file = t.databaseUrl.replace(/^file:/, "");
@@ -645,7 +675,8 @@ async function fuzzOnce(seed: number): Promise<void> {
         `errors ${JSON.stringify(stats.errors)}; RSS +${(rssGrowth / 1048576).toFixed(1)} MB (max ${(rssMax / 1048576).toFixed(0)} MB); ` +
         `relay p99 baseline ${base99.toFixed(2)} ms (n=${latency.baseline.length}), under attack ${attack99.toFixed(2)} ms (n=${latency.attack.length}, ` +
         `allowed ${allowed.toFixed(2)}), p50 ${percentile(latency.baseline, 50).toFixed(2)} → ${percentile(latency.attack, 50).toFixed(2)} ms; ` +
-        `recording ${stored.hits.length} hits`,
+        `recording ${stored.hits.length} hits; attacked room: ${attackedRecordings.length} recordings, ${cleoStored.length} of ${cleoExpected.length} of Cleo's hits stored ` +
+        `(${cleo.sent.length} struck, ${attackedRecordings.reduce((n, r) => n + r!.hits.length, 0)} hits in all)`,
     );
     expect(stats.sent).toBeGreaterThanOrEqual(TOTAL_MESSAGES);
     expect(stats.errors.abuse ?? 0).toBeGreaterThan(0); // the floods were cut off

@@ -52,12 +52,14 @@ export function freshPostgresSchema(baseUrl: string, prefix = "bb_it", via?: { h
   };
 }
 
-export async function startTestServer(opts: { databaseUrl?: string; seed?: number; rateLimits?: RateLimitOptions } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { databaseUrl?: string; seed?: number; rateLimits?: RateLimitOptions; log?: (msg: string, err?: unknown) => void } = {},
+): Promise<TestServer> {
   const tmp = opts.databaseUrl ? null : tempSqliteUrl();
   const pgSchema = opts.databaseUrl && /^postgres/.test(opts.databaseUrl) ? freshPostgresSchema(opts.databaseUrl) : null;
   const databaseUrl = pgSchema?.url ?? opts.databaseUrl ?? tmp!.url;
   const store = await openStore(databaseUrl);
-  const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(opts.seed ?? 1), log: () => undefined, rateLimits: opts.rateLimits });
+  const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(opts.seed ?? 1), log: opts.log ?? (() => undefined), rateLimits: opts.rateLimits });
   return {
     server,
     store,
