@@ -411,4 +411,10 @@ export interface RecordingJson {
   hearings: { listenerId: string; senderId: string; seq: number; soundedAtMs: number; late: boolean; skipped: boolean }[];
 }
 
+/**
+ * `GET /api/recordings/<id>?summary=1`: the recording without its hits, hearings,
+ * battles or timeline, with how many hits it holds (link previews: app/replay/[id]).
+ */
+export type RecordingSummaryJson = Omit<RecordingJson, "hits" | "hearings" | "battles" | "timeline"> & { hitCount: number };
+
 export const renameRecordingSchema = z.object({ title: z.string().trim().min(1, "title is empty").max(LIMITS.titleMaxChars) });

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { recordingToMidi } from "../core/midi";
-import { createRoomRequestSchema, renameRecordingSchema, roomCodeSchema, type RecordingJson } from "../core/protocol";
+import { createRoomRequestSchema, renameRecordingSchema, roomCodeSchema, type RecordingJson, type RecordingSummaryJson } from "../core/protocol";
 import type { RoomService } from "./rooms";
 import { rejectCrossOriginWrite } from "./security";
 import type { Store } from "./store";
@@ -121,6 +121,13 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
         sendJson(res, 404, { error: "not_found", message: "No recording with this id." });
         return true;
       }
+      if (req.method === "GET" && !isMidi && url.searchParams.get("summary") === "1") {
+        // Link previews ask this for every shared link: never load the hits for it.
+        const rec = await deps.store.getRecordingSummary(id);
+        if (!rec) sendJson(res, 404, { error: "not_found", message: "No recording with this id." });
+        else sendJson(res, 200, { ...rec, createdAt: rec.createdAt.toISOString() } satisfies RecordingSummaryJson);
+        return true;
+      }
       if (req.method === "GET") {
         const rec = await deps.store.getRecording(id);
         if (!rec) {
@@ -160,26 +167,26 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
         return true;
       }
       if (!isMidi && (req.method === "PATCH" || req.method === "DELETE")) {
-        const hash = await deps.store.getRecordingOwnerHash(id);
-        if (hash === undefined) {
+        // Neither needs the hits: who may, and which room's list to refresh.
+        const owner = await deps.store.getRecordingOwner(id);
+        if (!owner) {
           sendJson(res, 404, { error: "not_found", message: "No recording with this id." });
           return true;
         }
-        if (!ownerTokenOk(req, hash)) {
+        if (!ownerTokenOk(req, owner.ownerTokenHash)) {
           sendJson(res, 403, { error: "forbidden", message: "Only the recording's creator can change or delete it." });
           return true;
         }
-        const summary = await deps.store.getRecording(id);
         if (req.method === "DELETE") {
           await deps.store.deleteRecording(id);
-          if (summary) await deps.rooms.recordingsChanged(summary.roomCode);
+          await deps.rooms.recordingsChanged(owner.roomCode);
           res.writeHead(204).end();
           return true;
         }
         const body = await readValid(req, res, renameRecordingSchema);
         if (!body) return true;
         await deps.store.renameRecording(id, body.title);
-        if (summary) await deps.rooms.recordingsChanged(summary.roomCode);
+        await deps.rooms.recordingsChanged(owner.roomCode);
         sendJson(res, 200, { id, title: body.title });
         return true;
       }

@@ -110,6 +110,10 @@ export interface Store {
   renameRecording(id: string, title: string): Promise<boolean>;
   deleteRecording(id: string): Promise<boolean>;
   getRecording(id: string): Promise<RecordingWithHits | null>;
+  /** The recording without its hits or hearings (link previews): a count and two small queries. */
+  getRecordingSummary(id: string): Promise<RecordingSummary | null>;
+  /** What renaming or deleting needs (who may, and which room lists it), without the hits; null when unknown. */
+  getRecordingOwner(id: string): Promise<{ roomCode: string; ownerTokenHash: string | null } | null>;
   /** For /api/health: resolves when a trivial query succeeds, rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -230,6 +230,20 @@ export class PrismaStore implements Store {
     return recordings.map((r) => summary(r, r._count.hits, participants.get(r.id) ?? []));
   }
 
+  async getRecordingSummary(id: string): Promise<RecordingSummary | null> {
+    const r = await this.db.recording.findUnique({
+      where: { id },
+      select: { ...SUMMARY_FIELDS, _count: { select: { hits: true } } },
+    });
+    if (!r) return null;
+    const participants = await this.participantsOf([id]);
+    return summary(r, r._count.hits, participants.get(id) ?? []);
+  }
+
+  async getRecordingOwner(id: string): Promise<{ roomCode: string; ownerTokenHash: string | null } | null> {
+    return this.db.recording.findUnique({ where: { id }, select: { roomCode: true, ownerTokenHash: true } });
+  }
+
   async getRecording(id: string): Promise<RecordingWithHits | null> {
     const recording = await this.db.recording.findUnique({
       where: { id },
@@ -304,6 +318,19 @@ export class PrismaStore implements Store {
     return result;
   }
 }
+
+/** The columns `summary` reads (not battlesJson, which may be long). */
+const SUMMARY_FIELDS = {
+  id: true,
+  roomCode: true,
+  title: true,
+  createdAt: true,
+  startedAtMs: true,
+  endedAtMs: true,
+  tempoBpm: true,
+  beatsPerBar: true,
+  beatUnit: true,
+} as const;
 
 function summary(
   r: {

@@ -1,18 +1,11 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { preload } from "react-dom";
+import type { RecordingSummaryJson } from "../../../core/protocol";
 import { formatClock } from "../../../core/replay";
 import ReplayClient from "./ReplayClient";
 
-interface RecordingHead {
-  title: string;
-  roomCode: string;
-  tempoBpm: number;
-  beatsPerBar: number;
-  startedAtMs: number;
-  endedAtMs: number | null;
-  participants: { name: string }[];
-}
+type RecordingHead = RecordingSummaryJson;
 
 const GENERIC: Metadata = {
   title: "Replay",
@@ -24,23 +17,22 @@ const GENERIC: Metadata = {
 /**
  * Link previewers (Slack, Discord, WhatsApp, Facebook, X, LinkedIn, Telegram,
  * iMessage's "facebookexternalhit Twitterbot" UA, …) and other crawlers: they
- * get the recording's own title and description, however long that takes.
+ * wait longer for the recording's own title and description than browsers.
  */
 const PREVIEW_BOT_UA = /bot|crawl|spider|slurp|facebookexternalhit|facebot|embedly|preview|whatsapp|telegram|discord|slack|skype|linkedin|pinterest|vkshare|mastodon|bluesky|signal|quora|outbrain|ia_archiver|google-structured-data/i;
-/**
- * Browsers get the generic head at once and ReplayClient sets the tab title:
- * the API answers with the whole recording, and serialising a 100,000-hit
- * one keeps the server's event loop busy for ~1 s, which would delay this
- * HTML, the scripts and the page's own fetch of the same data.
- */
 const BOT_BUDGET_MS = 2500;
+/**
+ * Every visitor gets the recording's head too: the summary (`?summary=1`) is a
+ * count and two small queries, whatever the recording's length. A browser's
+ * HTML waits for it at most this long (then the generic head; ReplayClient
+ * sets the tab title anyway).
+ */
+const BROWSER_BUDGET_MS = 500;
 
 /**
  * The recording's head (title, players, tempo, length) from the custom
- * server's own API on this port: this page is bundled by Next and cannot
- * import the server's storage. Asks for `?summary=1` (a server may answer
- * without the hits) and reads only the start of the JSON either way:
- * everything but the hits comes before them.
+ * server's own API on this port (this page is bundled by Next and cannot
+ * import the server's storage): `?summary=1`, the recording without its hits.
  */
 async function fetchHead(id: string, budgetMs: number): Promise<RecordingHead | null> {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return null;
@@ -49,25 +41,8 @@ async function fetchHead(id: string, budgetMs: number): Promise<RecordingHead | 
   const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   try {
     const res = await fetch(`${origin}/api/recordings/${id}?summary=1`, { cache: "no-store", signal: AbortSignal.timeout(budgetMs) });
-    if (!res.ok || !res.body) return null;
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return JSON.parse(text + decoder.decode()) as RecordingHead;
-      text += decoder.decode(value, { stream: true });
-      // A quote inside a JSON string is always escaped, so this can only be the key.
-      const at = text.indexOf(',"hits":');
-      if (at >= 0) {
-        void reader.cancel().catch(() => undefined);
-        return JSON.parse(`${text.slice(0, at)}}`) as RecordingHead;
-      }
-      if (text.length > 1_000_000) {
-        void reader.cancel().catch(() => undefined);
-        return null;
-      }
-    }
+    if (!res.ok) return null;
+    return (await res.json()) as RecordingHead;
   } catch {
     return null;
   }
@@ -82,8 +57,7 @@ function listNames(names: string[]): string {
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
   const { id } = await params;
   const ua = (await headers()).get("user-agent") ?? "";
-  if (ua && !PREVIEW_BOT_UA.test(ua)) return GENERIC;
-  const head = await fetchHead(id, BOT_BUDGET_MS);
+  const head = await fetchHead(id, !ua || PREVIEW_BOT_UA.test(ua) ? BOT_BUDGET_MS : BROWSER_BUDGET_MS);
   if (!head || typeof head.title !== "string") return GENERIC;
   const names = listNames((head.participants ?? []).map((p) => p.name));
   const lengthMs = head.endedAtMs !== null ? head.endedAtMs - head.startedAtMs : null;
