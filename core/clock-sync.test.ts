@@ -156,6 +156,50 @@ describe("ClockSync", () => {
     expect(() => sync.addSample({ atLocalMs: 0, offsetMs: Number.NaN, rttMs: 1, upMs: 0, downMs: 1 })).toThrow(/finite/);
   });
 
+  it("has no legs before the first exchange", () => {
+    expect(new ClockSync().legs()).toBeNull();
+  });
+
+  it("splits an asymmetric link into legs whose sum is the true round trip, p99 ≥ p50", () => {
+    // base 30 ms up, 10 ms down: clock sync cannot see the asymmetry (the offset is 10 ms off), but
+    // it only moves delay from one leg to the other, so up + down (the playout's prior) is still right
+    for (const seed of [211, 212, 213]) {
+      const conn = new SimConnection(PROFILES.asymmetricBase, seed);
+      const sync = new ClockSync();
+      const rtts: number[] = [];
+      let n = 0;
+      let pending = conn.exchange(SIM_START_MS);
+      while (pending.completesAtMs <= SIM_START_MS + 20_000) {
+        sync.addExchange(pending);
+        rtts.push(sampleFromExchange(pending).rttMs);
+        n++;
+        pending = conn.exchange(conn.clock.trueAt(conn.clock.localAt(pending.completesAtMs) + nextPingDelayMs(n)));
+      }
+      const legs = sync.legs()!;
+      // the legs describe the newest exchanges
+      const recent = rtts.slice(-legs.samples).sort((a, b) => a - b);
+      expect(Math.abs(legs.upP50Ms + legs.downP50Ms - recent[recent.length >> 1]!)).toBeLessThan(1);
+      expect(legs.upP99Ms).toBeGreaterThanOrEqual(legs.upP50Ms);
+      expect(legs.downP99Ms).toBeGreaterThanOrEqual(legs.downP50Ms);
+      // their high percentiles together cover the round trip's
+      expect(legs.upP99Ms + legs.downP99Ms).toBeGreaterThanOrEqual(recent[Math.floor(0.9 * recent.length)]!);
+    }
+  });
+
+  it("shows asymmetric queueing on the leg that has it (continental: the up-leg's tail is longer)", () => {
+    const conn = new SimConnection(PROFILES.continental, 214);
+    const sync = new ClockSync();
+    let n = 0;
+    let pending = conn.exchange(SIM_START_MS);
+    while (pending.completesAtMs <= SIM_START_MS + 20_000) {
+      sync.addExchange(pending);
+      n++;
+      pending = conn.exchange(conn.clock.trueAt(conn.clock.localAt(pending.completesAtMs) + nextPingDelayMs(n)));
+    }
+    const legs = sync.legs()!;
+    expect(legs.upP99Ms - legs.upP50Ms).toBeGreaterThan(legs.downP99Ms - legs.downP50Ms);
+  });
+
   it("bursts first, then re-syncs slowly", () => {
     expect(nextPingDelayMs(0)).toBeLessThan(100);
     expect(nextPingDelayMs(100)).toBeGreaterThanOrEqual(500);
