@@ -2,6 +2,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
 import { LIMITS } from "../core/protocol";
+import { normalizeTypedRoomCode } from "../core/room-code";
 import { loadName, saveHostPasscode, saveHostToken, saveName } from "./lib/identity";
 
 export default function Landing() {
@@ -48,7 +49,7 @@ export default function Landing() {
 
   function join(e: FormEvent) {
     e.preventDefault();
-    const c = code.trim().toLowerCase().replace(/^.*\/room\//, "");
+    const c = normalizeTypedRoomCode(code.trim().replace(/^.*\/room\//, ""));
     if (!c) return;
     if (name.trim()) saveName(name);
     router.push(`/room/${encodeURIComponent(c)}`);

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { BATTLE_BARS, BATTLE_SUBDIVISIONS, REACTIONS, type BattleConfig, type BattleResult } from "./battle";
 import { GROOVE_IDS } from "./grooves";
 import { PAD_IDS } from "./kit";
+import { ROOM_CODE_PATTERN } from "./room-code";
 
 /** Bump on any incompatible change; the server refuses other versions. */
 export const PROTOCOL_VERSION = 1;
@@ -71,9 +72,8 @@ export function hitRangeError(hit: { seq: number; velocity: number; strikeAtMs: 
 }
 
 // ---------- building blocks ----------
-export const roomCodeSchema = z
-  .string()
-  .regex(/^[a-z]+-[a-z]+-\d{1,3}$/, "room code looks like brisk-otter-42");
+/** new codes (brisk-otter-7k3m9q2x) and those of the old format (brisk-otter-42): core/room-code.ts */
+export const roomCodeSchema = z.string().max(64).regex(ROOM_CODE_PATTERN, "room code looks like brisk-otter-7k3m9q2x");
 /** client-generated, kept in the browser per room so a reload keeps identity */
 export const participantIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,40}$/, "8–40 URL-safe characters");
 export const displayNameSchema = z

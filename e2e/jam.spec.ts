@@ -48,7 +48,7 @@ test("two players jam through a link, record, and replay after a server restart"
   await a.goto("/");
   await a.getByLabel("Your name").fill("Ada");
   await a.getByRole("button", { name: "Create room" }).click();
-  await expect(a).toHaveURL(/\/room\/[a-z]+-[a-z]+-\d{1,3}$/);
+  await expect(a).toHaveURL(/\/room\/[a-z]+-[a-z]+-[0-9a-hjkmnp-tv-z]{8}$/);
   await expect(a.getByText(/Connected · clock synced/)).toBeVisible();
   await a.getByRole("button", { name: "Copy room link" }).click();
   await expect(a.getByText("Room link copied")).toBeVisible();

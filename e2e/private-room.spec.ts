@@ -38,7 +38,7 @@ test("a private room: the guest needs the passcode, a wrong one is refused, the 
   await a.getByLabel("Passcode").fill("groove-2024");
   await expectAccessible(a, "landing with a passcode");
   await a.getByRole("button", { name: "Create room" }).click();
-  await expect(a).toHaveURL(/\/room\/[a-z]+-[a-z]+-\d{1,3}$/);
+  await expect(a).toHaveURL(/\/room\/[a-z]+-[a-z]+-[0-9a-hjkmnp-tv-z]{8}$/);
   await expect(a.getByText(/Connected · clock synced/)).toBeVisible();
   await expect(a.getByText(/Private room: partners need the passcode too/)).toBeVisible();
   await a.getByRole("button", { name: "Show passcode" }).click();

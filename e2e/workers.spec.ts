@@ -32,7 +32,7 @@ test("two players jam with WORKERS=2; the room's worker is killed and they jam o
   await a.goto("/");
   await a.getByLabel("Your name").fill("Ada");
   await a.getByRole("button", { name: "Create room" }).click();
-  await expect(a).toHaveURL(/\/room\/[a-z]+-[a-z]+-\d{1,3}$/);
+  await expect(a).toHaveURL(/\/room\/[a-z]+-[a-z]+-[0-9a-hjkmnp-tv-z]{8}$/);
   await expect(a.getByText(/Connected · clock synced/)).toBeVisible();
   const code = a.url().split("/").pop()!;
 

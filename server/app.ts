@@ -6,8 +6,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { seededRng, type Rng } from "../core/rng";
+import { AddressLimiter, type LimiterStore } from "./address-limits";
+import { compileTrust, trustsNoProxy, type TrustProxy } from "./client-address";
+import { ConnectionGate } from "./connection-limits";
 import { handleApi } from "./http";
-import type { RateLimitOptions } from "./rate-limit";
+import { resolveRateLimits, type RateLimitOptions } from "./rate-limit";
 import { RoomService } from "./rooms";
 import { setSecurityHeaders, type SecurityOptions } from "./security";
 import type { Cluster } from "./cluster";
@@ -27,10 +30,19 @@ export interface BackbeatServerOptions {
   now?: () => number;
   rng?: Rng;
   log?: (msg: string, err?: unknown) => void;
-  /** per-socket rate limits, merged onto DEFAULT_RATE_LIMITS (server/rate-limit.ts) */
+  /** per-socket and per-address (`connections`) rate limits, merged onto DEFAULT_RATE_LIMITS (server/rate-limit.ts) */
   rateLimits?: RateLimitOptions;
-  /** proxies in front whose X-Forwarded-For is believed for the per-address connection limits (TRUST_PROXY) */
-  trustProxy?: number;
+  /** the proxies in front whose X-Forwarded-For is believed for the per-address limits (TRUST_PROXY; none by default) */
+  trustProxy?: TrustProxy;
+  /**
+   * How long a room nobody here is connected to stays in memory (its state is in the
+   * database): RoomService's DEFAULT_ROOM_IDLE_MS by default, 0 = as soon as the last member leaves.
+   */
+  roomIdleMs?: number;
+  /** with `cluster`: the Redis key prefix of the per-address limits (RATE_LIMIT_NAMESPACE; "backbeat") */
+  rateLimitNamespace?: string;
+  /** the secret the server's own pages send to its API, exempting them from per-address limits (server/http.ts) */
+  internalToken?: string;
   /**
    * Security headers and origin checks (server/security.ts); `dev` defaults to
    * NODE_ENV === "development" (the CSP then allows 'unsafe-eval' for hot reload).
@@ -67,12 +79,27 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
     now,
     rng,
     log,
+    idleRoomMs: opts.roomIdleMs,
     sync: opts.cluster?.sync,
     fanout: roomFanout(() => ioRef),
     // a rename/delete over HTTP may land on another worker than the room's
     onRecordingsChanged: (code) => handoff?.recordingsChanged(code),
   });
   const startedAt = new Date();
+  // Per-address limits, shared by all servers through Redis, or by the workers of this machine
+  // through the primary (server/address-limits.ts).
+  const limitStore: LimiterStore = opts.cluster
+    ? { kind: "redis", client: opts.cluster.redis, namespace: opts.rateLimitNamespace }
+    : opts.worker
+      ? { kind: "cluster" }
+      : { kind: "memory" };
+  const trust = opts.trustProxy ?? 0;
+  const gate = new ConnectionGate({
+    limiter: new AddressLimiter(resolveRateLimits(opts.rateLimits).connections, limitStore, log),
+    trust: compileTrust(trust),
+    trustsNoProxy: trustsNoProxy(trust),
+    log,
+  });
   const security: SecurityOptions = { dev: process.env.NODE_ENV === "development", ...opts.security };
 
   const httpServer = createServer((req, res) => {
@@ -81,7 +108,7 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
       // A worker's connections were routed by their first request: a kept-alive connection
       // must not carry a later request (or WebSocket upgrade) for a room another worker owns.
       if (opts.worker) res.setHeader("Connection", "close");
-      if (await handleApi(req, res, { store: opts.store, rooms, startedAt, allowedOrigins: security.allowedOrigins })) return;
+      if (await handleApi(req, res, { store: opts.store, rooms, startedAt, allowedOrigins: security.allowedOrigins, limits: gate, internalToken: opts.internalToken })) return;
       if (opts.pages) return opts.pages(req, res);
       res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
     })().catch((err: unknown) => {
@@ -95,7 +122,7 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
     now,
     log,
     rateLimits: opts.rateLimits,
-    trustProxy: opts.trustProxy,
+    gate,
     allowedOrigins: security.allowedOrigins,
     adapter: opts.cluster?.adapter,
     // Workers without Redis share no room state: a room's sockets must all reach its owner.

@@ -13,6 +13,8 @@ export interface Cluster {
   /** for `new Server(..., { adapter })` */
   adapter: ReturnType<typeof createAdapter>;
   sync: RedisRoomSync;
+  /** the connected client: the per-address limits count in it (server/address-limits.ts) */
+  redis: ReturnType<typeof createClient>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function connectCluster(redisUrl: string, log: (msg: string, err?: 
     serverId,
     adapter: createAdapter(client, { streamName: "backbeat" }),
     sync,
+    redis: client,
     async close() {
       await sync.close();
       await client.quit().catch(() => undefined);

@@ -1,15 +1,31 @@
 /** Configuration, validated once at start-up. Empty strings count as unset. */
 import { z } from "zod";
+import { compileTrust, type TrustProxy } from "./client-address";
 import { workerCount } from "./workers";
 
 const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-/** TRUST_PROXY: a number of proxies; "true" is one, "false" none. */
-const proxyHops = (v: unknown) => {
-  const s = emptyAsUnset(v);
-  if (typeof s !== "string") return s;
-  const t = s.trim().toLowerCase();
-  return t === "true" ? 1 : t === "false" ? 0 : t;
-};
+/**
+ * TRUST_PROXY: a number of proxies ("true" is one, "false" none), or a comma-separated
+ * list of the proxies' addresses, CIDR ranges or names (loopback, linklocal, uniquelocal).
+ */
+const trustProxySchema = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .default("0")
+    .transform((raw, ctx): TrustProxy => {
+      const t = raw.trim().toLowerCase();
+      const value: TrustProxy = t === "true" ? 1 : t === "false" ? 0 : /^\d+$/.test(t) ? Number(t) : t.split(",").map((p) => p.trim()).filter(Boolean);
+      try {
+        if (typeof value === "number" && value > 10) throw new RangeError(`at most 10 proxies, got: ${value}`);
+        compileTrust(value); // the one check, by proxy-addr itself
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `a number of proxies (0–10, true, false) or proxy addresses/ranges (e.g. "loopback, 10.0.0.0/8"): ${(err as Error).message}` });
+        return z.NEVER;
+      }
+      return value;
+    }),
+);
 
 const envSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUnset, z.enum(["development", "production", "test"]).default("production")),
@@ -49,13 +65,28 @@ const envSchema = z.object({
       .optional(),
   ),
   /**
-   * How many proxies stand in front (the nginx example in docs/deploy.md: 1): the
-   * per-address connection limits then take the client's address from X-Forwarded-For,
-   * read from the right. Unset (0): the socket's own address; X-Forwarded-For is ignored.
+   * The proxies in front (the nginx example in docs/deploy.md: 1): the per-address limits
+   * then take the client's address from X-Forwarded-For, read from the right. A number of
+   * proxies, or their addresses/ranges (server/client-address.ts). Unset (0): the socket's
+   * own address; X-Forwarded-For is ignored.
    */
-  TRUST_PROXY: z.preprocess(proxyHops, z.coerce.number().int().min(0).max(10).default(0)),
-  /** "off": no per-address connection limits (load tests from one machine); "on" by default */
+  TRUST_PROXY: trustProxySchema,
+  /**
+   * "off": no per-address limits at all — connections, room creation, look-ups, joins, the
+   * recordings API (load tests from one machine); "on" by default (server/address-limits.ts)
+   */
   IP_CONNECTION_LIMITS: z.preprocess(emptyAsUnset, z.enum(["on", "off"]).default("on")),
+  /**
+   * Seconds a room nobody is connected to stays in this server's memory (its state is in the
+   * database): 60 by default, 0 = it leaves with its last member (server/rooms.ts).
+   */
+  ROOM_IDLE_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(86_400).default(60)),
+  /**
+   * With REDIS_URL: the prefix of the per-address limits' Redis keys. The servers of one
+   * deployment share it (the default); a test run or a second deployment on the same Redis
+   * takes its own.
+   */
+  RATE_LIMIT_NAMESPACE: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1–64 letters, digits, _ . -").default("backbeat")),
 });
 
 export type Env = z.infer<typeof envSchema>;

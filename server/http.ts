@@ -4,6 +4,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { recordingToMidi } from "../core/midi";
 import { createRoomRequestSchema, renameRecordingSchema, roomCodeSchema, type RecordingJson, type RecordingSummaryJson } from "../core/protocol";
+import { limitMessage, type AddressLimiter, type BudgetName } from "./address-limits";
 import type { RoomService } from "./rooms";
 import { rejectCrossOriginWrite } from "./security";
 import type { Store } from "./store";
@@ -14,6 +15,24 @@ export interface ApiDeps {
   startedAt: Date;
   /** origins besides the server's own host allowed to POST/PATCH/DELETE (see server/security.ts) */
   allowedOrigins?: readonly string[];
+  /** per-address limits (server/address-limits.ts; the ConnectionGate has both); none without */
+  limits?: { readonly limiter: AddressLimiter; keyOf(req: IncomingMessage): string };
+  /**
+   * The secret of this server's own page rendering (INTERNAL_REQUEST_HEADER): the replay page
+   * asks the API for every link preview from 127.0.0.1, which must not spend one address's budget.
+   */
+  internalToken?: string;
+}
+
+/** Sent by the server's own pages (app/replay/[id]/page.tsx) with BACKBEAT_INTERNAL_TOKEN. */
+export const INTERNAL_REQUEST_HEADER = "x-backbeat-internal";
+
+function isInternal(req: IncomingMessage, token: string | undefined): boolean {
+  const given = req.headers[INTERNAL_REQUEST_HEADER];
+  if (!token || typeof given !== "string") return false;
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(token).digest();
+  return timingSafeEqual(a, b);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -56,6 +75,20 @@ async function readValid<T>(req: IncomingMessage, res: ServerResponse, schema: z
   return parsed.data;
 }
 
+/**
+ * Spends (or, with `check`, only looks at) one point of the client address's `budget`;
+ * when there is none left, answers 429 with Retry-After itself and returns true.
+ */
+async function refusedByLimit(req: IncomingMessage, res: ServerResponse, deps: ApiDeps, budget: BudgetName, mode: "take" | "check" = "take"): Promise<boolean> {
+  if (!deps.limits || isInternal(req, deps.internalToken)) return false;
+  const key = deps.limits.keyOf(req);
+  const verdict = mode === "take" ? await deps.limits.limiter.take(budget, key) : await deps.limits.limiter.check(budget, key);
+  if (verdict.ok) return false;
+  res.setHeader("retry-after", String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))));
+  sendJson(res, 429, { error: "rate_limited", message: limitMessage(budget, verdict.retryAfterMs), retryAfterMs: verdict.retryAfterMs });
+  return true;
+}
+
 const RECORDING_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function ownerTokenOk(req: IncomingMessage, hash: string | null): boolean {
@@ -93,11 +126,14 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
         status: db.ok ? "ok" : "degraded",
         db,
         pendingWrites: deps.rooms.pendingCount,
+        // memory: rooms leave it when idle (docs/benchmarks/idle-rooms.md)
+        roomsInMemory: deps.rooms.roomCount,
         startedAt: deps.startedAt.toISOString(),
       });
       return true;
     }
     if (path === "/api/rooms" && req.method === "POST") {
+      if (await refusedByLimit(req, res, deps, "create")) return true;
       const body = await readValid(req, res, createRoomRequestSchema);
       if (!body) return true;
       const { code, hostToken } = await deps.rooms.createRoom(body);
@@ -106,8 +142,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
     }
     const roomMatch = /^\/api\/rooms\/([^/]+)$/.exec(path);
     if (roomMatch && req.method === "GET") {
+      // Every look-up is counted, and an address that asked for too many rooms that do not
+      // exist is refused look-ups for a while: scanning the codes is what this stops.
+      if ((await refusedByLimit(req, res, deps, "lookup")) || (await refusedByLimit(req, res, deps, "miss", "check"))) return true;
       const code = decodeURIComponent(roomMatch[1]!);
       const room = roomCodeSchema.safeParse(code).success ? await deps.store.getRoom(code) : null;
+      if (!room && deps.limits) await deps.limits.limiter.take("miss", deps.limits.keyOf(req));
       if (!room) sendJson(res, 404, { error: "not_found", message: `Room "${code.slice(0, 64)}" does not exist.` });
       // Whether it is private, never the passcode's hash.
       else sendJson(res, 200, { code: room.code, tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, private: room.passcodeHash !== null });
@@ -115,6 +155,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
     }
     const recMatch = /^\/api\/recordings\/([^/]+?)(\/midi)?$/.exec(path);
     if (recMatch) {
+      if (await refusedByLimit(req, res, deps, "recordings")) return true;
       const id = decodeURIComponent(recMatch[1]!);
       const isMidi = recMatch[2] === "/midi";
       if (!RECORDING_ID.test(id)) {

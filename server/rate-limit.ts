@@ -44,8 +44,9 @@ export interface RateLimits {
    */
   replies: BucketLimit;
   /**
-   * Per client address, at the handshake (server/connection-limits.ts): new connections
-   * (a bucket), connections open at once, and a pause after an `abuse` disconnect.
+   * Per client address (server/address-limits.ts): new connections, connections open at
+   * once and a pause after an `abuse` disconnect (checked at the handshake,
+   * server/connection-limits.ts), room creation, look-ups, joins, misses, the recordings API.
    */
   connections: ConnectionLimits;
 }

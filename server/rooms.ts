@@ -86,6 +86,15 @@ const PRESENCE_SWEEP_MS = 2_000;
 export const ACK_INTERVAL_MS = 500;
 /** how often due acks are looked for: often enough that each sweep sends only a few (no burst of writes) */
 const ACK_SWEEP_MS = 25;
+/**
+ * A room nobody here is connected to leaves memory after this long (its state is in the
+ * database; a join loads it again): long enough that a reload or a dropped link comes back
+ * to the same room state (greyed members, seat keys), short enough that memory stays
+ * bounded however many rooms are made and left (docs/benchmarks/idle-rooms.md).
+ */
+export const DEFAULT_ROOM_IDLE_MS = 60_000;
+/** idle rooms are looked for at most this far apart */
+const IDLE_SWEEP_MAX_MS = 10_000;
 
 interface Member {
   id: string;
@@ -139,6 +148,8 @@ interface Room {
   /** recordings stopped within the grace period, by id */
   closing: Map<string, ActiveRecording>;
   recordings: RecordingView[];
+  /** since when nobody has been connected to it through this server (null: someone is) */
+  idleSinceMs: number | null;
 }
 
 export interface RoomServiceDeps {
@@ -154,6 +165,8 @@ export interface RoomServiceDeps {
   log?: (msg: string, err?: unknown) => void;
   /** failed passcode joins allowed per room (DEFAULT_PASSCODE_ATTEMPTS: 10 a minute) */
   passcodeAttempts?: AttemptLimit;
+  /** ms on `now` an idle room stays in memory (DEFAULT_ROOM_IDLE_MS; 0: leaves with its last member) */
+  idleRoomMs?: number;
 }
 
 type Result<T> = AckResult<T>;
@@ -208,8 +221,16 @@ export class RoomService {
   private saving = new Map<string, Promise<void>>();
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private sweeping = false;
+  private readonly idleRoomMs: number;
+  private idleTimer: ReturnType<typeof setInterval> | null = null;
+  /** joins under way per room code: a room being joined is never evicted (the join awaits) */
+  private readonly joinsInFlight = new Map<string, number>();
 
   constructor(private readonly deps: RoomServiceDeps) {
+    this.idleRoomMs = deps.idleRoomMs ?? DEFAULT_ROOM_IDLE_MS;
+    if (!(this.idleRoomMs >= 0) || !Number.isFinite(this.idleRoomMs)) throw new RangeError(`idleRoomMs must be ≥ 0 (finite), got: ${this.idleRoomMs}`);
+    this.idleTimer = setInterval(() => this.evictIdleRooms(), Math.min(Math.max(this.idleRoomMs, 1_000), IDLE_SWEEP_MAX_MS));
+    this.idleTimer.unref?.();
     this.sync = deps.sync ?? new LocalRoomSync();
     const storeChecks = {
       databaseAnswers: () => deps.store.ping().then(() => true),
@@ -409,6 +430,9 @@ export class RoomService {
       .then(() => this.sync.save(room.code, snapshot.state, mine, removed))
       .catch((err: unknown) => this.deps.log?.("sharing room state failed", err));
     this.saving.set(room.code, next);
+    void next.then(() => {
+      if (this.saving.get(room.code) === next) this.saving.delete(room.code); // (one entry per room ever made otherwise)
+    });
   }
 
   // ---------- rooms ----------
@@ -420,7 +444,7 @@ export class RoomService {
     const hostToken = randomBytes(24).toString("base64url");
     const passcodeHash = tempo?.passcode ? await hashPasscode(tempo.passcode) : null;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const code = generateRoomCode(this.deps.rng);
+      const code = generateRoomCode(); // crypto randomness, 50 bits (core/room-code.ts)
       const created = await this.deps.store.createRoom({
         code,
         tempoBpm: tempo?.tempoBpm ?? 100,
@@ -462,6 +486,7 @@ export class RoomService {
       recording: running ? { id: running.id, startedAtMs: running.startedAtMs, startedBy: "", endedAtMs: null } : null,
       closing: new Map(),
       recordings,
+      idleSinceMs: this.deps.now(),
     };
     const shared = this.sync.shared ? await this.sync.load(code) : null;
     if (this.rooms.has(code)) return this.rooms.get(code)!; // a concurrent join loaded it during the awaits above
@@ -511,6 +536,21 @@ export class RoomService {
 
   // ---------- membership ----------
   async join(conn: Connection, msg: JoinMsg): Promise<Result<{ room: RoomView; serverNowMs: number }>> {
+    const code = msg.roomCode;
+    this.joinsInFlight.set(code, (this.joinsInFlight.get(code) ?? 0) + 1);
+    try {
+      return await this.joinNow(conn, msg);
+    } finally {
+      const n = (this.joinsInFlight.get(code) ?? 1) - 1;
+      if (n > 0) this.joinsInFlight.set(code, n);
+      else this.joinsInFlight.delete(code);
+      // a refused join (wrong passcode, room full…) leaves the room as idle as it was
+      const room = this.rooms.get(code);
+      if (room) this.noteIdle(room);
+    }
+  }
+
+  private async joinNow(conn: Connection, msg: JoinMsg): Promise<Result<{ room: RoomView; serverNowMs: number }>> {
     if (msg.protocolVersion !== PROTOCOL_VERSION) {
       return fail(
         "protocol_mismatch",
@@ -591,6 +631,7 @@ export class RoomService {
     member.conn = conn;
     member.connected = true;
     member.serverId = this.sync.serverId;
+    room.idleSinceMs = null;
     conn.joinRoom?.(room.code);
     this.byConn.set(conn.id, { room, memberId: member.id });
     // A (re)join must work while the database is away (its outbox is waiting to be re-sent):
@@ -648,6 +689,60 @@ export class RoomService {
       this.memberChanged(room, member.id);
       this.broadcastState(room);
     }
+    this.noteIdle(room);
+  }
+
+  // ---------- idle rooms ----------
+  /** Rooms in memory here (each is in the database too). */
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  /** Connections joined to a room here. */
+  get connectionCount(): number {
+    return this.byConn.size;
+  }
+
+  /** Called when someone left: a room nobody here is connected to starts its idle time. */
+  private noteIdle(room: Room): void {
+    if ([...room.members.values()].some((m) => m.conn)) return;
+    room.idleSinceMs ??= this.deps.now();
+    if (this.idleRoomMs === 0) this.evictIfIdle(room, this.deps.now());
+  }
+
+  /**
+   * Forgets the rooms that have been idle for idleRoomMs (a timer calls it; tests with a fake
+   * clock call it directly). Returns how many left memory.
+   */
+  evictIdleRooms(): number {
+    const nowMs = this.deps.now();
+    let evicted = 0;
+    for (const room of [...this.rooms.values()]) if (this.evictIfIdle(room, nowMs)) evicted++;
+    return evicted;
+  }
+
+  /**
+   * Everything an idle room holds is in the database or may be forgotten (greyed members,
+   * the beat epoch), except while a join is under way, a battle is unscored, a kick ban or
+   * a stopped recording's grace period is running: those rooms wait for the next sweep.
+   */
+  private evictIfIdle(room: Room, nowMs: number): boolean {
+    if (this.rooms.get(room.code) !== room) return false;
+    if ([...room.members.values()].some((m) => m.conn)) {
+      room.idleSinceMs = null;
+      return false;
+    }
+    // (a connection that went without a leave — a peer's kick — starts the idle time here)
+    room.idleSinceMs ??= nowMs;
+    if (nowMs - room.idleSinceMs < this.idleRoomMs || this.joinsInFlight.has(room.code)) return false;
+    if (room.battle && !room.battle.result) return false;
+    if ([...room.kicked.values()].some((atMs) => nowMs - atMs < KICK_BAN_MS)) return false;
+    for (const [id, c] of room.closing) if (c.endedAtMs !== null && nowMs - c.endedAtMs > STOP_GRACE_MS) room.closing.delete(id);
+    if (room.closing.size > 0) return false;
+    if (room.battle?.timer) clearTimeout(room.battle.timer);
+    this.rooms.delete(room.code);
+    this.memberChanges.delete(room.code);
+    return true;
   }
 
   /** The participant leaves for good (the Leave button): removed from the list, not just greyed. */
@@ -659,6 +754,7 @@ export class RoomService {
     b.room.members.delete(b.member.id);
     this.memberRemoved(b.room, b.member.id);
     this.broadcastState(b.room);
+    this.noteIdle(b.room);
     return { ok: true, data: null };
   }
 
@@ -1114,6 +1210,8 @@ export class RoomService {
   async close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.idleTimer = null;
     for (const room of this.rooms.values()) if (room.battle?.timer) clearTimeout(room.battle.timer);
     await Promise.all(this.saving.values());
     if (this.flushTimer) clearTimeout(this.flushTimer);

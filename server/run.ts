@@ -5,6 +5,8 @@
  * benchmarks run it without them. With WORKERS > 1 the first process is the
  * primary (runPrimaryFromEnv) and each worker runs runFromEnv.
  */
+import { randomBytes } from "node:crypto";
+import { RateLimiterClusterMaster } from "rate-limiter-flexible";
 import { startBackbeatServer, type BackbeatServer, type PageHandler } from "./app";
 import { connectCluster, type Cluster } from "./cluster";
 import { LIFTED_CONNECTION_LIMITS } from "./connection-limits";
@@ -20,8 +22,17 @@ export interface Running {
   server: BackbeatServer;
 }
 
+/**
+ * The secret the server's own pages send to its API (server/http.ts INTERNAL_REQUEST_HEADER),
+ * made once per start; workers inherit it from their primary.
+ */
+function ensureInternalToken(): void {
+  process.env.BACKBEAT_INTERNAL_TOKEN ||= randomBytes(24).toString("base64url");
+}
+
 export async function runFromEnv(opts: { pages?: (env: Env) => Promise<{ handle: PageHandler; close?: () => Promise<void> }> } = {}): Promise<Running> {
   const env = loadEnv();
+  ensureInternalToken();
   const worker = isWorkerProcess();
   const log = (msg: string, err?: unknown) => console.error(`[backbeat${worker ? ` worker ${process.env.BACKBEAT_WORKER_INDEX}` : ""}] ${msg}`, err ?? "");
   // A worker's primary has migrated the database already.
@@ -37,6 +48,9 @@ export async function runFromEnv(opts: { pages?: (env: Env) => Promise<{ handle:
     log,
     worker,
     trustProxy: env.TRUST_PROXY,
+    roomIdleMs: env.ROOM_IDLE_SECONDS * 1000,
+    rateLimitNamespace: env.RATE_LIMIT_NAMESPACE,
+    internalToken: process.env.BACKBEAT_INTERNAL_TOKEN,
     ...(env.IP_CONNECTION_LIMITS === "off" ? { rateLimits: { connections: LIFTED_CONNECTION_LIMITS } } : {}),
   });
 
@@ -67,6 +81,9 @@ export async function runFromEnv(opts: { pages?: (env: Env) => Promise<{ handle:
 export async function runPrimaryFromEnv(env: Env): Promise<{ port: number; workers: number }> {
   const log = (msg: string, err?: unknown) => console.error(`[backbeat] ${msg}`, err ?? "");
   const workers = workerCount(env.WORKERS);
+  ensureInternalToken();
+  // The workers' per-address limits count here, so the machine has one budget per address (server/address-limits.ts).
+  if (!env.REDIS_URL) new RateLimiterClusterMaster();
   await applyMigrations(parseDatabaseUrl(env.DATABASE_URL).kind, env.DATABASE_URL);
   const primary = await runPrimary({ workers, port: env.PORT, host: env.HOST, log });
   let stopping = false;

@@ -17,6 +17,8 @@ import {
   type ErrorMsg,
   type ServerToClientEvents,
 } from "../core/protocol";
+import { AddressLimiter, limitMessage } from "./address-limits";
+import { compileTrust, trustsNoProxy, type TrustProxy } from "./client-address";
 import { ConnectionGate } from "./connection-limits";
 import { DropVerdict, EventClass, SocketRateLimiter, eventClass, hitClass, resolveRateLimits, type RateLimitOptions } from "./rate-limit";
 import type { Connection, Fanout, RoomService } from "./rooms";
@@ -32,8 +34,12 @@ export interface SocketDeps {
   rateLimits?: RateLimitOptions;
   /** origins besides the server's own host allowed to open a socket */
   allowedOrigins?: readonly string[];
-  /** proxies in front whose X-Forwarded-For is believed for the per-address limits (TRUST_PROXY); 0 by default */
-  trustProxy?: number;
+  /**
+   * The per-address limits' gate (server/connection-limits.ts), shared with the HTTP API; without
+   * one, a gate counting in this process's memory, with `trustProxy` (TRUST_PROXY; none by default).
+   */
+  gate?: ConnectionGate;
+  trustProxy?: TrustProxy;
   /** monotonic ms for the rate limits; performance.now by default */
   rateClock?: () => number;
   /** the Redis Streams adapter when several servers share rooms (server/cluster.ts) */
@@ -84,7 +90,14 @@ export function roomFanout(getIo: () => Server<ClientToServerEvents, ServerToCli
 export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Server<ClientToServerEvents, ServerToClientEvents> {
   const limits = resolveRateLimits(deps.rateLimits);
   const clock = deps.rateClock ?? (() => performance.now());
-  const gate = new ConnectionGate({ limits: limits.connections, trustProxyHops: deps.trustProxy ?? 0, clock, log: deps.log });
+  const gate =
+    deps.gate ??
+    new ConnectionGate({
+      limiter: new AddressLimiter(limits.connections, { kind: "memory" }, deps.log),
+      trust: compileTrust(deps.trustProxy ?? 0),
+      trustsNoProxy: trustsNoProxy(deps.trustProxy ?? 0),
+      log: deps.log,
+    });
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
     // Clients use WebSockets only (no sticky sessions needed, docs/deploy.md): long-polling
     // handshakes are refused ("Transport unknown") rather than left as a way around the gate.
@@ -99,9 +112,13 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
     // Then the per-address connection limits (server/connection-limits.ts).
     allowRequest: (req, callback) => {
       if (!originAllowed(req, deps.allowedOrigins)) return callback("Forbidden origin", false);
-      const refused = gate.check(req);
-      if (refused === null) callback(null, true);
-      else callback(refused, false);
+      gate.check(req).then(
+        (refused) => (refused === null ? callback(null, true) : callback(refused, false)),
+        (err: unknown) => {
+          deps.log("connection check failed", err);
+          callback("Internal error", false);
+        },
+      );
     },
   });
   gate.attach(io);
@@ -205,7 +222,7 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
         t2Ms: deps.now(),
       });
     });
-    on("join", (msg) => {
+    on("join", async (msg) => {
       if (deps.roomAffinity && socket.handshake.query.room !== msg.roomCode) {
         const error: ErrorMsg = {
           code: "wrong_server",
@@ -214,7 +231,23 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
         };
         return { ok: false, error };
       }
-      return deps.rooms.join(conn, msg);
+      // Per address (server/address-limits.ts): joins, and joins of rooms that do not exist
+      // (a join answers whether a room exists, like GET /api/rooms/<code>).
+      const key = gate.keyOf(socket.request);
+      let budget: "join" | "miss" = "join";
+      let verdict = await gate.limiter.take("join", key);
+      if (verdict.ok) {
+        budget = "miss";
+        verdict = await gate.limiter.check("miss", key);
+      }
+      if (!verdict.ok) {
+        const { retryAfterMs } = verdict;
+        const error: ErrorMsg = { code: "rate_limited", event: "join", message: limitMessage(budget, retryAfterMs), details: { reason: budget, retryAfterMs } };
+        return { ok: false, error };
+      }
+      const res = await deps.rooms.join(conn, msg);
+      if (!res.ok && res.error.code === "room_not_found") await gate.limiter.take("miss", key);
+      return res;
     });
     // hit is the hot path (every strike of every player): checked without zod and
     // handled synchronously, no promise hop; invalid ones take the general path's errors.

@@ -18,6 +18,7 @@ import { WebSocket } from "ws";
 import { connectRefusalOf, type ConnectRefusal } from "../../core/connect-refusal";
 import { seededRng } from "../../core/rng";
 import { startBackbeatServer, type BackbeatServer } from "../../server/app";
+import type { TrustProxy } from "../../server/client-address";
 import type { RateLimitOptions } from "../../server/rate-limit";
 import { openStore } from "../../server/storage";
 import { mapStorage, ReliableClient } from "../support/reliable-client";
@@ -30,7 +31,7 @@ afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
 });
 
-async function start(opts: { trustProxy?: number; rateLimits?: RateLimitOptions } = {}): Promise<BackbeatServer> {
+async function start(opts: { trustProxy?: TrustProxy; rateLimits?: RateLimitOptions } = {}): Promise<BackbeatServer> {
   const tmp = tempSqliteUrl();
   const store = await openStore(tmp.url);
   const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(11), log: () => undefined, ...opts });
@@ -125,7 +126,7 @@ describe("per-address connection limits (sqlite)", () => {
   it("refuses the (burst+1)th rapid connection from one address with a reason, then before the upgrade", async () => {
     const server = await start({
       trustProxy: 1,
-      rateLimits: { connections: { burst: 3, perSecond: 0.01, explainBurst: 2, explainPerSecond: 0 } },
+      rateLimits: { connections: { connect: { points: 3, windowMs: 100_000 }, explain: { points: 2, windowMs: 3_600_000 } } },
     });
     const me = "198.51.100.1";
     for (let i = 0; i < 3; i++) expect((await attempt(server.url, me)).connected).toBe(true);
@@ -135,7 +136,7 @@ describe("per-address connection limits (sqlite)", () => {
       const r = refused(await attempt(server.url, me));
       expect(r.refusal).toMatchObject({ code: "rate_limited", details: { reason: "new" } });
       expect(r.error.message).toMatch(/^Too many new connections from your network: try again in \d+ s\.$/);
-      expect(r.refusal!.details.retryAfterMs).toBeGreaterThan(90_000); // 0.01/s: 100 s per connection
+      expect(r.refusal!.details.retryAfterMs).toBeGreaterThan(90_000); // until the 100 s window ends
       expect(r.refusal!.details.retryAfterMs).toBeLessThanOrEqual(100_000);
     }
     // past the explanation budget: refused before the WebSocket upgrade (a browser sees only an error)
@@ -153,7 +154,7 @@ describe("per-address connection limits (sqlite)", () => {
   });
 
   it("believes X-Forwarded-For only when TRUST_PROXY says so", async () => {
-    const server = await start({ rateLimits: { connections: { burst: 2, perSecond: 0.001 } } });
+    const server = await start({ rateLimits: { connections: { connect: { points: 2, windowMs: 1_000_000 } } } });
     expect((await attempt(server.url, "203.0.113.1")).connected).toBe(true);
     expect((await attempt(server.url, "203.0.113.2")).connected).toBe(true);
     // a made-up address does not buy a fresh budget: all three came from 127.0.0.1
@@ -166,7 +167,7 @@ describe("per-address connection limits (sqlite)", () => {
       server = await start({
         trustProxy: 1,
         rateLimits: {
-          connections: { burst: 100, maxOpen: 3, abuseCooldownMs: 1_500, explainBurst: 100 },
+          connections: { maxOpen: 3, abuseCooldownMs: 2_000, explain: { points: 100, windowMs: 60_000 } },
           abuse: { maxDropped: 5, windowMs: 10_000 },
         },
       });
@@ -196,12 +197,12 @@ describe("per-address connection limits (sqlite)", () => {
 
       const r = refused(await attempt(server.url, me));
       expect(r.refusal).toMatchObject({ code: "abuse", details: { reason: "abuse" } });
-      expect(r.refusal!.details.retryAfterMs).toBeLessThanOrEqual(1_500);
+      expect(r.refusal!.details.retryAfterMs).toBeLessThanOrEqual(2_000);
       expect(r.error.message).toMatch(/cut off for abuse, so new ones are refused for \d s\.$/);
       expect(bystander.connected).toBe(true); // open connections are not cut
       expect((await attempt(server.url, "198.51.100.31")).connected).toBe(true); // nor other addresses
 
-      await sleep(Math.max(0, pausedAt + 1_600 - Date.now()));
+      await sleep(Math.max(0, pausedAt + 2_100 - Date.now()));
       expect((await attempt(server.url, me)).connected).toBe(true);
     });
 
@@ -253,7 +254,7 @@ describe("honest use with the default limits (sqlite)", () => {
   });
 
   it("a client refused at connect shows why and comes back by itself (the browser session's contract)", async () => {
-    const server = await start({ rateLimits: { connections: { burst: 1, perSecond: 2 } } });
+    const server = await start({ rateLimits: { connections: { connect: { points: 1, windowMs: 1_000 } } } });
     const code = await createRoom(server.url);
     const first = new ReliableClient({ url: server.url, roomCode: code, participantId: "refuse-first-01", name: "First", storage: mapStorage() });
     await first.joined();

@@ -3,6 +3,7 @@
  * child process, so a test can SIGKILL it and start it again on the same port.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,11 +37,15 @@ export async function spawnApiServer(opts: { databaseUrl: string; port?: number;
   let output = "";
   let child: ChildProcess | null = null;
   let port = opts.port ?? 0;
+  // With REDIS_URL, per-address limits count in Redis: each server (and its restarts) gets a
+  // namespace of its own unless the test passes one, so test runs sharing a Redis never spend
+  // each other's budgets for 127.0.0.1.
+  const rateLimitNamespace = `test-${randomBytes(6).toString("hex")}`;
 
   const start = async () => {
     const c = spawn(process.execPath, ["--import", "tsx", ENTRY], {
       cwd: ROOT,
-      env: { ...process.env, ...opts.env, NODE_ENV: "test", PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: opts.databaseUrl },
+      env: { RATE_LIMIT_NAMESPACE: rateLimitNamespace, ...process.env, ...opts.env, NODE_ENV: "test", PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: opts.databaseUrl },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = c;

@@ -40,7 +40,13 @@ async function fetchHead(id: string, budgetMs: number): Promise<RecordingHead | 
   const host = process.env.HOST && !["0.0.0.0", "::", ""].includes(process.env.HOST) ? process.env.HOST : "127.0.0.1";
   const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   try {
-    const res = await fetch(`${origin}/api/recordings/${id}?summary=1`, { cache: "no-store", signal: AbortSignal.timeout(budgetMs) });
+    // One request per visitor, all from 127.0.0.1: the server's secret keeps them off that address's budget (server/http.ts).
+    const internal = process.env.BACKBEAT_INTERNAL_TOKEN;
+    const res = await fetch(`${origin}/api/recordings/${id}?summary=1`, {
+      cache: "no-store",
+      signal: AbortSignal.timeout(budgetMs),
+      headers: internal ? { "x-backbeat-internal": internal } : {},
+    });
     if (!res.ok) return null;
     return (await res.json()) as RecordingHead;
   } catch {

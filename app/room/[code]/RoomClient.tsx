@@ -53,6 +53,11 @@ export default function RoomClient({ code }: { code: string }) {
       .then(async (res) => {
         if (cancelled) return;
         if (res.status === 404) return setPhase({ kind: "not-found" });
+        // per-address limits (server/address-limits.ts): the server says how long to wait
+        if (res.status === 429) {
+          const body = (await res.json().catch(() => null)) as { message?: string } | null;
+          return setPhase({ kind: "failed", message: body?.message ?? "Too many requests from your network: try again later." });
+        }
         if (!res.ok) return setPhase({ kind: "failed", message: `Server answered ${res.status}` });
         const name = loadName();
         setPhase(name ? { kind: "in-room", name, role: "player" } : { kind: "need-name" });
