@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { BATTLE_BARS, BATTLE_SUBDIVISIONS, REACTIONS, type BattleConfig, type BattleResult } from "./battle";
 import { GROOVE_IDS } from "./grooves";
+import type { TimelineEntry } from "./timeline";
 import { PAD_IDS } from "./kit";
 import { ROOM_CODE_PATTERN } from "./room-code";
 
@@ -409,6 +410,13 @@ export interface RecordingJson {
    * hearing from a listener was not reported by them (e.g. they had left).
    */
   hearings: { listenerId: string; senderId: string; seq: number; soundedAtMs: number; late: boolean; skipped: boolean }[];
+  /**
+   * The recording's grid over time (core/timeline.ts), ordered by epochMs: the room's beat
+   * epoch, tempo, meter and groove when it started, then every change with the shared time it
+   * took effect. Empty (missing in files exported before it existed) for recordings made
+   * before timelines were stored: their grid is fitted to the hits.
+   */
+  timeline?: TimelineEntry[];
 }
 
 /**

@@ -951,7 +951,9 @@ test.describe("pre-rendered voices for export (voice cache)", () => {
       const render = async (r: ReturnType<typeof recording>, voices: "sampled" | "synth", parallel?: number) => {
         const progress: number[] = [];
         const out = await renderWav({ ...r, fromMs: 0, toMs: 24_500, voices, parallel, onProgress: (f) => progress.push(f) });
-        const x = Float32Array.from(new Int16Array(out.wav, 44), (v) => v / 32768);
+        // stereo (pads placed left to right): compare the mono sum
+        const pcm = new Int16Array(out.wav, 44);
+        const x = Float32Array.from({ length: pcm.length / 2 }, (_, i) => (pcm[2 * i]! + pcm[2 * i + 1]!) / 65536);
         return { r: out, x, progress };
       };
       const rms = (x: Float32Array) => Math.sqrt(x.reduce((a, v) => a + v * v, 0) / x.length);

@@ -1,10 +1,12 @@
 /**
  * The replay page: transport, speed, seeking, mute/solo, loop, "as heard"
- * views, statistics, WAV export, sharing and Open Graph tags. The recording is
+ * views, statistics on the room's own grid, WAV and stems export, sharing and
+ * Open Graph tags. The recording is
  * made quickly and deterministically by two socket.io-client players in the
  * test process (the protocol of test/integration/helpers.ts), not by a UI jam.
  */
 import { expect, test, type Page } from "@playwright/test";
+import { unzipSync } from "fflate";
 import { readFileSync } from "node:fs";
 import { io, type Socket } from "socket.io-client";
 import { parseWav } from "../app/lib/wav";
@@ -23,7 +25,8 @@ interface Diag {
   loop: { startMs: number; endMs: number } | null;
   enabledPlayers: string[];
   runId: number;
-  wavRender: { renderedSec: number; wallMs: number; speed: number; hits: number; bytes: number } | null;
+  wavRender: { renderedSec: number; wallMs: number; speed: number; hits: number; bytes: number; peakDbfs: number; fromMs: number } | null;
+  stemsRender: { files: string[]; frames: number; renderedSec: number; hits: number; peakDbfs: number; fromMs: number } | null;
 }
 const diag = (page: Page) => page.evaluate(() => window.__backbeatReplay as unknown as Diag);
 
@@ -42,7 +45,10 @@ function connect(url: string): Promise<Client> {
   });
 }
 
-/** Two players (Ada hosts) record 3 s of 16ths with hearings (Bo heard one of Ada's hits late and skipped one). */
+/**
+ * Two players (Ada hosts) record 3 s of 16ths on the room's beats (from its epoch), Ada 3 ms
+ * late and Bo 5 ms early, with hearings (Bo heard one of Ada's hits late and skipped one).
+ */
 async function makeRecording(baseUrl: string): Promise<RecordingJson> {
   const created = (await (await fetch(`${baseUrl}/api/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ tempoBpm: 120, beatsPerBar: 4 }) })).json()) as { code: string; hostToken: string };
   const [a, b] = await Promise.all([connect(baseUrl), connect(baseUrl)]);
@@ -54,7 +60,9 @@ async function makeRecording(baseUrl: string): Promise<RecordingJson> {
   const started = await a.emitWithAck("recording:start", { title: "Replay test jam" });
   if (!started.ok) throw new Error(`recording:start: ${started.error.message}`);
   await expect.poll(() => (room as RoomView | null)?.recording?.startedAtMs ?? null).not.toBeNull();
-  const t0 = (room as unknown as RoomView).recording!.startedAtMs + LEAD_MS;
+  const r = room as unknown as RoomView;
+  const beatMs = 60_000 / r.tempoBpm;
+  const t0 = r.epochMs + Math.ceil((r.recording!.startedAtMs + LEAD_MS - r.epochMs) / beatMs) * beatMs;
   const aHits: { seq: number; pad: "kick" | "hihatClosed"; strikeAtMs: number }[] = [];
   const bHits: { seq: number; pad: "snare" | "tomLow"; strikeAtMs: number }[] = [];
   for (let s = 0; s < STEPS; s++) {
@@ -282,11 +290,13 @@ test("timing statistics per player at a chosen subdivision", async ({ page }) =>
   const bo = page.getByRole("row", { name: /Bo/ });
   await expect(ada.getByRole("cell").first()).toHaveText("12");
   await expect(bo.getByRole("cell").first()).toHaveText("6");
-  // Ada plays 3 ms late and Bo 5 ms early on the same 16th grid: the fitted grid sits between them,
-  // so their medians are 8 ms apart and each player is perfectly tight (IQR 0).
+  // Ada plays 3 ms late and Bo 5 ms early on the room's 16th grid: measured against the grid the
+  // recording stored (no fitting), that is what the table says, and each is perfectly tight (IQR 0).
   const num = async (row: typeof ada, i: number) => Number((await row.getByRole("cell").nth(i).innerText()).replace("−", "-").replace("±", "").replace(" ms", ""));
-  expect((await num(ada, 1)) - (await num(bo, 1))).toBeCloseTo(8, 0);
+  expect(await num(ada, 1)).toBeCloseTo(3, 1);
+  expect(await num(bo, 1)).toBeCloseTo(-5, 1);
   expect(await num(ada, 2)).toBeCloseTo(0, 1);
+  await expect(page.getByText("The grid is the room's own")).toBeVisible();
   await sub.selectOption("4");
   await expect(page.getByRole("table")).toContainText("Spread (IQR)");
 });
@@ -301,8 +311,11 @@ test("exports the mix and one player as WAV with a progress bar", async ({ page 
   const bytes = new Uint8Array(readFileSync(await download.path()));
   const info = parseWav(bytes);
   const d = await diag(page);
-  expect(info).toMatchObject({ audioFormat: 1, bitsPerSample: 16, channels: 1, sampleRate: 44100 });
-  expect(info.durationS).toBeCloseTo(d.durationMs / 1000 + 1.5, 2);
+  expect(info).toMatchObject({ audioFormat: 1, bitsPerSample: 16, channels: 2, sampleRate: 44100 });
+  // from the bar line at or before the recording start (the MIDI file's time 0) to the end, plus the ring-out
+  expect(d.wavRender!.fromMs).toBeLessThanOrEqual(0);
+  expect(d.wavRender!.fromMs).toBeGreaterThan(-2_000); // a bar at 120 BPM
+  expect(info.durationS).toBeCloseTo((d.durationMs - d.wavRender!.fromMs) / 1000 + 1.5, 2);
   expect(d.wavRender!.renderedSec).toBeCloseTo(info.durationS, 3);
   expect(d.wavRender!.hits).toBe(rec.hits.length);
   // not silence
@@ -310,6 +323,8 @@ test("exports the mix and one player as WAV with a progress bar", async ({ page 
   let peak = 0;
   for (const s of pcm) peak = Math.max(peak, Math.abs(s));
   expect(peak).toBeGreaterThan(1000);
+  expect(20 * Math.log10(peak / 32768)).toBeLessThanOrEqual(-1);
+  expect(d.wavRender!.peakDbfs).toBeLessThanOrEqual(-1);
   console.log(`WAV: ${info.durationS.toFixed(2)} s rendered at ${d.wavRender!.speed.toFixed(0)}× real time`);
 
   await page.getByLabel("WAV mix").selectOption({ label: "Bo only" });
@@ -317,6 +332,35 @@ test("exports the mix and one player as WAV with a progress bar", async ({ page 
   // the progress bar is there while rendering (it may be brief)
   await expect(link).toBeVisible({ timeout: 30_000 });
   expect((await diag(page)).wavRender!.hits).toBe(rec.hits.filter((h) => h.participantId === rec.participants.find((p) => p.name === "Bo")!.id).length);
+});
+
+test("exports stems: one stereo WAV per player in a ZIP, same start and length, with a labelled progress bar", async ({ page }) => {
+  await open(page);
+  const seen: string[] = [];
+  await page.exposeFunction("__sawProgress", (label: string) => seen.push(label));
+  await page.evaluate(() => {
+    new MutationObserver(() => {
+      const bar = document.querySelector("progress");
+      if (bar) (window as unknown as { __sawProgress: (l: string) => void }).__sawProgress(bar.getAttribute("aria-label") ?? "");
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+  await page.getByRole("button", { name: "Export stems (ZIP)" }).click();
+  const link = page.getByRole("link", { name: "Download stems (ZIP)" });
+  await expect(link).toBeVisible({ timeout: 30_000 });
+  expect(seen.length).toBeGreaterThan(0);
+  expect(seen.every((l) => l === "Rendering stems")).toBe(true);
+  const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  expect(download.suggestedFilename()).toMatch(/-stems\.zip$/);
+  const files = unzipSync(new Uint8Array(readFileSync(await download.path())));
+  expect(Object.keys(files)).toEqual(["01-ada.wav", "02-bo.wav"]);
+  const infos = Object.values(files).map((f) => parseWav(f));
+  const d = await diag(page);
+  for (const info of infos) {
+    expect(info).toMatchObject({ channels: 2, sampleRate: 44100, frames: infos[0]!.frames });
+    expect(info.durationS).toBeCloseTo((d.durationMs - d.stemsRender!.fromMs) / 1000 + 1.5, 2);
+  }
+  expect(d.stemsRender!.hits).toBe(rec.hits.length);
+  expect(d.stemsRender!.peakDbfs).toBeLessThanOrEqual(-1);
 });
 
 test("the WAV progress bar is labelled and advances", async ({ page }) => {

@@ -200,6 +200,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
           battles: rec.battles as RecordingJson["battles"],
           hits: rec.hits,
           hearings: rec.hearings,
+          timeline: rec.timeline,
         };
         if (url.searchParams.get("download") === "json") {
           res.setHeader("content-disposition", `attachment; filename="${fileName(rec.title, "json")}"`);

@@ -21,6 +21,8 @@ export interface SharedRoomState {
   closing: { id: string; startedAtMs: number; startedBy: string; endedAtMs: number | null }[];
   battle: { config: BattleConfig; votes: Record<string, number>; result: BattleResult | null; voted: string[] } | null;
   kicked: [string, number][];
+  /** the grid before the last tempo change (recordings starting before it takes effect store it); absent from older servers */
+  previousGrid?: { epochMs: number; tempoBpm: number; beatsPerBar: number; beatUnit: number; groove: string } | null;
 }
 
 export interface SharedMember {

@@ -26,11 +26,11 @@ import {
   type Tempo,
 } from "../core/protocol";
 import { battleEndMs, battleResult, scoreTurn, turnAt, turns, type BattleConfig, type Reaction } from "../core/battle";
-import type { GrooveId } from "../core/grooves";
+import { GROOVE_IDS, type GrooveId } from "../core/grooves";
 import { barMs, nextBarLineMs } from "../core/metronome";
 import { generateRoomCode } from "../core/room-code";
 import type { Rng } from "../core/rng";
-import type { RecordingSummary, Store, StoredHearing, StoredHit } from "./store";
+import type { RecordingSummary, Store, StoredHearing, StoredHit, TimelineEntry } from "./store";
 import { LocalRoomSync, SCORING_LOCK_MS, type RoomSync, type SharedMember, type SharedRoomState } from "./room-sync";
 import { FailedAttemptLimiter, hashPasscode, verifyPasscode, type AttemptLimit } from "./passcode";
 import { WriteQueue } from "./write-queue";
@@ -137,6 +137,8 @@ interface Room {
   epochMs: number;
   beatUnit: number;
   groove: GrooveId;
+  /** the grid before the last tempo change: still sounding until epochMs when that change is pending */
+  previousGrid: TimelineEntry | null;
   mode: PlayMode;
   battle: BattleState | null;
   kicked: Map<string, number>;
@@ -173,6 +175,14 @@ type Result<T> = AckResult<T>;
 
 function fail(code: ErrorCode, message: string, event?: string): { ok: false; error: ErrorMsg } {
   return { ok: false, error: { code, message, event } };
+}
+
+/** a tempo change is written to its recording's timeline this many times (RETRY_INTERVAL_MS apart) before it is given up */
+const TIMELINE_WRITE_ATTEMPTS = 60;
+
+/** The room's grid as a recording's timeline stores it (core/timeline.ts). */
+function gridEntry(room: Pick<Room, "epochMs" | "tempoBpm" | "beatsPerBar" | "beatUnit" | "groove">): TimelineEntry {
+  return { epochMs: room.epochMs, tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, beatUnit: room.beatUnit, groove: room.groove };
 }
 
 export function newRecordingId(): string {
@@ -277,6 +287,7 @@ export class RoomService {
         closing: [...room.closing.values()],
         battle: room.battle ? { config: room.battle.config, votes: room.battle.votes, result: room.battle.result, voted: [...room.battle.voted] } : null,
         kicked: [...room.kicked.entries()],
+        previousGrid: room.previousGrid,
       },
       members: [...room.members.values()].map((m) => ({
         id: m.id,
@@ -313,6 +324,7 @@ export class RoomService {
     // A battle started on another server is scored here too, should that server die.
     if (room.battle && !room.battle.result && !room.battle.timer) this.scheduleScoring(room, room.battle);
     room.kicked = new Map(st.kicked);
+    room.previousGrid = st.previousGrid ?? null;
     const next = new Map<string, Member>();
     for (const sm of shared.members) {
       const local = room.members.get(sm.id);
@@ -470,13 +482,17 @@ export class RoomService {
     // (crash, kill -9, redeploy): carry on with it, so re-sent hits find their home.
     const open = await this.deps.store.listOpenRecordings(code);
     const running = open[0];
+    // Its grid carries on too: a fresh epoch would move every beat of the rest of the recording.
+    const timeline = running ? await this.deps.store.getTimeline(running.id) : [];
+    const grid = timeline.at(-1);
     const room: Room = {
       code,
-      tempoBpm: stored.tempoBpm,
-      beatsPerBar: stored.beatsPerBar,
-      epochMs: this.deps.now(),
-      beatUnit: stored.beatUnit === 8 ? 8 : 4,
-      groove: (["none", "rock", "funk", "shuffle"] as const).find((g) => g === stored.groove) ?? "none",
+      tempoBpm: grid?.tempoBpm ?? stored.tempoBpm,
+      beatsPerBar: grid?.beatsPerBar ?? stored.beatsPerBar,
+      epochMs: grid?.epochMs ?? this.deps.now(),
+      beatUnit: (grid?.beatUnit ?? stored.beatUnit) === 8 ? 8 : 4,
+      groove: GROOVE_IDS.find((g) => g === (grid?.groove ?? stored.groove)) ?? "none",
+      previousGrid: grid && grid.epochMs > this.deps.now() ? (timeline.at(-2) ?? null) : null,
       battle: null,
       kicked: new Map(),
       mode: stored.mode,
@@ -1020,9 +1036,14 @@ export class RoomService {
     const b = this.requireHost(conn, "tempo:set");
     if ("ok" in b) return b;
     const { room } = b;
+    const nowMs = this.deps.now();
     // The new tempo starts on the next bar line of the old grid, ahead enough for everyone to hear of it.
-    const startMs = nextBarLineMs(room, this.deps.now() + 250);
+    // A change that is not in force by then is replaced at its own start, a bar line of the grid before it
+    // (the next bar line of the pending grid would not be one of the grid that is sounding).
+    const replacesPending = room.previousGrid !== null && room.epochMs > nowMs + 250;
+    const startMs = replacesPending ? room.epochMs : nextBarLineMs(room, nowMs + 250);
     if (room.battle && !room.battle.result) return fail("battle_running", "Change the tempo after the battle.", "tempo:set");
+    if (!replacesPending) room.previousGrid = gridEntry(room);
     room.tempoBpm = tempo.tempoBpm;
     room.beatsPerBar = tempo.beatsPerBar;
     room.beatUnit = tempo.beatUnit ?? room.beatUnit;
@@ -1034,8 +1055,30 @@ export class RoomService {
       beatUnit: room.beatUnit,
       groove: room.groove,
     });
+    if (room.recording) this.storeGridChange(room.recording.id, gridEntry(room));
     this.broadcastState(room);
     return { ok: true, data: null };
+  }
+
+  /** per recording, the last timeline write: they land in order (each replaces entries at or after its epoch) */
+  private timelineWrites = new Map<string, Promise<void>>();
+  private storeGridChange(recordingId: string, entry: TimelineEntry): void {
+    const write = () => this.deps.store.addTimelineEntry(recordingId, entry);
+    const next = (this.timelineWrites.get(recordingId) ?? Promise.resolve()).then(async () => {
+      // (the recording's row may still be being created: startRecording sets room.recording first)
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await write();
+        } catch (err) {
+          if (attempt >= TIMELINE_WRITE_ATTEMPTS) return this.deps.log?.("storing a tempo change failed (given up)", err);
+          await new Promise((r) => setTimeout(r, RETRY_INTERVAL_MS).unref?.());
+        }
+      }
+    });
+    this.timelineWrites.set(recordingId, next);
+    void next.then(() => {
+      if (this.timelineWrites.get(recordingId) === next) this.timelineWrites.delete(recordingId);
+    });
   }
 
   // ---------- recording ----------
@@ -1065,6 +1108,8 @@ export class RoomService {
         participantIds,
         ownerTokenHash: hashToken(ownerToken),
         beatUnit: room.beatUnit,
+        // a change still pending at the start: the grid before it sounds until then
+        timeline: room.previousGrid && room.epochMs > startedAtMs ? [room.previousGrid, gridEntry(room)] : [gridEntry(room)],
       });
     } catch (err) {
       room.recording = null;

@@ -4,6 +4,9 @@
  * Times are milliseconds on the shared (server) clock.
  */
 import type { PadId } from "../core/kit";
+import type { TimelineEntry } from "../core/timeline";
+
+export type { TimelineEntry };
 
 export type RoomMode = "live" | "groove";
 
@@ -68,6 +71,11 @@ export interface RecordingWithHits extends RecordingSummary {
   hearings: StoredHearing[];
   /** battles fought during the recording, as stored by appendRecordingBattle */
   battles: unknown[];
+  /**
+   * The recording's grid over time (core/timeline.ts), ordered by epochMs: the room's grid
+   * when it started, then every change. Empty for recordings made before timelines were stored.
+   */
+  timeline: TimelineEntry[];
 }
 
 export interface Store {
@@ -89,7 +97,16 @@ export interface Store {
     participantIds: string[];
     ownerTokenHash?: string | null;
     beatUnit?: number;
+    /** the grid(s) in force when it starts: stored with it, in the same transaction */
+    timeline?: TimelineEntry[];
   }): Promise<void>;
+  /**
+   * A grid change during the recording: stored with the time it takes effect. Entries at or
+   * after that time are removed first (they were pending changes this one replaces).
+   */
+  addTimelineEntry(recordingId: string, entry: TimelineEntry): Promise<void>;
+  /** The recording's timeline, ordered by epochMs (empty: none stored). */
+  getTimeline(recordingId: string): Promise<TimelineEntry[]>;
   /** Appends a battle (config + result, JSON-serialisable) to the recording. */
   appendRecordingBattle(recordingId: string, battle: unknown): Promise<void>;
   addRecordingParticipant(recordingId: string, participantId: string): Promise<void>;

@@ -10,18 +10,8 @@
  */
 import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
 import { KIT } from "../../core/kit";
-import {
-  STATUS,
-  formatClock,
-  gridLines,
-  keySeek,
-  lowerBound,
-  normalizeLoop,
-  type GridFit,
-  type LoopRegion,
-  type ReplayEvents,
-  type ReplayPlayer,
-} from "../../core/replay";
+import { STATUS, formatClock, keySeek, lowerBound, normalizeLoop, type LoopRegion, type ReplayEvents, type ReplayPlayer } from "../../core/replay";
+import { barAt, barStartMs, gridLinesIn, segmentAt, type ReplayGrid } from "../../core/timeline";
 
 export type TimelineZoom = "whole" | 16 | 4;
 
@@ -30,8 +20,10 @@ interface Props {
   players: ReplayPlayer[];
   enabled: boolean[];
   durationMs: number;
-  grid: GridFit;
-  perBeat: number;
+  /** the recording's grid (core/timeline.ts): tempo changes move the lines */
+  grid: ReplayGrid;
+  /** the finest grid lines drawn, as a note value (4, 8, 16) */
+  note: number;
   loop: LoopRegion | null;
   loopOn: boolean;
   zoom: TimelineZoom;
@@ -59,13 +51,14 @@ interface Win {
   lenMs: number;
 }
 
-function windowFor(zoom: TimelineZoom, posMs: number, durationMs: number, grid: GridFit): Win {
+function windowFor(zoom: TimelineZoom, posMs: number, durationMs: number, grid: ReplayGrid): Win {
   if (zoom === "whole") return { startMs: 0, lenMs: Math.max(1, durationMs) };
-  const lenMs = zoom * grid.beatMs * grid.beatsPerBar;
-  if (lenMs >= durationMs) return { startMs: 0, lenMs: Math.max(1, durationMs) };
   // page-wise, on bar lines, so the grid stands still while the playhead moves
-  const page = Math.floor((posMs - grid.phaseMs) / lenMs);
-  return { startMs: grid.phaseMs + page * lenMs, lenMs };
+  const page = Math.floor(barAt(grid, posMs) / zoom);
+  const startMs = barStartMs(grid, page * zoom);
+  const lenMs = barStartMs(grid, (page + 1) * zoom) - startMs;
+  if (lenMs >= durationMs) return { startMs: 0, lenMs: Math.max(1, durationMs) };
+  return { startMs, lenMs };
 }
 
 function draw(canvas: HTMLCanvasElement, cssW: number, cssH: number, p: Props, win: Win): void {
@@ -106,22 +99,28 @@ function draw(canvas: HTMLCanvasElement, cssW: number, cssH: number, p: Props, w
       ctx.fillRect(x0, 0, x1 - x0, 3);
     }
   }
-  // grid: draw a level only when its lines are far enough apart to read
-  const g = p.grid;
-  const barPx = g.beatMs * g.beatsPerBar * pxPerMs;
-  const beatPx = g.beatMs * pxPerMs;
-  const finest = Math.max(1, p.perBeat); // beats are always drawn
-  const subPx = (g.beatMs / finest) * pxPerMs;
-  const perBeat = subPx >= 6 ? finest : 1;
+  // grid: draw a level only when its lines are far enough apart to read (sizes of the densest grid in view)
+  let beatMs = Infinity;
+  let barLen = Infinity;
+  let beatUnit = 4;
+  for (const s of p.grid.segments) {
+    if (s.fromMs >= endMs) break;
+    if (s.beatMs < beatMs) ({ beatMs, beatUnit } = s);
+    barLen = Math.min(barLen, s.beatMs * s.beatsPerBar);
+  }
+  const barPx = barLen * pxPerMs;
+  const beatPx = beatMs * pxPerMs;
+  const subPx = ((beatMs * beatUnit) / Math.max(p.note, beatUnit)) * pxPerMs; // (beats are always drawn)
+  const level = beatPx < 4 ? "bar" : subPx >= 6 ? p.note : "beat";
   if (beatPx >= 4 || barPx >= 3) {
     const barEvery = barPx >= 3 ? 1 : Math.ceil(3 / barPx);
-    const lines = beatPx >= 4 ? gridLines(g, perBeat, win.startMs, endMs) : gridLines(g, 1 / g.beatsPerBar, win.startMs, endMs);
+    const lines = gridLinesIn(p.grid, level, win.startMs, endMs);
     const barLabelEvery = Math.max(1, Math.ceil(36 / barPx));
     ctx.font = "10px system-ui, sans-serif";
     ctx.textBaseline = "top";
     for (const l of lines) {
-      const kind = beatPx >= 4 ? l.kind : 2;
-      const barIndex = Math.round((l.atMs - g.phaseMs) / (g.beatMs * g.beatsPerBar));
+      const kind = l.kind;
+      const barIndex = l.bar;
       if (kind === 2 && barIndex % barEvery !== 0) continue;
       const x = Math.round(xOf(l.atMs)) + 0.5;
       ctx.fillStyle = kind === 2 ? "rgba(255,255,255,0.32)" : kind === 1 ? "rgba(255,255,255,0.13)" : "rgba(255,255,255,0.055)";
@@ -250,7 +249,7 @@ function TimelineImpl(p: Props) {
   useEffect(() => {
     drawnKey.current = "";
     frame();
-  }, [p.events, p.enabled, p.grid, p.perBeat, p.loop, p.loopOn, p.zoom, p.durationMs, p.players, p.heardView, frame]);
+  }, [p.events, p.enabled, p.grid, p.note, p.loop, p.loopOn, p.zoom, p.durationMs, p.players, p.heardView, frame]);
   // position changes (seeking while paused; the throttled position while playing): move the playhead
   useEffect(() => frame(), [p.positionMs, frame]);
 
@@ -305,7 +304,8 @@ function TimelineImpl(p: Props) {
     }
   };
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    const to = keySeek(p.getPosition(), e.key, { shift: e.shiftKey, beatMs: p.grid.beatMs, durationMs: p.durationMs });
+    const pos = p.getPosition();
+    const to = keySeek(pos, e.key, { shift: e.shiftKey, beatMs: segmentAt(p.grid, pos).beatMs, durationMs: p.durationMs });
     if (to === null) return;
     e.preventDefault();
     p.onSeek(to);

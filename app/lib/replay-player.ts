@@ -62,6 +62,25 @@ export interface WavRenderDiag {
   bytes: number;
   /** offline contexts rendered in parallel */
   segments: number;
+  /** the file's peak (≤ −1 dBFS) and the factor that brought it there (1: none needed) */
+  peakDbfs: number;
+  scale: number;
+  /** where the export starts (ms from the recording start; the bar line at or before it for a whole recording) */
+  fromMs: number;
+}
+
+/** The last stems export: one WAV per player, zipped. */
+export interface StemsRenderDiag {
+  files: string[];
+  /** frames of every stem (all the same) */
+  frames: number;
+  renderedSec: number;
+  wallMs: number;
+  hits: number;
+  bytes: number;
+  peakDbfs: number;
+  scale: number;
+  fromMs: number;
 }
 
 export interface ReplayDiag {
@@ -95,6 +114,7 @@ export interface ReplayDiag {
     firstScheduledMs: number | null;
   };
   wavRender: WavRenderDiag | null;
+  stemsRender: StemsRenderDiag | null;
 }
 
 declare global {
@@ -145,6 +165,7 @@ export class ReplayTransport {
       late: 0,
       perf: { fetchStartMs: null, fetchedMs: null, readyMs: null, playPressedMs: null, audioStartedMs: null, firstScheduledMs: null },
       wavRender: null,
+      stemsRender: null,
     };
     if (typeof window !== "undefined") window.__backbeatReplay = this.diag;
   }

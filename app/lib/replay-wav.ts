@@ -16,21 +16,29 @@
  *   renders on its own thread), each with a ring-out tail that is mixed into
  *   the next segment's start. Cuts are placed where no open hi-hat is ringing,
  *   so hi-hat choking (which needs the next hat hit in the same engine) is
- *   unaffected; the only other cross-cut effect is the master soft clipper,
- *   which is linear below ~-3 dBFS.
+ *   unaffected; the export chain is linear, so nothing else crosses a cut.
+ * - Stereo, through the engine's export chain (./audio/engine.ts
+ *   createOutputChain): pads placed left to right, a fixed gain and no soft
+ *   clipper; ./export-audio.ts then keeps every file at or below −1 dBFS.
+ * - Stems (renderStems): one render per player, all of the same range (same
+ *   start, same length), zipped; they add up to the mix.
  */
 import { PAD_IDS, type PadId } from "../../core/kit";
 import type { RecordingJson } from "../../core/protocol";
-import { lowerBound, scheduleUntil, startCursor, type Playable, type ReplayEvents, type Transport } from "../../core/replay";
+import { lowerBound, scheduleUntil, selectPlayable, startCursor, type Playable, type ReplayEvents, type ReplayPlayer, type Transport } from "../../core/replay";
 import type { AudioEngine } from "./audio/engine";
 import type { VoiceBank } from "./audio/voice-cache";
-import { encodeWav16 } from "./wav";
+import { finishMix, finishStems } from "./export-audio";
 
 export const WAV_SAMPLE_RATE = 44_100;
 /** ring-out after the range, so the last cymbal is not cut off */
 export const WAV_TAIL_S = 1.5;
-/** longest export at once (memory: ~4 bytes per sample while rendering) */
+/** longest export at once (memory: ~8 bytes per frame of stereo while rendering) */
 export const WAV_MAX_S = 20 * 60;
+/** stems: longest total (players × range) at once; every stem is kept until all are rendered (for the common headroom) */
+export const STEMS_MAX_S = 40 * 60;
+/** exports are stereo: pads placed left to right */
+export const WAV_CHANNELS = 2;
 /** the longest voice (crash) rings ~2.4 s: a segment renders this much past its end */
 const SEGMENT_TAIL_S = 2.6;
 /** segments shorter than this are not worth a context of their own */
@@ -49,6 +57,9 @@ export type WavVoices = "sampled" | "synth";
 
 export interface WavRenderResult {
   wav: ArrayBuffer;
+  /** the file's peak (≤ −1 dBFS) and the factor applied to get there (1: the export gain sufficed) */
+  peakDbfs: number;
+  scale: number;
   renderedSec: number;
   /** offline rendering only (all segments, wall clock) */
   renderWallMs: number;
@@ -112,10 +123,10 @@ async function renderSegment(o: {
   /** pre-rendered voices, or null: synthesize every hit */
   bank: VoiceBank | null;
 }): Promise<{ buffer: AudioBuffer; hits: number }> {
-  const ctx = new OfflineAudioContext({ numberOfChannels: 1, length: o.lengthFrames, sampleRate: WAV_SAMPLE_RATE });
+  const ctx = new OfflineAudioContext({ numberOfChannels: WAV_CHANNELS, length: o.lengthFrames, sampleRate: WAV_SAMPLE_RATE });
   const engine: Pick<AudioEngine<OfflineAudioContext>, "playHit" | "dispose"> = o.bank
-    ? (await import("./audio/voice-cache")).createSampledKit(ctx, o.bank)
-    : (await import("./audio/engine")).createAudioEngine(ctx);
+    ? (await import("./audio/voice-cache")).createSampledKit(ctx, o.bank, { output: "export" })
+    : (await import("./audio/engine")).createAudioEngine(ctx, { output: "export" });
   const chunkS = CHUNK_S[o.bank ? "sampled" : "synth"];
   // position wholeFromMs + offsetFrames/rate sounds at audio time 0 (whole frames: the same samples as one render)
   const originPosMs = o.wholeFromMs + (o.offsetFrames / WAV_SAMPLE_RATE) * 1000;
@@ -155,10 +166,10 @@ async function renderSegment(o: {
   return { buffer, hits };
 }
 
-export async function renderWav(opts: {
+interface RenderOptions {
   rec: RecordingJson;
   events: ReplayEvents;
-  playable: Playable;
+  /** positions (ms from the recording start) of the range: hits with fromMs ≤ atMs < toMs */
   fromMs: number;
   toMs: number;
   onProgress?: (fraction: number) => void;
@@ -167,16 +178,74 @@ export async function renderWav(opts: {
   parallel?: number;
   /** default "sampled" (pre-rendered voices); "synth": every hit's synthesized graph */
   voices?: WavVoices;
-}): Promise<WavRenderResult> {
-  const { rec, events, playable, fromMs, toMs } = opts;
-  const rangeS = Math.max(0, (toMs - fromMs) / 1000);
-  if (rangeS > WAV_MAX_S) throw new RangeError(`At most ${WAV_MAX_S / 60} minutes can be exported at once.`);
-  const totalFrames = Math.max(1, Math.round((rangeS + WAV_TAIL_S) * WAV_SAMPLE_RATE));
-  const t0 = performance.now();
+}
+
+/** Progress over pre-rendering voices and rendering tracks, each weighted in seconds of export. */
+function progressMeter(onProgress: ((fraction: number) => void) | undefined, tracks: number, trackS: number) {
+  let bankDoneS = 0;
+  let bankTotalS = 0;
+  const done = Array.from({ length: tracks }, () => [] as number[]);
+  let last = 0;
+  const report = () => {
+    const renderedS = done.reduce((a, d) => a + d.reduce((x, y) => x + y, 0), 0);
+    const f = Math.min(1, (bankDoneS + renderedS) / (bankTotalS + tracks * trackS));
+    if (f > last) {
+      last = f;
+      onProgress?.(f);
+    }
+  };
+  return {
+    bank(renders: number, total: number) {
+      bankDoneS = renders * VOICE_RENDER_S;
+      bankTotalS = total * VOICE_RENDER_S;
+      report();
+    },
+    segment(track: number, segment: number, renderedS: number) {
+      done[track]![segment] = renderedS;
+      report();
+    },
+  };
+}
+
+/** The voices the playables' hits in range need (null: synthesize every hit). */
+async function loadBank(o: RenderOptions, playables: readonly Playable[], meter: ReturnType<typeof progressMeter>): Promise<VoiceBank | null> {
+  if ((o.voices ?? "sampled") === "synth") return null;
+  // only the (pad, velocity layer) voices the range needs; cached, so a second export skips most of this
+  const used: { pad: PadId; velocity: number }[] = [];
+  for (const playable of playables) {
+    for (let j = lowerBound(playable.atMs, o.fromMs); j < playable.atMs.length && playable.atMs[j]! < o.toMs; j++) {
+      used.push(o.rec.hits[o.events.hit[playable.index[j]!]!]!);
+    }
+  }
+  const [{ loadVoiceBank }, { DEFAULT_KIT }] = await Promise.all([import("./audio/voice-cache"), import("./audio/engine")]);
+  // the kit a fresh engine plays (the synthesized path uses createAudioEngine's default too)
+  return loadVoiceBank({ kit: DEFAULT_KIT, sampleRate: WAV_SAMPLE_RATE, hits: used, onProgress: (renders, total) => meter.bank(renders, total) });
+}
+
+/** How many segments a range is rendered in. */
+function segmentCount(o: Pick<RenderOptions, "fromMs" | "toMs" | "parallel">): number {
+  const rangeS = Math.max(0, (o.toMs - o.fromMs) / 1000);
   const cores = typeof navigator !== "undefined" && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 2;
   // at least 2: while one context waits for the main thread at a checkpoint, another renders
-  const want = opts.parallel ?? Math.min(4, Math.max(2, cores));
-  const n = Math.max(1, Math.min(want, Math.floor(rangeS / MIN_SEGMENT_S)));
+  const want = o.parallel ?? Math.min(4, Math.max(2, cores));
+  return Math.max(1, Math.min(want, Math.floor(rangeS / MIN_SEGMENT_S)));
+}
+
+/** Seconds of rendering a track costs: the whole range plus the ring-out every cut segment renders past its end. */
+function trackSeconds(o: Pick<RenderOptions, "fromMs" | "toMs" | "parallel">, totalFrames: number): number {
+  return totalFrames / WAV_SAMPLE_RATE + (segmentCount(o) - 1) * SEGMENT_TAIL_S;
+}
+
+function rangeFrames(o: RenderOptions, maxS: number, tracks = 1): { totalFrames: number } {
+  const rangeS = Math.max(0, (o.toMs - o.fromMs) / 1000);
+  if (rangeS * tracks > maxS) throw new RangeError(`At most ${maxS / 60} minutes${tracks > 1 ? " of stems (players × length)" : ""} can be exported at once.`);
+  return { totalFrames: Math.max(1, Math.round((rangeS + WAV_TAIL_S) * WAV_SAMPLE_RATE)) };
+}
+
+/** One playable rendered over the range: unscaled stereo, `totalFrames` long. */
+async function renderTrack(o: RenderOptions & { playable: Playable; bank: VoiceBank | null; totalFrames: number; onSegment: (segment: number, renderedS: number) => void }): Promise<{ channels: Float32Array[]; hits: number; segments: number }> {
+  const { events, playable, fromMs, toMs, totalFrames } = o;
+  const n = segmentCount(o);
   // cuts on whole frames, where no open hat rings
   const cuts: number[] = [0];
   for (let k = 1; k < n; k++) {
@@ -184,40 +253,6 @@ export async function renderWav(opts: {
     const cutMs = safeCutMs(events, playable, ideal);
     const frames = Math.round(((cutMs - fromMs) / 1000) * WAV_SAMPLE_RATE);
     if (frames > cuts.at(-1)! && frames < totalFrames) cuts.push(frames);
-  }
-  const done = new Array<number>(cuts.length).fill(0);
-  const totalS = totalFrames / WAV_SAMPLE_RATE + (cuts.length - 1) * SEGMENT_TAIL_S;
-  /** pre-rendering voices, in "seconds of export" (a voice costs about as much as a second of the mix) */
-  let bankDoneS = 0;
-  let bankTotalS = 0;
-  let lastReport = 0;
-  const report = () => {
-    const f = Math.min(1, (bankDoneS + done.reduce((a, b) => a + b, 0)) / (bankTotalS + totalS));
-    if (f > lastReport) {
-      lastReport = f;
-      opts.onProgress?.(f);
-    }
-  };
-  const voices = opts.voices ?? "sampled";
-  let bank: VoiceBank | null = null;
-  if (voices === "sampled") {
-    // only the (pad, velocity layer) voices the range needs; cached, so a second export skips most of this
-    const used: { pad: PadId; velocity: number }[] = [];
-    for (let j = lowerBound(playable.atMs, fromMs); j < playable.atMs.length && playable.atMs[j]! < toMs; j++) {
-      used.push(rec.hits[events.hit[playable.index[j]!]!]!);
-    }
-    const [{ loadVoiceBank }, { DEFAULT_KIT }] = await Promise.all([import("./audio/voice-cache"), import("./audio/engine")]);
-    // the kit a fresh engine plays (the synthesized path uses createAudioEngine's default too)
-    bank = await loadVoiceBank({
-      kit: DEFAULT_KIT,
-      sampleRate: WAV_SAMPLE_RATE,
-      hits: used,
-      onProgress: (renders, total) => {
-        bankDoneS = renders * VOICE_RENDER_S;
-        bankTotalS = total * VOICE_RENDER_S;
-        report();
-      },
-    });
   }
   const segments = await Promise.all(
     cuts.map((startFrame, k) => {
@@ -227,7 +262,7 @@ export async function renderWav(opts: {
       const segFromMs = k === 0 ? fromMs : fromMs + (startFrame / WAV_SAMPLE_RATE) * 1000;
       const segToMs = last ? toMs : fromMs + (endFrame / WAV_SAMPLE_RATE) * 1000;
       return renderSegment({
-        rec,
+        rec: o.rec,
         events,
         playable,
         fromMs: segFromMs,
@@ -235,37 +270,100 @@ export async function renderWav(opts: {
         offsetFrames: startFrame,
         wholeFromMs: fromMs,
         lengthFrames,
-        signal: opts.signal,
-        bank,
-        onProgress: (s) => {
-          done[k] = s;
-          report();
-        },
+        signal: o.signal,
+        bank: o.bank,
+        onProgress: (s) => o.onSegment(k, s),
       });
     }),
   );
-  const t1 = performance.now();
-  if (opts.signal?.aborted) throw new DOMException("WAV export cancelled", "AbortError");
-  let mix: Float32Array;
-  if (segments.length === 1) mix = segments[0]!.buffer.getChannelData(0);
-  else {
-    mix = new Float32Array(totalFrames);
+  if (o.signal?.aborted) throw new DOMException("WAV export cancelled", "AbortError");
+  const channels = Array.from({ length: WAV_CHANNELS }, (_, ch) => {
+    if (segments.length === 1) return segments[0]!.buffer.getChannelData(ch);
+    const mix = new Float32Array(totalFrames);
     segments.forEach((s, k) => {
-      const data = s.buffer.getChannelData(0);
+      const data = s.buffer.getChannelData(ch);
       const off = cuts[k]!;
       const len = Math.min(data.length, totalFrames - off);
       for (let i = 0; i < len; i++) mix[off + i]! += data[i]!;
     });
-  }
+    return mix;
+  });
+  return { channels, hits: segments.reduce((a, s) => a + s.hits, 0), segments: segments.length };
+}
+
+/** The mix of `playable` over the range as a stereo WAV, peaking at most −1 dBFS. */
+export async function renderWav(opts: RenderOptions & { playable: Playable }): Promise<WavRenderResult> {
+  const { totalFrames } = rangeFrames(opts, WAV_MAX_S);
+  const t0 = performance.now();
+  const meter = progressMeter(opts.onProgress, 1, trackSeconds(opts, totalFrames));
+  const bank = await loadBank(opts, [opts.playable], meter);
+  const track = await renderTrack({ ...opts, bank, totalFrames, onSegment: (k, s) => meter.segment(0, k, s) });
+  const t1 = performance.now();
   opts.onProgress?.(1);
-  const wav = encodeWav16([mix], WAV_SAMPLE_RATE);
+  const { wav, peakDbfs, scale } = finishMix(track.channels, WAV_SAMPLE_RATE);
   return {
     wav,
+    peakDbfs,
+    scale,
     renderedSec: totalFrames / WAV_SAMPLE_RATE,
     renderWallMs: t1 - t0,
     totalWallMs: performance.now() - t0,
-    hits: segments.reduce((a, s) => a + s.hits, 0),
-    segments: segments.length,
-    voices,
+    hits: track.hits,
+    segments: track.segments,
+    voices: opts.voices ?? "sampled",
+  };
+}
+
+export interface StemsRenderResult {
+  /** the ZIP: one WAV per player with hits in the range */
+  zip: Uint8Array;
+  files: string[];
+  /** every stem's frames (all the same: same start, same length) */
+  frames: number;
+  renderedSec: number;
+  renderWallMs: number;
+  totalWallMs: number;
+  hits: number;
+  /** the loudest stem's peak, and the peak their sum (the mix) would have; the common factor */
+  peakDbfs: number;
+  mixPeakDbfs: number;
+  scale: number;
+}
+
+/** One stereo WAV per player (in `players` order, those with hits in the range), zipped. */
+export async function renderStems(opts: RenderOptions & { players: readonly ReplayPlayer[] }): Promise<StemsRenderResult> {
+  const playables = opts.players
+    .map((p, i) => ({ player: p, playable: selectPlayable(opts.events, opts.players.map((_, j) => j === i)) }))
+    .filter(({ playable }) => {
+      const j = lowerBound(playable.atMs, opts.fromMs);
+      return j < playable.atMs.length && playable.atMs[j]! < opts.toMs;
+    });
+  if (playables.length === 0) throw new RangeError("Nobody plays in this range: there are no stems to export.");
+  const { totalFrames } = rangeFrames(opts, STEMS_MAX_S, playables.length);
+  const t0 = performance.now();
+  const meter = progressMeter(opts.onProgress, playables.length, trackSeconds(opts, totalFrames));
+  const bank = await loadBank(opts, playables.map((p) => p.playable), meter);
+  const stems: { name: string; channels: Float32Array[] }[] = [];
+  let hits = 0;
+  // one player after the other: each render already keeps the cores busy with its segments
+  for (const [i, { player, playable }] of playables.entries()) {
+    const track = await renderTrack({ ...opts, playable, bank, totalFrames, onSegment: (k, s) => meter.segment(i, k, s) });
+    stems.push({ name: player.name, channels: track.channels });
+    hits += track.hits;
+  }
+  const t1 = performance.now();
+  opts.onProgress?.(1);
+  const done = finishStems(stems, WAV_SAMPLE_RATE);
+  return {
+    zip: done.zip,
+    files: done.files,
+    frames: done.frames,
+    renderedSec: totalFrames / WAV_SAMPLE_RATE,
+    renderWallMs: t1 - t0,
+    totalWallMs: performance.now() - t0,
+    hits,
+    peakDbfs: done.peakDbfs,
+    mixPeakDbfs: done.mixPeakDbfs,
+    scale: done.scale,
   };
 }

@@ -15,7 +15,9 @@ import type {
   RoomRecord,
   Store,
   StoredHit,
+  TimelineEntry,
 } from "../store";
+import { checkTimelineEntry } from "../../core/timeline";
 import { Prisma, type PrismaClient } from "../../generated/sqlite/client";
 import type { HitWriter } from "./sqlite-hit-writer";
 
@@ -96,15 +98,29 @@ export class PrismaStore implements Store {
     participantIds: string[];
     ownerTokenHash?: string | null;
     beatUnit?: number;
+    timeline?: TimelineEntry[];
   }): Promise<void> {
-    const { participantIds, ...fields } = rec;
+    const { participantIds, timeline = [], ...fields } = rec;
     // A nested create is one statement batch in one transaction.
     await this.db.recording.create({
       data: {
         ...fields,
         participants: { create: [...new Set(participantIds)].map((participantId) => ({ participantId })) },
+        timeline: { create: [...new Map(timeline.map((e) => [e.epochMs, timelineRow(e)])).values()] },
       },
     });
+  }
+
+  async addTimelineEntry(recordingId: string, entry: TimelineEntry): Promise<void> {
+    const row = timelineRow(entry);
+    await this.db.$transaction([
+      this.db.timelineEntry.deleteMany({ where: { recordingId, epochMs: { gte: row.epochMs } } }),
+      this.db.timelineEntry.create({ data: { recordingId, ...row } }),
+    ]);
+  }
+
+  async getTimeline(recordingId: string): Promise<TimelineEntry[]> {
+    return this.db.timelineEntry.findMany({ where: { recordingId }, select: TIMELINE_FIELDS, orderBy: { epochMs: "asc" } });
   }
 
   async addRecordingParticipant(recordingId: string, participantId: string): Promise<void> {
@@ -252,6 +268,7 @@ export class PrismaStore implements Store {
           select: { participantId: true, seq: true, strikeAtMs: true, pad: true, velocity: true },
           orderBy: [{ strikeAtMs: "asc" }, { participantId: "asc" }, { seq: "asc" }],
         },
+        timeline: { select: TIMELINE_FIELDS, orderBy: { epochMs: "asc" } },
       },
     });
     if (!recording) return null;
@@ -268,7 +285,7 @@ export class PrismaStore implements Store {
       })
     ).sort((a, b) => (a.listenerId < b.listenerId ? -1 : a.listenerId > b.listenerId ? 1 : a.soundedAtMs - b.soundedAtMs));
     const battles = recording.battlesJson ? (JSON.parse(recording.battlesJson) as unknown[]) : [];
-    return { ...summary(recording, hits.length, participants.get(id) ?? []), hits, hearings, battles };
+    return { ...summary(recording, hits.length, participants.get(id) ?? []), hits, hearings, battles, timeline: recording.timeline };
   }
 
   async ping(): Promise<void> {
@@ -360,6 +377,14 @@ function summary(
     hitCount,
     participants,
   };
+}
+
+const TIMELINE_FIELDS = { epochMs: true, tempoBpm: true, beatsPerBar: true, beatUnit: true, groove: true } as const;
+
+/** A timeline entry's columns, checked: a grid the replay or the MIDI export could not use is refused here. */
+function timelineRow(e: TimelineEntry): TimelineEntry {
+  checkTimelineEntry(e);
+  return { epochMs: e.epochMs, tempoBpm: e.tempoBpm, beatsPerBar: e.beatsPerBar, beatUnit: e.beatUnit, groove: e.groove };
 }
 
 const PADS: ReadonlySet<string> = new Set(PAD_IDS);

@@ -2,6 +2,7 @@ import { Midi } from "@tonejs/midi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordingJson } from "../../core/protocol";
 import { seededRng } from "../../core/rng";
+import { recordingGrid } from "../../core/timeline";
 import { startBackbeatServer } from "../../server/app";
 import { ACK_INTERVAL_MS } from "../../server/rooms";
 import { openStore } from "../../server/storage";
@@ -89,8 +90,11 @@ describe.each(databases)("recordings (%s)", (_kind, databaseUrl) => {
     const midi = new Midi(new Uint8Array(await midiRes.arrayBuffer()));
     const ada = midi.tracks.find((tr) => tr.name === "Ada")!;
     expect(ada.notes.map((n) => n.midi)).toEqual([38, 36, 51]);
-    // Times agree within half a MIDI tick (960 PPQ at 100 BPM: a tick is 0.625 ms).
-    const wantMs = rec.hits.map((h) => h.strikeAtMs - rec.startedAtMs);
+    // Times agree within half a MIDI tick (960 PPQ at 100 BPM: a tick is 0.625 ms), counted
+    // from the room's bar line at or before the recording start (the file's time 0).
+    const grid = recordingGrid(rec);
+    expect(grid.source).toBe("stored");
+    const wantMs = rec.hits.map((h) => h.strikeAtMs - rec.startedAtMs - grid.originMs);
     ada.notes.forEach((n, i) => expect(Math.abs(n.time * 1000 - wantMs[i]!)).toBeLessThanOrEqual(0.32));
     expect((await fetch(`${t.server.url}/api/recordings/nope-nope/midi`)).status).toBe(404);
 

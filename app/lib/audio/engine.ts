@@ -44,6 +44,8 @@ export interface AudioEngineOptions {
   kit?: KitId;
   /** latencyHint of the context the engine creates (ignored when a context is passed in) */
   latencyHint?: AudioContextLatencyCategory | number;
+  /** where the voices go (createOutputChain): the speakers (default) or an export */
+  output?: EngineOutput;
 }
 
 export interface AudioEngine<C extends BaseAudioContext = AudioContext> {
@@ -111,6 +113,97 @@ export function softClipCurve(): Float32Array<ArrayBuffer> {
   return curve;
 }
 
+/**
+ * Where an engine's voices go. "speakers": mono, master volume, then the soft
+ * clipper (protects ears and speakers from stacked hits). "export": every pad
+ * placed in stereo (EXPORT_PAN), one fixed gain (EXPORT_GAIN), nothing
+ * nonlinear: a DAW gets the kit as played, with headroom (../replay-wav.ts
+ * checks the peak of every file it writes).
+ */
+export type EngineOutput = "speakers" | "export";
+
+/**
+ * Stereo placement of each pad in exports (−1 left … +1 right), as an audience
+ * sees a right-handed kit: hi-hats and crash right, ride and floor tom left,
+ * toms spread between, kick and snare in the middle.
+ */
+export const EXPORT_PAN: Readonly<Record<PadId, number>> = {
+  kick: 0,
+  snare: 0.1,
+  hihatClosed: 0.45,
+  hihatOpen: 0.45,
+  tomHigh: 0.2,
+  tomLow: -0.35,
+  crash: 0.3,
+  ride: -0.4,
+};
+
+/**
+ * Linear gain of exports, in place of the speakers' volume and clipper: the
+ * speakers' level (DEFAULT_VOLUME) made up for the 3 dB a centred pad loses to
+ * the pan law, so an export is as loud as the jam sounded. Hits that pile up
+ * louder than the headroom allows (two players striking kick, both hi-hats,
+ * snare, ride and crash at once add up to ~13 dB over full scale) make
+ * ../export-audio.ts scale the whole file down instead of clipping it.
+ */
+export const EXPORT_GAIN = DEFAULT_VOLUME * Math.SQRT2;
+
+export interface OutputChain {
+  /** the master gain (the volume) */
+  readonly master: GainNode;
+  /** where a pad's voices connect (null: a click) */
+  input(pad: PadId | null): AudioNode;
+  dispose(): void;
+}
+
+/** The master chain of an engine or a pre-rendered kit (./voice-cache), for the speakers or an export. */
+export function createOutputChain(ctx: BaseAudioContext, output: EngineOutput = "speakers"): OutputChain {
+  const master = ctx.createGain();
+  if (output === "speakers") {
+    // Voices -> master (volume) -> soft clipper -> destination. No
+    // DynamicsCompressorNode: Chromium's has a ~6 ms look-ahead delay, which
+    // would shift every onset off its scheduled time.
+    master.gain.value = DEFAULT_VOLUME;
+    const preClip = ctx.createGain();
+    preClip.gain.value = 0.5;
+    const shaper = ctx.createWaveShaper();
+    shaper.curve = softClipCurve();
+    shaper.oversample = "none"; // oversampling adds latency
+    master.connect(preClip).connect(shaper).connect(ctx.destination);
+    return {
+      master,
+      input: () => master,
+      dispose() {
+        shaper.disconnect();
+        preClip.disconnect();
+        master.disconnect();
+      },
+    };
+  }
+  if (output !== "export") throw new RangeError(`Unknown engine output: ${String(output)}`);
+  master.gain.value = EXPORT_GAIN;
+  master.connect(ctx.destination);
+  const panners = new Map<PadId, StereoPannerNode>();
+  return {
+    master,
+    input(pad) {
+      if (pad === null) return master;
+      let p = panners.get(pad);
+      if (!p) {
+        p = ctx.createStereoPanner();
+        p.pan.value = EXPORT_PAN[pad];
+        p.connect(master);
+        panners.set(pad, p);
+      }
+      return p;
+    },
+    dispose() {
+      for (const p of panners.values()) p.disconnect();
+      master.disconnect();
+    },
+  };
+}
+
 /** native contexts already wrapped by Tone.setContext (each wrap starts a Tone ticker) */
 const handedToTone = new WeakSet<AudioContext>();
 
@@ -137,17 +230,8 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
     }
   }
 
-  // Voices -> master (volume) -> soft clipper -> destination. No
-  // DynamicsCompressorNode: Chromium's has a ~6 ms look-ahead delay, which
-  // would shift every onset off its scheduled time.
-  const master = ctx.createGain();
-  master.gain.value = DEFAULT_VOLUME;
-  const preClip = ctx.createGain();
-  preClip.gain.value = 0.5;
-  const shaper = ctx.createWaveShaper();
-  shaper.curve = softClipCurve();
-  shaper.oversample = "none"; // oversampling adds latency
-  master.connect(preClip).connect(shaper).connect(ctx.destination);
+  const out = createOutputChain(ctx, options.output);
+  const master = out.master;
 
   const noiseBuffer = ctx.createBuffer(1, Math.round(NOISE_SECONDS * ctx.sampleRate), ctx.sampleRate);
   {
@@ -196,11 +280,11 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
     if (pad === "hihatClosed") {
       chokeOpenHatsAt(t);
       rememberHatEvent(t);
-      voice(new Hit(resources, t, master), velocity);
+      voice(new Hit(resources, t, out.input(pad)), velocity);
     } else if (pad === "hihatOpen") {
       chokeOpenHatsAt(t);
       const chokeGain = ctx.createGain();
-      chokeGain.connect(master);
+      chokeGain.connect(out.input(pad));
       const hit = new Hit(resources, t, chokeGain);
       hit.node(chokeGain); // disconnected with the hit's other nodes
       voice(hit, velocity);
@@ -212,7 +296,7 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
       rememberHatEvent(t);
       openHats.push(openHat);
     } else {
-      voice(new Hit(resources, t, master), velocity);
+      voice(new Hit(resources, t, out.input(pad)), velocity);
     }
   }
 
@@ -278,9 +362,7 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
       disposed = true;
       openHats = [];
       hatEvents = [];
-      shaper.disconnect();
-      preClip.disconnect();
-      master.disconnect();
+      out.dispose();
       if (ownsContext && isNativeAudioContext(ctx) && ctx.state !== "closed") {
         void ctx.close();
       }

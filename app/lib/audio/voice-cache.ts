@@ -38,7 +38,7 @@
  *   hit fades a ringing open hat out over CHOKE_FADE_S) are the engine's.
  */
 import { PAD_IDS, type PadId } from "../../../core/kit";
-import { CHOKE_FADE_S, DEFAULT_VOLUME, kitVoices, softClipCurve, type KitId } from "./engine";
+import { CHOKE_FADE_S, createOutputChain, kitVoices, type EngineOutput, type KitId } from "./engine";
 import { amplitude, Hit, NOISE_SECONDS, type SynthResources } from "./kits/voice";
 
 /** velocity layers per pad: centres 1/L … L/L */
@@ -253,19 +253,16 @@ interface OpenHat {
   chokedAt: number;
 }
 
-/** Plays `bank` into `ctx` through the engine's master chain (default volume, soft clipper). */
-export function createSampledKit<C extends BaseAudioContext>(ctx: C, bank: VoiceBank): SampledKit<C> {
+/**
+ * Plays `bank` into `ctx` through the engine's master chain: for the speakers
+ * (default volume, soft clipper) or, with `output: "export"`, placed in stereo
+ * at the export gain with nothing nonlinear (./engine.ts createOutputChain).
+ */
+export function createSampledKit<C extends BaseAudioContext>(ctx: C, bank: VoiceBank, options: { output?: EngineOutput } = {}): SampledKit<C> {
   if (ctx.sampleRate !== bank.sampleRate) {
     throw new RangeError(`voice bank rendered at ${bank.sampleRate} Hz, context runs at ${ctx.sampleRate} Hz`);
   }
-  const master = ctx.createGain();
-  master.gain.value = DEFAULT_VOLUME;
-  const preClip = ctx.createGain();
-  preClip.gain.value = 0.5;
-  const shaper = ctx.createWaveShaper();
-  shaper.curve = softClipCurve();
-  shaper.oversample = "none";
-  master.connect(preClip).connect(shaper).connect(ctx.destination);
+  const out = createOutputChain(ctx, options.output);
 
   let disposed = false;
   let openHats: OpenHat[] = [];
@@ -310,7 +307,7 @@ export function createSampledKit<C extends BaseAudioContext>(ctx: C, bank: Voice
       src.buffer = buffer;
       const g = ctx.createGain();
       g.gain.value = level;
-      src.connect(g).connect(master);
+      src.connect(g).connect(out.input(pad));
       src.onended = () => {
         src.disconnect();
         g.disconnect();
@@ -334,9 +331,7 @@ export function createSampledKit<C extends BaseAudioContext>(ctx: C, bank: Voice
       disposed = true;
       openHats = [];
       hatEvents = [];
-      shaper.disconnect();
-      preClip.disconnect();
-      master.disconnect();
+      out.dispose();
     },
   };
 }

@@ -1,27 +1,26 @@
 "use client";
-import { useCallback, useEffect, useMemo, useRef, useState, type MouseEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { RecordingJson } from "../../../core/protocol";
 import {
   SUBDIVISIONS,
   buildEvents,
-  downbeatWeights,
-  fitGrid,
   formatClock,
   listenersWithHearings,
   mixEnabled,
   normalizeLoop,
-  playerStats,
+  playerStatsBy,
   replayDurationMs,
   replayPlayers,
   selectPlayable,
-  subdivisionPerBeat,
   type LoopRegion,
   type ReplayView,
 } from "../../../core/replay";
+import { gridLabel, offsetFromGrid, recordingGrid } from "../../../core/timeline";
 import { Timeline, type TimelineZoom } from "../../components/Timeline";
 import { ReplayTransport, type PlayState } from "../../lib/replay-player";
 import { StatsTable } from "./Stats";
 import { Battles } from "./Battles";
+import { ExportPanel } from "./Export";
 
 /** performance.now() marks of the recording's fetch, copied into window.__backbeatReplay.perf */
 const loadMarks = { fetchStartMs: null as number | null, fetchedMs: null as number | null };
@@ -62,10 +61,6 @@ export default function ReplayClient({ id }: { id: string }) {
 
 const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 2];
 
-function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60) || "backbeat";
-}
-
 /** `?loop=12.5-20` (seconds) preselects a loop region; `?t=12.5` a start position. */
 function readQuery(durationMs: number): { loop: LoopRegion | null; t: number | null } {
   if (typeof window === "undefined") return { loop: null, t: null };
@@ -75,12 +70,6 @@ function readQuery(durationMs: number): { loop: LoopRegion | null; t: number | n
   const t = Number(q.get("t"));
   return { loop, t: q.has("t") && Number.isFinite(t) ? Math.min(durationMs, Math.max(0, t * 1000)) : null };
 }
-
-type WavState =
-  | { kind: "idle" }
-  | { kind: "rendering"; progress: number }
-  | { kind: "done"; url: string; fileName: string; bytes: number; renderedSec: number; speed: number }
-  | { kind: "error"; message: string };
 
 function Player({ rec }: { rec: RecordingJson }) {
   // Browsers get the generic server-rendered title (see page.tsx). Next may re-render its
@@ -102,8 +91,8 @@ function Player({ rec }: { rec: RecordingJson }) {
     return players.filter((p) => ids.has(p.id));
   }, [rec, players]);
   const played = useMemo(() => buildEvents(rec, { kind: "played" }, players), [rec, players]);
-  // The room's beat epoch is not stored with a recording: the grid's phase is fitted to the hits.
-  const grid = useMemo(() => fitGrid(played.strikeMs, rec.tempoBpm, rec.beatsPerBar, downbeatWeights(played)), [played, rec]);
+  // The recording's stored timeline (beat epoch and tempo changes); fitted to the hits for recordings made before.
+  const grid = useMemo(() => recordingGrid(rec), [rec]);
 
   const [viewKey, setViewKey] = useState("played");
   const view: ReplayView = viewKey.startsWith("heard:") ? { kind: "heard", listenerId: viewKey.slice(6) } : { kind: "played" };
@@ -118,9 +107,7 @@ function Player({ rec }: { rec: RecordingJson }) {
   const playable = useMemo(() => selectPlayable(events, enabled), [events, enabled]);
   const [subdivision, setSubdivision] = useState<string>("16");
   const sub = SUBDIVISIONS.find((s) => s.id === subdivision) ?? SUBDIVISIONS[2];
-  const beatUnit = (rec as { beatUnit?: number }).beatUnit ?? 4;
-  const perBeat = subdivisionPerBeat(sub.note, beatUnit);
-  const stats = useMemo(() => playerStats(events, players.length, grid, perBeat), [events, players, grid, perBeat]);
+  const stats = useMemo(() => playerStatsBy(events, players.length, (atMs) => offsetFromGrid(grid, sub.note, atMs)), [events, players, grid, sub.note]);
 
   const initial = useMemo(() => readQuery(durationMs), [durationMs]);
   const [speed, setSpeed] = useState(1);
@@ -130,7 +117,6 @@ function Player({ rec }: { rec: RecordingJson }) {
   const [playState, setPlayState] = useState<PlayState>("paused");
   const [pos, setPos] = useState(initial.t ?? 0);
   const [transport, setTransport] = useState<ReplayTransport | null>(null);
-  const [notice, setNotice] = useState("");
   const [loopMsg, setLoopMsg] = useState("");
 
   const effectiveLoop = loopOn ? (loop ?? { startMs: 0, endMs: durationMs }) : null;
@@ -204,74 +190,9 @@ function Player({ rec }: { rec: RecordingJson }) {
     }
   };
 
-  // ---------- export ----------
-  const [wavMix, setWavMix] = useState("all");
-  const [wav, setWav] = useState<WavState>({ kind: "idle" });
-  const abortRef = useRef<AbortController | null>(null);
-  const wavUrlRef = useRef<string | null>(null);
-  useEffect(() => () => {
-    abortRef.current?.abort();
-    if (wavUrlRef.current) URL.revokeObjectURL(wavUrlRef.current);
-  }, []);
-  const exportRange = effectiveLoop ?? { startMs: 0, endMs: durationMs };
-  async function exportWav() {
-    if (wavUrlRef.current) URL.revokeObjectURL(wavUrlRef.current);
-    wavUrlRef.current = null;
-    const abort = new AbortController();
-    abortRef.current = abort;
-    setWav({ kind: "rendering", progress: 0 });
-    try {
-      const only = wavMix === "all" ? null : wavMix;
-      const mixPlayable = selectPlayable(events, players.map((p) => only === null || p.id === only));
-      const { renderWav } = await import("../../lib/replay-wav");
-      let lastUpdate = 0;
-      const r = await renderWav({
-        rec,
-        events,
-        playable: mixPlayable,
-        fromMs: exportRange.startMs,
-        toMs: exportRange.endMs,
-        signal: abort.signal,
-        onProgress: (f) => {
-          const now = performance.now();
-          if (now - lastUpdate > 50 || f === 1) {
-            lastUpdate = now;
-            setWav({ kind: "rendering", progress: f });
-          }
-        },
-      });
-      const speedX = r.renderedSec / (r.renderWallMs / 1000);
-      if (transport) {
-        transport.diag.wavRender = { renderedSec: r.renderedSec, wallMs: r.renderWallMs, totalWallMs: r.totalWallMs, speed: speedX, hits: r.hits, bytes: r.wav.byteLength, segments: r.segments };
-      }
-      const url = URL.createObjectURL(new Blob([r.wav], { type: "audio/wav" }));
-      wavUrlRef.current = url;
-      const who = only === null ? "mix" : slug(players.find((p) => p.id === only)?.name ?? "player");
-      const viewPart = listenerId === null ? "" : `-as-${slug(players.find((p) => p.id === listenerId)?.name ?? "listener")}-heard`;
-      setWav({ kind: "done", url, fileName: `${slug(rec.title)}-${who}${viewPart}.wav`, bytes: r.wav.byteLength, renderedSec: r.renderedSec, speed: speedX });
-    } catch (err) {
-      if (abort.signal.aborted) setWav({ kind: "idle" });
-      else setWav({ kind: "error", message: err instanceof Error ? err.message : String(err) });
-    } finally {
-      abortRef.current = null;
-    }
-  }
-
-  async function copyLink(e: MouseEvent<HTMLAnchorElement>) {
-    e.preventDefault();
-    const url = `${window.location.origin}/replay/${encodeURIComponent(rec.id)}`;
-    try {
-      await navigator.clipboard.writeText(url);
-      setNotice("Replay link copied");
-    } catch {
-      setNotice(`Could not copy: the link is ${url}`);
-    }
-  }
-
   const names = players.map((p) => p.name).join(", ");
   const viewLabel = listenerId === null ? "as played" : `as ${players.find((p) => p.id === listenerId)?.name ?? "?"} heard it`;
-  const summary = `Timeline of ${rec.hits.length} hits by ${names || "nobody"} over ${formatClock(durationMs)}, ${viewLabel}, in ${players.length} colours on 8 drum lanes, with the ${rec.tempoBpm} BPM grid.`;
-  const tooLong = (exportRange.endMs - exportRange.startMs) / 1000 > 20 * 60;
+  const summary = `Timeline of ${rec.hits.length} hits by ${names || "nobody"} over ${formatClock(durationMs)}, ${viewLabel}, in ${players.length} colours on 8 drum lanes, with the ${gridLabel(grid)} grid.`;
   const statusText = playState === "ended" ? "Finished" : playState === "playing" ? (effectiveLoop ? "Playing (looping)" : "Playing") : pos > 0 ? "Paused" : "";
 
   return (
@@ -279,7 +200,7 @@ function Player({ rec }: { rec: RecordingJson }) {
       <div>
         <h1>{rec.title}</h1>
         <p className="muted">
-          Room {rec.roomCode} · {new Date(rec.createdAt).toLocaleString()} · {rec.tempoBpm} BPM, {rec.beatsPerBar}/{beatUnit} · {rec.hits.length} hits · {formatClock(durationMs)}
+          Room {rec.roomCode} · {new Date(rec.createdAt).toLocaleString()} · {gridLabel(grid)} · {rec.hits.length} hits · {formatClock(durationMs)}
         </p>
       </div>
 
@@ -329,7 +250,7 @@ function Player({ rec }: { rec: RecordingJson }) {
           enabled={enabled}
           durationMs={durationMs}
           grid={grid}
-          perBeat={perBeat}
+          note={sub.note}
           loop={effectiveLoop}
           loopOn={loopOn}
           zoom={zoom}
@@ -343,7 +264,10 @@ function Player({ rec }: { rec: RecordingJson }) {
         />
         <p className="muted small">
           Click or drag the timeline to seek (arrow keys: 1 s, Shift+arrows: 1 beat, Page Up/Down: 10 s); Shift+drag selects a loop.
-          Grid lines: bars bright, beats dim. The grid&apos;s phase is fitted to the hits (the room&apos;s beat epoch is not stored with a recording).
+          Grid lines: bars bright, beats dim, numbered as in the MIDI file.{" "}
+          {grid.source === "stored"
+            ? "The grid is the room's own: its beats and every tempo change, as recorded."
+            : "This recording was made before the room's beats were stored with it: the grid's phase is fitted to the hits."}
           {listenerId !== null && " Outlined ghosts mark where a partner's hit was struck; a yellow foot marks a late hit, an empty box a skipped one, faint ones were not reported."}
         </p>
 
@@ -392,54 +316,17 @@ function Player({ rec }: { rec: RecordingJson }) {
 
       <Battles rec={rec} onSeek={onSeek} />
 
-      <section className="panel stack" aria-labelledby="export-heading">
-        <h2 id="export-heading">Share and export</h2>
-        <div className="row">
-          {/* a link (to this replay) that copies itself: also works with "Copy link address" */}
-          <a className="button" href={`/replay/${encodeURIComponent(rec.id)}`} onClick={(e) => void copyLink(e)}>Copy replay link</a>
-          <a className="button" href={`/api/recordings/${encodeURIComponent(rec.id)}?download=json`} download={`${slug(rec.title)}.json`}>Download JSON</a>
-          <a className="button" href={`/api/recordings/${encodeURIComponent(rec.id)}/midi`} download={`${slug(rec.title)}.mid`}>Download MIDI</a>
-        </div>
-        <div className="row">
-          <label className="field">
-            <span>WAV mix</span>
-            <select value={wavMix} onChange={(e) => setWavMix(e.target.value)} disabled={wav.kind === "rendering"}>
-              <option value="all">Whole mix</option>
-              {players.map((p) => (
-                <option key={p.id} value={p.id}>{p.name} only</option>
-              ))}
-            </select>
-          </label>
-          {wav.kind === "rendering" ? (
-            <button type="button" onClick={() => abortRef.current?.abort()}>Cancel export</button>
-          ) : (
-            <button type="button" onClick={() => void exportWav()} disabled={tooLong}>Export WAV</button>
-          )}
-          <span className="muted small">
-            {tooLong
-              ? "Longer than 20 minutes: set a loop region to export a part."
-              : `${effectiveLoop ? "The loop region" : "The whole recording"} (${formatClock(exportRange.endMs - exportRange.startMs, true)}), ${viewLabel}.`}
-          </span>
-        </div>
-        <div className="wav-status" aria-live="polite">
-          {wav.kind === "rendering" && (
-            <div className="row">
-              <progress aria-label="Rendering WAV" max={1} value={wav.progress} />
-              <span className="stats">{Math.round(wav.progress * 100)}%</span>
-            </div>
-          )}
-          {wav.kind === "done" && (
-            <div className="row">
-              <a className="button primary" href={wav.url} download={wav.fileName}>Download WAV</a>
-              <span className="stats">
-                {(wav.bytes / 1e6).toFixed(1)} MB · {wav.renderedSec.toFixed(1)} s rendered at {Math.round(wav.speed)}× real time
-              </span>
-            </div>
-          )}
-          {wav.kind === "error" && <p className="error">WAV export failed: {wav.message}</p>}
-        </div>
-        <p className="muted export-notice" role="status">{notice}</p>
-      </section>
+      <ExportPanel
+        rec={rec}
+        events={events}
+        players={players}
+        listenerId={listenerId}
+        viewLabel={viewLabel}
+        loop={effectiveLoop}
+        wholeFromMs={grid.originMs}
+        durationMs={durationMs}
+        transport={transport}
+      />
     </div>
   );
 }
