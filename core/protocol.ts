@@ -329,6 +329,8 @@ export interface ServerToClientEvents {
   hit: (hit: RelayedHit) => void;
   /** these of your hits are safely stored (or needed no storing): forget them */
   "hits:ack": (msg: { seqs: number[] }) => void;
+  /** the listener's hearings now stored (or not recordable): it may forget them */
+  "hearings:ack": (msg: { hearings: { from: string; seq: number }[] }) => void;
   reaction: (msg: { from: string; emoji: (typeof REACTIONS)[number]; atMs: number }) => void;
   error: (err: ErrorMsg) => void;
 }

@@ -218,7 +218,7 @@ export class RoomService {
   private readonly byConn = new Map<string, { room: Room; memberId: string }>();
   /** hits waiting for the next batch write; their senders get `hits:ack` once it succeeds */
   private readonly hitQueue: WriteQueue<{ recordingId: string; roomCode: string; hit: StoredHit }>;
-  private readonly hearingQueue: WriteQueue<{ recordingId: string; hearing: StoredHearing }>;
+  private readonly hearingQueue: WriteQueue<{ recordingId: string; roomCode: string; hearing: StoredHearing }>;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** per sender (room + participant): seqs stored but not yet acknowledged, and when the last ack went out */
   private acks = new Map<string, { roomCode: string; participantId: string; seqs: number[]; lastSentMs: number }>();
@@ -261,7 +261,7 @@ export class RoomService {
       write: async (batches) => {
         for (const b of batches) await deps.store.addHearings(b.recordingId, b.rows.map((r) => r.hearing));
       },
-      done: () => undefined,
+      done: (rows) => this.ackHearings(rows),
       sender: (r) => r.hearing.listenerId,
       describe: (r) => `${r.hearing.listenerId}:${r.hearing.senderId}#${r.hearing.seq}`,
     });
@@ -972,16 +972,37 @@ export class RoomService {
     const b = this.bound(conn, "heard");
     if ("ok" in b) return b;
     const nowMs = this.deps.now();
+    const notRecorded: { from: string; seq: number }[] = [];
     for (const h of msg.hearings) {
       const rec = this.recordingFor(b.room, h.strikeAtMs, nowMs);
-      if (!rec || h.from === b.member.id) continue;
+      if (!rec || h.from === b.member.id) {
+        notRecorded.push({ from: h.from, seq: h.seq }); // nothing to store: the listener can forget it
+        continue;
+      }
       this.hearingQueue.add({
         recordingId: rec.id,
+        roomCode: b.room.code,
         hearing: { listenerId: b.member.id, senderId: h.from, seq: h.seq, soundedAtMs: h.soundedAtMs, late: h.late, skipped: h.skipped },
       });
     }
     if (this.hearingQueue.size) this.scheduleFlush();
+    if (notRecorded.length) b.member.conn?.send("hearings:ack", { hearings: notRecorded });
     return { ok: true, data: null };
+  }
+
+  /** Stored hearings: their listeners may forget them (hearings come in ~1 s batches, so no pacing). */
+  private ackHearings(rows: readonly { roomCode: string; hearing: StoredHearing }[]): void {
+    const byListener = new Map<string, { roomCode: string; listenerId: string; keys: { from: string; seq: number }[] }>();
+    for (const r of rows) {
+      const k = `${r.roomCode}\u0000${r.hearing.listenerId}`;
+      let e = byListener.get(k);
+      if (!e) byListener.set(k, (e = { roomCode: r.roomCode, listenerId: r.hearing.listenerId, keys: [] }));
+      e.keys.push({ from: r.hearing.senderId, seq: r.hearing.seq });
+    }
+    for (const e of byListener.values()) {
+      // Not connected: the browser re-sends them after it rejoins; they are stored once.
+      this.rooms.get(e.roomCode)?.members.get(e.listenerId)?.conn?.send("hearings:ack", { hearings: e.keys });
+    }
   }
 
   private recordingFor(room: Room, strikeAtMs: number, nowMs: number): ActiveRecording | null {

@@ -16,7 +16,6 @@ import {
   PROTOCOL_VERSION,
   type ClientToServerEvents,
   type ErrorMsg,
-  type HearingMsg,
   type HitMsg,
   type ListeningReport,
   type PlayMode,
@@ -29,6 +28,7 @@ import { audioTimeToPerf, measuredOutputPathMs, outputLatencyMs, perfToAudioTime
 import { PartnerPlayouts, type PartnerStats } from "./partner-playout";
 import { saveOwnerToken } from "./identity";
 import { HitOutbox } from "./outbox";
+import { HearingOutbox } from "./hearing-outbox";
 import { connectRefusalOf, reconnectAfterRefusalMs } from "../../core/connect-refusal";
 
 /** How far ahead the metronome is scheduled on the audio clock ("A Tale of Two Clocks"). */
@@ -175,7 +175,8 @@ export class JamSession {
   private readonly log: DiagHit[] = [];
   /** own hits not yet acknowledged as stored: kept across reloads, re-sent after a reconnect */
   private readonly outbox: HitOutbox;
-  private hearings: HearingMsg[] = [];
+  /** hearings not yet confirmed stored: kept across reloads, re-sent after a reconnect */
+  private readonly hearings: HearingOutbox;
   private heardTimer: ReturnType<typeof setInterval> | null = null;
   private refusalTimer: ReturnType<typeof setTimeout> | null = null;
   /** sent with every join: set again by joinWithPasscode */
@@ -186,6 +187,7 @@ export class JamSession {
     this.partners = new PartnerPlayouts(isLateTargetId(opts.lateTarget) ? opts.lateTarget : DEFAULT_LATE_TARGET);
     this.passcode = opts.passcode;
     this.outbox = new HitOutbox(opts.roomCode, opts.participantId);
+    this.hearings = new HearingOutbox(opts.roomCode, opts.participantId);
     window.addEventListener("pagehide", this.onPageHide);
     this.snapshot.fairMonitoring = opts.fairMonitoring ?? false;
     const url = opts.url ?? "";
@@ -206,6 +208,7 @@ export class JamSession {
     this.socket.on("room:state", (room) => this.onRoom(room));
     this.socket.on("hit", (hit) => this.onRemoteHit(hit));
     this.socket.on("hits:ack", ({ seqs }) => this.outbox.ack(seqs));
+    this.socket.on("hearings:ack", ({ hearings }) => this.hearings.ack(hearings));
     this.socket.on("reaction", (r) => this.update({ lastReaction: { from: r.from, emoji: r.emoji, key: r.atMs } }));
     this.socket.on("error", (err) => {
       if (err.code === "kicked") {
@@ -286,6 +289,8 @@ export class JamSession {
         this.update({ status: "joined", error: null });
         // Whatever the server never confirmed storing (a crash, a dropped link, a reload) goes again.
         for (const hit of this.outbox.pending()) this.socket.emit("hit", { ...hit, resend: true });
+        this.hearings.resendAll();
+        this.flushHearings();
       },
     );
   }
@@ -318,8 +323,11 @@ export class JamSession {
       last.beatUnit !== grid.beatUnit ||
       last.groove !== grid.groove
     ) {
-      // The new grid starts at its epoch (a future bar line); the old one plays until then.
-      this.grids = last ? [last, grid] : [grid];
+      // The new grid starts at its epoch (a future bar line); the one sounding now plays until
+      // then. A change that replaces one not yet begun keeps the grid that is actually sounding.
+      const pendingReplaced = this.grids.length === 2 && last!.epochMs > this.sharedNow();
+      const sounding = pendingReplaced ? this.grids[0] : last;
+      this.grids = sounding ? [sounding, grid] : [grid];
     }
     this.partners.onRoom(room, this.opts.participantId, this.clock.legs());
     this.update({ room });
@@ -442,7 +450,7 @@ export class JamSession {
       playAtLocalMs: d.skipped ? null : this.clock.toLocal(d.playAtMs),
     });
     if (this.snapshot.room?.recording) {
-      this.hearings.push({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, soundedAtMs: d.playAtMs, late: d.late, skipped: d.skipped });
+      this.hearings.add({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, soundedAtMs: d.playAtMs, late: d.late, skipped: d.skipped });
     }
     if (d.skipped) return;
     const delayLocalMs = Math.max(0, d.playAtMs - nowMs);
@@ -478,13 +486,10 @@ export class JamSession {
     this.socket.emit("quality", { rttMs: round(c.rttMs)!, clockErrorMs: round(c.errorEstimateMs)!, listening, legs });
   }
 
-  /** Tells the server when partners' hits sounded here, for "as heard" replays. Best effort, in batches. */
+  /** Tells the server when partners' hits were heard here, for "as heard" replays; kept until acked. */
   private flushHearings(): void {
-    if (this.hearings.length === 0 || !this.socket.connected) return;
-    while (this.hearings.length) {
-      const batch = this.hearings.splice(0, 256);
-      this.socket.emit("heard", { hearings: batch });
-    }
+    if (!this.socket.connected || this.snapshot.status !== "joined") return;
+    for (const batch of this.hearings.takeUnsent()) this.socket.emit("heard", { hearings: batch });
   }
 
   /** Own hits not yet confirmed stored (diagnostics and tests). */
@@ -626,11 +631,15 @@ export class JamSession {
     };
   }
 
-  private readonly onPageHide = () => this.outbox.saveNow();
+  private readonly onPageHide = () => {
+    this.outbox.saveNow();
+    this.hearings.saveNow();
+  };
 
   close(): void {
     window.removeEventListener("pagehide", this.onPageHide);
     this.outbox.saveNow();
+    this.hearings.saveNow();
     if (this.pingTimer) clearTimeout(this.pingTimer);
     if (this.schedTimer) clearInterval(this.schedTimer);
     if (this.qualityTimer) clearInterval(this.qualityTimer);

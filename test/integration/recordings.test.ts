@@ -61,14 +61,24 @@ describe.each(databases)("recordings (%s)", (_kind, databaseUrl) => {
     expect(relayed).toBe(2); // re-sent hits are stored, not relayed
     expect([...new Set(acks)].sort()).toEqual([2, 3, 4]);
 
+    // Hearings are kept like hits: acked once stored, so the listener can forget them; a re-sent
+    // one is stored once; one from before the recording (nothing to store) is acked at once.
+    const hearingAcks: string[] = [];
+    b.on("hearings:ack", (m) => hearingAcks.push(...m.hearings.map((h) => `${h.from}#${h.seq}`)));
     const heard = await b.emitWithAck("heard", {
       hearings: [
+        { from: "rec-ada-0001", seq: 1, strikeAtMs: base - 60_000, soundedAtMs: base - 59_950, late: false, skipped: false },
         { from: "rec-ada-0001", seq: 2, strikeAtMs: base + 5, soundedAtMs: base + 45, late: false, skipped: false },
         { from: "rec-ada-0001", seq: 3, strikeAtMs: base + 155, soundedAtMs: base + 190, late: true, skipped: false },
         { from: "rec-ada-0001", seq: 3, strikeAtMs: base + 155, soundedAtMs: base + 190, late: true, skipped: false },
       ],
     });
     expect(heard.ok).toBe(true);
+    const ackDeadline = Date.now() + 5_000;
+    while (new Set(hearingAcks).size < 3 && Date.now() < ackDeadline) await sleep(20);
+    expect([...new Set(hearingAcks)].sort()).toEqual(["rec-ada-0001#1", "rec-ada-0001#2", "rec-ada-0001#3"]);
+    // The listener re-sends after a reconnect (it had not seen the ack): still one row.
+    expect((await b.emitWithAck("heard", { hearings: [{ from: "rec-ada-0001", seq: 2, strikeAtMs: base + 5, soundedAtMs: base + 45, late: false, skipped: false }] })).ok).toBe(true);
     expect((await b.emitWithAck("recording:stop", {})).ok).toBe(true);
 
     const rec = (await (await fetch(`${t.server.url}/api/recordings/${id}`)).json()) as RecordingJson;
