@@ -282,6 +282,11 @@ export class JamSession {
             this.joinRetryMs = Math.min(10_000, this.joinRetryMs * 2);
             setTimeout(() => this.socket.connected && this.onConnect(), this.joinRetryMs);
           }
+          // Too many joins from this network: the server says when to try again (plus jitter).
+          const retryAfterMs = (res.error.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+          if (res.error.code === "rate_limited" && typeof retryAfterMs === "number" && retryAfterMs >= 0) {
+            setTimeout(() => this.socket.connected && this.snapshot.status !== "joined" && this.join(), Math.min(retryAfterMs, 3_600_000) + Math.random() * 500);
+          }
           return;
         }
         this.joinRetryMs = 500;
