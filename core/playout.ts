@@ -62,6 +62,8 @@ export interface AdaptivePlayoutOptions {
   restMs?: number;
   /** until this many transits are known, the prior is a floor for the delay (the window's tail is unknown) */
   priorHits?: number;
+  /** a rest shrinks the delay only by at least this much (each change shifts the partner) */
+  shrinkMinMs?: number;
 }
 
 export interface AdaptiveDecision extends PlayoutDecision {
@@ -122,6 +124,8 @@ export class AdaptivePlayout {
       restMs: options.restMs ?? 600,
       // ~8 s of 16ths at 100 BPM before the window's own tail is trusted alone
       priorHits: options.priorHits ?? 50,
+      // smaller savings are not worth shifting the partner against the beat (bench:timing, bench:e2e)
+      shrinkMinMs: options.shrinkMinMs ?? 8,
     };
     this.lateFraction = checkFraction(this.o.targetLateFraction);
   }
@@ -197,6 +201,19 @@ export class AdaptivePlayout {
     return transitMs + leadMs + this.o.marginMs;
   }
 
+  /** transits in the window above this one (binary search on the sorted copy) */
+  private lateCountAt(transitMs: number): number {
+    const s = this.sorted;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid]! <= transitMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return s.length - lo;
+  }
+
   private addTransit(t: number): void {
     this.transits.push(t);
     insertSorted(this.sorted, t);
@@ -250,9 +267,16 @@ export class AdaptivePlayout {
     let next = before;
     if (shifted) {
       next = want; // a route change: the whole new level at once
-    } else if (atRest && !first) {
-      next = want;
-    } else if (needMs > before) {
+    } else if (atRest && !first && want !== before) {
+      // Every change is a shift of the partner against the beat, so a rest takes one only when it
+      // is needed (the window has more transits beyond the delay than the late target allows) or
+      // clearly worth it (at least shrinkMinMs less delay, once the window is no longer small).
+      const n = this.sorted.length;
+      const tooLate = this.lateCountAt(before - leadMs) > Math.floor(n * this.lateFraction);
+      const worthShrinking = before - want >= this.o.shrinkMinMs && n >= this.o.priorHits;
+      if ((want > before && tooLate) || (want < before && worthShrinking)) next = want;
+    }
+    if (next === before && needMs > before) {
       // This hit really misses its slot: grow at once, but only as far as THIS hit needs
       // (a target can also rise with no new high transit; stepping then breaks the groove for
       // nothing). An isolated outlier the target ignores stays late.

@@ -1,10 +1,15 @@
+import type { AudioClockLine } from "../../core/audio-clock-line";
+
 /**
  * performance.now() ↔ AudioContext time, through getOutputTimestamp(): it pairs
- * the sample being played at the speaker now with performance.now(), so output
- * latency is included. Read fresh on every call: the audio clock and
- * performance.now() drift apart.
+ * the sample being played at the speaker with performance.now(), so output
+ * latency is included. With a `line` (core/audio-clock-line.ts, fed by
+ * `sampleAudioClock`) the mapping is the average of the last two seconds of
+ * pairs; without, one fresh pair.
  */
-export function perfToAudioTime(ctx: AudioContext, perfMs: number): number {
+export function perfToAudioTime(ctx: AudioContext, perfMs: number, line?: AudioClockLine): number {
+  const fitted = line?.toContextS(perfMs);
+  if (fitted !== undefined && fitted !== null) return fitted;
   const ts = ctx.getOutputTimestamp?.();
   if (ts && ts.performanceTime !== undefined && ts.contextTime !== undefined && ts.performanceTime > 0) {
     return ts.contextTime + (perfMs - ts.performanceTime) / 1000;
@@ -13,12 +18,21 @@ export function perfToAudioTime(ctx: AudioContext, perfMs: number): number {
   return ctx.currentTime + (perfMs - performance.now()) / 1000 - (ctx.outputLatency || ctx.baseLatency || 0);
 }
 
-export function audioTimeToPerf(ctx: AudioContext, audioTime: number): number {
+export function audioTimeToPerf(ctx: AudioContext, audioTime: number, line?: AudioClockLine): number {
+  const fitted = line?.toPerfMs(audioTime);
+  if (fitted !== undefined && fitted !== null) return fitted;
   const ts = ctx.getOutputTimestamp?.();
   if (ts && ts.performanceTime !== undefined && ts.contextTime !== undefined && ts.performanceTime > 0) {
     return ts.performanceTime + (audioTime - ts.contextTime) * 1000;
   }
   return performance.now() + (audioTime - ctx.currentTime + (ctx.outputLatency || ctx.baseLatency || 0)) * 1000;
+}
+
+/** Feeds the context's current getOutputTimestamp() pair to the line (call often: every 25 ms tick and before mapping). */
+export function sampleAudioClock(ctx: AudioContext, line: AudioClockLine): void {
+  if (ctx.state !== "running") return;
+  const ts = ctx.getOutputTimestamp?.();
+  if (ts && ts.contextTime !== undefined && ts.performanceTime !== undefined) line.add(ts.contextTime, ts.performanceTime);
 }
 
 /** Total output latency the browser reports (ms). */
@@ -34,8 +48,10 @@ export function outputLatencyMs(ctx: AudioContext): number {
  * it. `currentTime` itself moves in render quanta, so readings scatter by up to
  * one. null while the context does not run or gives no timestamp.
  */
-export function measuredOutputPathMs(ctx: AudioContext): number | null {
+export function measuredOutputPathMs(ctx: AudioContext, line?: AudioClockLine): number | null {
   if (ctx.state !== "running") return null;
+  const fitted = line?.toPerfMs(ctx.currentTime);
+  if (fitted !== undefined && fitted !== null) return fitted - performance.now();
   const ts = ctx.getOutputTimestamp?.();
   if (!ts || ts.contextTime === undefined || ts.performanceTime === undefined || ts.performanceTime <= 0) return null;
   return (ctx.currentTime - ts.contextTime) * 1000 - (performance.now() - ts.performanceTime);

@@ -24,7 +24,8 @@ import {
   type ServerToClientEvents,
 } from "../../core/protocol";
 import type { AudioEngine } from "./audio/engine";
-import { audioTimeToPerf, measuredOutputPathMs, outputLatencyMs, perfToAudioTime } from "./audio-clock";
+import { AudioClockLine } from "../../core/audio-clock-line";
+import { audioTimeToPerf, measuredOutputPathMs, outputLatencyMs, perfToAudioTime, sampleAudioClock } from "./audio-clock";
 import { PartnerPlayouts, type PartnerStats } from "./partner-playout";
 import { saveOwnerToken } from "./identity";
 import { HitOutbox } from "./outbox";
@@ -147,6 +148,8 @@ export class JamSession {
   readonly clock = new ClockSync();
   /** one adaptive playout per partner */
   private readonly partners: PartnerPlayouts;
+  /** the audio clock ↔ performance.now() line, fitted from getOutputTimestamp() pairs */
+  private readonly audioClock = new AudioClockLine();
   /** this device's output path, measured (core/audio-deadline.ts) */
   private readonly outputPath = new OutputPathMeter();
   /** your strike → your sound, last 50 hits */
@@ -359,7 +362,8 @@ export class JamSession {
    */
   private leads(): { planMs: number; nowMs: number } {
     const ctx = this.opts.engine.context;
-    const measured = measuredOutputPathMs(ctx);
+    sampleAudioClock(ctx, this.audioClock);
+    const measured = measuredOutputPathMs(ctx, this.audioClock);
     if (measured !== null) this.outputPath.add(measured);
     const quantumMs = renderQuantumMs(ctx.sampleRate);
     const planPathMs = this.outputPath.ms ?? outputLatencyMs(ctx);
@@ -369,7 +373,8 @@ export class JamSession {
 
   /** Shared time → AudioContext time (through getOutputTimestamp(), refreshed on every call). */
   sharedToAudioTime(sharedMs: number): number {
-    return perfToAudioTime(this.opts.engine.context, this.clock.toLocal(sharedMs));
+    sampleAudioClock(this.opts.engine.context, this.audioClock);
+    return perfToAudioTime(this.opts.engine.context, this.clock.toLocal(sharedMs), this.audioClock);
   }
 
   // ---------- hits ----------
@@ -385,7 +390,7 @@ export class JamSession {
     const soundAtMs = fairMs > 0 ? Math.max(nowMs + this.leads().nowMs, strikeAtMs + fairMs) : null;
     const audioTime = soundAtMs !== null ? this.sharedToAudioTime(soundAtMs) : engine.context.currentTime;
     engine.playHit(pad, audioTime, velocity);
-    const heardLocalMs = audioTimeToPerf(engine.context, audioTime);
+    const heardLocalMs = audioTimeToPerf(engine.context, audioTime, this.audioClock);
     if (fairMs === 0) {
       this.monitorMs.push(heardLocalMs - eventTimeStamp);
       if (this.monitorMs.length > 50) this.monitorMs.shift();
@@ -530,6 +535,7 @@ export class JamSession {
 
   /** Metronome clicks, the count-in before a recording, and the backing groove: all from the shared clock. */
   private scheduleClicks(): void {
+    sampleAudioClock(this.opts.engine.context, this.audioClock); // every tick: the line stays current
     if (!this.clock.synced || this.grids.length === 0) return;
     const nowMs = this.sharedNow();
     // Nothing is handed inside the audio deadline: a click there would be heard late. (At start, or
