@@ -5,7 +5,7 @@
  * re-sent after every join, forgotten on `hearings:ack`.
  */
 import type { HearingMsg } from "../../core/protocol";
-import type { KeyValueStorage } from "./outbox";
+import { storeList, type KeyValueStorage } from "./outbox";
 
 /** A recording of an hour at 16ths from three partners; beyond it the oldest go. */
 const MAX_KEPT = 60_000;
@@ -82,11 +82,6 @@ export class HearingOutbox {
   saveNow(): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
-    try {
-      if (this.items.size === 0) this.storage?.removeItem(this.key);
-      else this.storage?.setItem(this.key, JSON.stringify([...this.items.values()]));
-    } catch {
-      /* storage full or unavailable: the in-memory copy still re-sends after a reconnect */
-    }
+    storeList(this.storage, this.key, [...this.items.values()]);
   }
 }

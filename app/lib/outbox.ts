@@ -76,11 +76,16 @@ export class HitOutbox {
   saveNow(): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
-    try {
-      if (this.hits.size === 0) this.storage?.removeItem(this.key);
-      else this.storage?.setItem(this.key, JSON.stringify(this.pending()));
-    } catch {
-      /* storage full or unavailable: the in-memory copy still re-sends after a reconnect */
-    }
+    storeList(this.storage, this.key, this.pending());
+  }
+}
+
+/** Writes a kept list (or removes it when empty); storage full or unavailable: the in-memory copy still re-sends. */
+export function storeList(storage: KeyValueStorage | null, key: string, items: readonly unknown[]): void {
+  try {
+    if (items.length === 0) storage?.removeItem(key);
+    else storage?.setItem(key, JSON.stringify(items));
+  } catch {
+    /* not kept across a reload; the in-memory copy still re-sends after a reconnect */
   }
 }
