@@ -1,0 +1,115 @@
+/**
+ * Playwright steps shared by the audible benchmark (e2e-bench/audible.spec.ts)
+ * and e2e/audible.spec.ts: two players in one room through the real pages,
+ * the page's sounds reduced to the partner's hits, and strikes played through
+ * the room page's keyboard path.
+ */
+import { expect, type BrowserContext, type Page } from "@playwright/test";
+import type { RhythmHit } from "./audible-rhythms";
+import { audioTapArgs, installAudioTap, tapCaptureSchema, type TapCapture } from "./audio-tap";
+
+export interface PlayerOptions {
+  /** AudioContext latencyHint through the diagnostics switch (app/lib/identity.ts loadLatencyHint) */
+  latencyHint?: "interactive" | number;
+  /** quick ↔ safe (localStorage backbeat:lateTarget) */
+  lateTarget?: "tight" | "normal" | "safe";
+  /** install the audio tap (the context must have been created with bypassCSP: true) */
+  tap?: boolean;
+  /** keep the waveform ± this long around each onset (for a closer look at a surprise) */
+  snippetMs?: number;
+}
+
+/** Before any page script: the diagnostics switches and, if asked, the audio tap. */
+export async function preparePlayer(ctx: BrowserContext, o: PlayerOptions): Promise<void> {
+  const settings: Record<string, string> = {};
+  if (o.latencyHint !== undefined) settings["backbeat:latencyHint"] = String(o.latencyHint);
+  if (o.lateTarget) settings["backbeat:lateTarget"] = o.lateTarget;
+  await ctx.addInitScript((s: Record<string, string>) => {
+    for (const [k, v] of Object.entries(s)) localStorage.setItem(k, v);
+  }, settings);
+  if (o.tap) await ctx.addInitScript(installAudioTap, audioTapArgs({ snippetMs: o.snippetMs }));
+}
+
+const syncSamples = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __backbeat?: { syncSamples: number } }).__backbeat?.syncSamples ?? 0);
+
+/** `a` creates a room, `b` joins it (the same flow as e2e/jam.spec.ts); resolves once both have synced their clocks. */
+export async function createAndJoin(a: Page, b: Page, names: [string, string] = ["Ada", "Bo"], minSyncSamples = 12): Promise<string> {
+  await a.goto("/");
+  await a.getByLabel("Your name").fill(names[0]);
+  await a.getByRole("button", { name: "Create room" }).click();
+  await expect(a).toHaveURL(/\/room\/[^/?#]+$/, { timeout: 20_000 });
+  const code = new URL(a.url()).pathname.split("/").pop()!;
+  await b.goto(`/room/${code}`);
+  await b.getByLabel("Your name").fill(names[1]);
+  await b.getByRole("button", { name: "Join room" }).click();
+  for (const p of [a, b]) {
+    for (const n of names) await expect(p.getByRole("listitem").filter({ hasText: n })).toBeVisible({ timeout: 20_000 });
+  }
+  for (const p of [a, b]) await expect.poll(() => syncSamples(p), { timeout: 20_000 }).toBeGreaterThanOrEqual(minSyncSamples);
+  return code;
+}
+
+/** Metronome and backing groove off, so the page plays nothing but hits. */
+export async function silenceRoom(page: Page): Promise<void> {
+  for (const name of ["Metronome", "Backing"]) {
+    const button = page.getByRole("button", { name, exact: true });
+    if ((await button.getAttribute("aria-pressed")) === "true") await button.click();
+    await expect(button).toHaveAttribute("aria-pressed", "false");
+  }
+}
+
+/** Starts the page's audio tap (once the room's engine exists). */
+export async function startTap(page: Page): Promise<{ contexts: { sampleRate: number; tapped: string[] }[] }> {
+  await expect
+    .poll(() => page.evaluate(() => typeof (window as unknown as { __backbeat?: unknown }).__backbeat === "object"), { timeout: 20_000 })
+    .toBe(true);
+  return page.evaluate(() =>
+    (window as unknown as { __audioTap: { start(): Promise<{ contexts: { sampleRate: number; tapped: string[] }[] }> } }).__audioTap.start(),
+  );
+}
+
+/** Everything the tap heard so far (after the worklet's last messages arrived). */
+export async function readTap(page: Page): Promise<TapCapture> {
+  const raw = await page.evaluate(async () => {
+    const tap = (window as unknown as { __audioTap: { flush(): Promise<void>; read(): unknown } }).__audioTap;
+    await tap.flush();
+    return tap.read();
+  });
+  return tapCaptureSchema.parse(raw);
+}
+
+export interface PlayArgs {
+  /** true time (this machine's epoch ms) of the first strike */
+  startTrueMs: number;
+  hits: readonly Pick<RhythmHit, "atMs" | "key" | "accent">[];
+}
+
+/**
+ * Plays hits by dispatching keydown events on window — the room page's own
+ * keyboard path, whose handler takes the strike time from `event.timeStamp`
+ * (Shift: velocity 1). Returns every event's timeStamp (performance.now()
+ * base): the TRUE strike time is `timeOrigin + timeStamp`. Serialised into
+ * the page: self-contained.
+ */
+export function playHitsInPage(args: PlayArgs): Promise<number[]> {
+  return new Promise((resolve) => {
+    const startLocalMs = args.startTrueMs - performance.timeOrigin;
+    const stamps: number[] = [];
+    let k = 0;
+    const fire = () => {
+      const h = args.hits[k]!;
+      // timers wake a few ms early and the rest is spun, so strikes sit on the grid
+      while (performance.now() < startLocalMs + h.atMs) {
+        /* spin ≤ 4 ms */
+      }
+      const ev = new KeyboardEvent("keydown", { key: h.key, shiftKey: h.accent, bubbles: true, cancelable: true });
+      window.dispatchEvent(ev);
+      stamps.push(ev.timeStamp);
+      k++;
+      if (k >= args.hits.length) return resolve(stamps);
+      setTimeout(fire, Math.max(0, startLocalMs + args.hits[k]!.atMs - performance.now() - 4));
+    };
+    setTimeout(fire, Math.max(0, startLocalMs + args.hits[0]!.atMs - performance.now() - 4));
+  });
+}
