@@ -25,7 +25,7 @@ import {
 } from "../../core/protocol";
 import type { AudioEngine } from "./audio/engine";
 import { AudioClockLine } from "../../core/audio-clock-line";
-import { audioTimeToPerf, measuredOutputPathMs, outputLatencyMs, perfToAudioTime, sampleAudioClock } from "./audio-clock";
+import { measuredOutputPathMs, outputLatencyMs, perfToAudioTime, sampleAudioClock } from "./audio-clock";
 import { PartnerPlayouts, type PartnerStats } from "./partner-playout";
 import { saveOwnerToken } from "./identity";
 import { HitOutbox } from "./outbox";
@@ -151,7 +151,9 @@ export class JamSession {
   /** the audio clock ↔ performance.now() line, fitted from getOutputTimestamp() pairs */
   private readonly audioClock = new AudioClockLine();
   /** this device's output path, measured (core/audio-deadline.ts) */
-  private readonly outputPath = new OutputPathMeter();
+  // 10 s of readings (25 ms ticks): the largest spans many 50–100 ms callbacks, so the planned lead
+  // stays put instead of following currentTime's steps (bench:e2e saw the delay move −20…+10 ms).
+  private readonly outputPath = new OutputPathMeter(400);
   /** your strike → your sound, last 50 hits */
   private monitorMs: number[] = [];
   private inputOffsetMs: number;
@@ -383,19 +385,25 @@ export class JamSession {
     const engine = this.opts.engine;
     // Calibrated input latency: the player meant the hit this much earlier.
     const strikeAtMs = this.clock.toShared(eventTimeStamp - this.inputOffsetMs);
+    const seq = this.outbox.nextSeq();
+    const msg: HitMsg = { seq, pad, velocity, strikeAtMs };
+    // Sent before anything else is done here: every ms of this handler is a ms of the partners' delay.
+    if (this.socket.connected && this.snapshot.status === "joined") this.socket.emit("hit", msg);
+    this.outbox.add(msg);
+    // Your own hit: heard the planned audio lead after the strike — a steady monitoring latency at the
+    // output path's floor. (Handing it at currentTime would wobble by a whole audio callback, 10–100 ms,
+    // because currentTime advances in callbacks: bench:e2e measured a 43–49 ms spread at 0.1 s.) Never
+    // inside this instant's deadline; with fair monitoring, when your partners hear it.
+    const lead = this.leads();
     const fairMs = this.snapshot.fairMonitoring ? this.fairMonitoringDelayMs() : 0;
-    const nowMs = this.sharedNow();
-    // Your own hit: at once (currentTime: the floor, this instant's output path) — or, with fair
-    // monitoring, when your partners hear it, but never before the audio deadline.
-    const soundAtMs = fairMs > 0 ? Math.max(nowMs + this.leads().nowMs, strikeAtMs + fairMs) : null;
-    const audioTime = soundAtMs !== null ? this.sharedToAudioTime(soundAtMs) : engine.context.currentTime;
+    let heardLocalMs = Math.max(eventTimeStamp + lead.planMs, performance.now() + lead.nowMs);
+    if (fairMs > 0) heardLocalMs = Math.max(heardLocalMs, this.clock.toLocal(strikeAtMs + fairMs));
+    const audioTime = perfToAudioTime(engine.context, heardLocalMs, this.audioClock);
     engine.playHit(pad, audioTime, velocity);
-    const heardLocalMs = audioTimeToPerf(engine.context, audioTime, this.audioClock);
     if (fairMs === 0) {
       this.monitorMs.push(heardLocalMs - eventTimeStamp);
       if (this.monitorMs.length > 50) this.monitorMs.shift();
     }
-    const seq = this.outbox.nextSeq();
     this.pushLog({
       kind: "local",
       from: this.opts.participantId,
@@ -412,9 +420,6 @@ export class JamSession {
       audioTime,
       playAtLocalMs: heardLocalMs,
     });
-    const msg: HitMsg = { seq, pad, velocity, strikeAtMs };
-    this.outbox.add(msg);
-    if (this.socket.connected && this.snapshot.status === "joined") this.socket.emit("hit", msg);
   }
 
   /** The delay your partners apply to your hits (the largest, so you hear what the furthest one hears). */
