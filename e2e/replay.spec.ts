@@ -401,9 +401,9 @@ test("share: copy link, JSON and MIDI links, Open Graph tags, and a friendly 404
     expect(html).toMatch(/<meta property="og:description" content="Ada and Bo jamming for 0:0\d at 120 BPM/);
     expect(html).toMatch(/<title>Replay test jam · Backbeat<\/title>/);
   }
-  // a browser gets the generic head at once; the page sets the title when the recording is loaded
+  // a browser gets the recording's head too (from the hit-less summary, within 0.5 s: issue 12)
   const html = await (await page.request.get(`${baseUrl}/replay/${rec.id}`, { headers: { "user-agent": "Mozilla/5.0 Chrome/150" } })).text();
-  expect(html).toContain(`<meta property="og:title" content="A Backbeat jam — listen back"`);
+  expect(html).toContain(`<meta property="og:title" content="Replay test jam — Ada and Bo"`);
   await expect(page).toHaveTitle("Replay test jam · Backbeat");
   const missing = await (await page.request.get(`${baseUrl}/replay/unknownRecordingId`, { headers: { "user-agent": "Slackbot" } })).text();
   expect(missing).toContain(`<meta property="og:title" content="A Backbeat jam — listen back"`);
