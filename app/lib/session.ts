@@ -4,6 +4,7 @@
  * its snapshots; timing work never goes through React state.
  */
 import { io, type Socket } from "socket.io-client";
+import { ClockDiscipline } from "../../core/clock-discipline";
 import { ClockSync, nextPingDelayMs, type LegStats } from "../../core/clock-sync";
 import { beatsInWindow, type Grid } from "../../core/metronome";
 import { grooveHitsInWindow, type GrooveId } from "../../core/grooves";
@@ -146,6 +147,8 @@ type Listener = (s: SessionSnapshot) => void;
 
 export class JamSession {
   readonly clock = new ClockSync();
+  /** the offset actually applied: the estimate with small corrections slewed in */
+  private readonly discipline = new ClockDiscipline();
   /** one adaptive playout per partner */
   private readonly partners: PartnerPlayouts;
   /** the audio clock ↔ performance.now() line, fitted from getOutputTimestamp() pairs */
@@ -344,8 +347,19 @@ export class JamSession {
   }
 
   // ---------- time mapping ----------
+  /** shared − local applied at localMs: clock sync's estimate, slewed (core/clock-discipline.ts) */
+  private appliedOffsetAt(localMs: number): number {
+    return this.discipline.offsetAt(localMs, this.clock.offsetAt(localMs));
+  }
+  private toShared(localMs: number): number {
+    return localMs + this.appliedOffsetAt(localMs);
+  }
+  private toLocal(sharedMs: number): number {
+    return sharedMs - this.appliedOffsetAt(performance.now());
+  }
+
   sharedNow(): number {
-    return this.clock.toShared(performance.now());
+    return this.toShared(performance.now());
   }
 
   /**
@@ -376,7 +390,7 @@ export class JamSession {
   /** Shared time → AudioContext time (through getOutputTimestamp(), refreshed on every call). */
   sharedToAudioTime(sharedMs: number): number {
     sampleAudioClock(this.opts.engine.context, this.audioClock);
-    return perfToAudioTime(this.opts.engine.context, this.clock.toLocal(sharedMs), this.audioClock);
+    return perfToAudioTime(this.opts.engine.context, this.toLocal(sharedMs), this.audioClock);
   }
 
   // ---------- hits ----------
@@ -384,7 +398,7 @@ export class JamSession {
   strike(pad: PadId, velocity: number, eventTimeStamp: number): void {
     const engine = this.opts.engine;
     // Calibrated input latency: the player meant the hit this much earlier.
-    const strikeAtMs = this.clock.toShared(eventTimeStamp - this.inputOffsetMs);
+    const strikeAtMs = this.toShared(eventTimeStamp - this.inputOffsetMs);
     const seq = this.outbox.nextSeq();
     const msg: HitMsg = { seq, pad, velocity, strikeAtMs };
     // Sent before anything else is done here: every ms of this handler is a ms of the partners' delay.
@@ -397,7 +411,7 @@ export class JamSession {
     const lead = this.leads();
     const fairMs = this.snapshot.fairMonitoring ? this.fairMonitoringDelayMs() : 0;
     let heardLocalMs = Math.max(eventTimeStamp + lead.planMs, performance.now() + lead.nowMs);
-    if (fairMs > 0) heardLocalMs = Math.max(heardLocalMs, this.clock.toLocal(strikeAtMs + fairMs));
+    if (fairMs > 0) heardLocalMs = Math.max(heardLocalMs, this.toLocal(strikeAtMs + fairMs));
     const audioTime = perfToAudioTime(engine.context, heardLocalMs, this.audioClock);
     engine.playHit(pad, audioTime, velocity);
     if (fairMs === 0) {
@@ -411,7 +425,7 @@ export class JamSession {
       pad,
       velocity,
       strikeAtMs,
-      scheduledAtMs: this.clock.toShared(heardLocalMs),
+      scheduledAtMs: this.toShared(heardLocalMs),
       late: false,
       lateByMs: 0,
       skipped: false,
@@ -462,7 +476,7 @@ export class JamSession {
       playoutDelayMs: d.delayMs,
       receivedAtMs: nowMs,
       audioTime,
-      playAtLocalMs: d.skipped ? null : this.clock.toLocal(d.playAtMs),
+      playAtLocalMs: d.skipped ? null : this.toLocal(d.playAtMs),
     });
     if (this.snapshot.room?.recording) {
       this.hearings.add({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, soundedAtMs: d.playAtMs, late: d.late, skipped: d.skipped });
@@ -616,7 +630,7 @@ export class JamSession {
     return {
       participantId: this.opts.participantId,
       connected: this.socket.connected,
-      clockOffsetMs: c ? this.clock.offsetAt(performance.now()) : null,
+      clockOffsetMs: c ? this.appliedOffsetAt(performance.now()) : null,
       rttMs: c?.rttMs ?? null,
       clockErrorBoundMs: c?.errorBoundMs ?? null,
       clockErrorEstimateMs: c?.errorEstimateMs ?? null,
