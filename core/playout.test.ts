@@ -143,7 +143,7 @@ describe("the prior from clock-sync legs", () => {
   });
 
   it("floors the delay with the prior only while few transits are known; then shrinks at a rest", () => {
-    const p = new AdaptivePlayout({ priorHits: 50, restMs: REST_MS });
+    const p = new AdaptivePlayout({ priorHits: 50, restMs: REST_MS, shrinkRestMs: REST_MS });
     p.setPriorTransit(60);
     let atMs = 0;
     for (let i = 0; i < 60; i++, atMs += IOI_MS) p.onArrival(atMs, atMs + 20, LEAD_MS);
@@ -183,14 +183,17 @@ describe("delay changes at the partner's rests", () => {
     expect(p.changes).toBe(1);
   });
 
-  it("shrinks only at a rest: a continuous stream keeps its delay, the first hit after a gap ≥ restMs takes the lower one", () => {
-    const p = new AdaptivePlayout({ restMs: REST_MS, priorHits: 1 });
+  it("shrinks only after a bar's rest: a stream and a beat's rest keep the delay, the first hit after a bar takes the lower one", () => {
+    const p = new AdaptivePlayout({ restMs: REST_MS, shrinkRestMs: 4 * REST_MS, priorHits: 1 });
     p.setPriorTransit(50);
     const delays: number[] = [];
     let atMs = 0;
     for (let i = 0; i < 100; i++, atMs += IOI_MS) delays.push(p.onArrival(atMs, atMs + 20 + (i % 4), LEAD_MS).delayMs);
+    atMs += REST_MS;
+    delays.push(p.onArrival(atMs, atMs + 22, LEAD_MS).delayMs); // after a beat's rest: still no shrink
     expect(new Set(delays).size).toBe(1);
-    const afterRest = p.onArrival(atMs + REST_MS, atMs + REST_MS + 21, LEAD_MS);
+    atMs += 4 * REST_MS;
+    const afterRest = p.onArrival(atMs, atMs + 21, LEAD_MS);
     expect(afterRest.changed).toBe(true);
     expect(afterRest.delayMs).toBeLessThan(delays[0]!);
     expect(afterRest.delayMs).toBeCloseTo(23 + LEAD_MS + 1, 9);
@@ -243,7 +246,7 @@ describe("late targets (quick ↔ safe)", () => {
   });
 
   it("takes a new target at the next rest, and refuses a fraction outside (0, 1)", () => {
-    const p = new AdaptivePlayout({ restMs: REST_MS, priorHits: 1 });
+    const p = new AdaptivePlayout({ restMs: REST_MS, shrinkRestMs: REST_MS, priorHits: 1 });
     let atMs = 0;
     for (let i = 0; i < 400; i++, atMs += IOI_MS) p.onArrival(atMs, atMs + 20 + (i % 50 === 0 ? 15 : i % 7), LEAD_MS);
     const before = p.delayMs(LEAD_MS);

@@ -140,3 +140,23 @@ test("calibration: steady taps 30 ms after the clicks are accepted and applied; 
   expect((await diag(page)).inputOffsetMs).toBe(0);
   await expect(page.getByText("Input offset: 0.0 ms")).toBeVisible();
 });
+
+test("latency panel: quick ↔ safe is priced in ms, applies to the playout, and is remembered on this device; monitoring latency shown", async ({ browser }) => {
+  const { a, b, close } = await twoPlayers(browser);
+  // A plays a few hits so B's panel can price the three targets from real transits.
+  for (let i = 0; i < 6; i++) {
+    await a.keyboard.press("x");
+    await a.waitForTimeout(120);
+  }
+  const targetOf = (p: Page) => p.evaluate(() => (window as unknown as { __backbeat: { lateTarget: string } }).__backbeat.lateTarget);
+  const panel = b.getByRole("group", { name: "Partner timing" });
+  await expect(panel.getByRole("radio", { name: /Normal \(0\.5% late, \d+ ms\)/ })).toBeChecked();
+  await expect(panel.getByRole("radio", { name: /Tight \(2\.0% late, \d+ ms\)/ })).toBeVisible();
+  await panel.getByRole("radio", { name: /^Safe/ }).check();
+  expect(await targetOf(b)).toBe("safe");
+  await expect(a.getByTestId("monitor-latency")).toContainText(/heard \d+\.\d ms after you strike \(the fastest this device can: \d+\.\d ms\)/);
+  await b.reload();
+  await expect(b.getByRole("group", { name: "Partner timing" }).getByRole("radio", { name: /^Safe/ })).toBeChecked({ timeout: 15_000 });
+  expect(await targetOf(b)).toBe("safe");
+  await close();
+});

@@ -39,7 +39,8 @@ export interface PartnerStats {
 export class PartnerPlayouts {
   private readonly playouts = new Map<string, AdaptivePlayout>();
   private lateTarget: LateTargetId;
-  private restMs = 600;
+  private beatMs = 600;
+  private barMs = 2_400;
 
   constructor(lateTarget: LateTargetId) {
     this.lateTarget = lateTarget;
@@ -58,7 +59,7 @@ export class PartnerPlayouts {
   private playoutFor(from: string): AdaptivePlayout {
     let p = this.playouts.get(from);
     if (!p) {
-      p = new AdaptivePlayout({ targetLateFraction: LATE_TARGETS[this.lateTarget], restMs: this.restMs });
+      p = new AdaptivePlayout({ targetLateFraction: LATE_TARGETS[this.lateTarget], restMs: this.beatMs, shrinkRestMs: this.barMs });
       this.playouts.set(from, p);
     }
     return p;
@@ -70,11 +71,12 @@ export class PartnerPlayouts {
    * at the 99th percentile, as clock sync measured them.
    */
   onRoom(room: RoomView, selfId: string, myLegs: LegStats | null): void {
-    this.restMs = beatMs(room.tempoBpm);
+    this.beatMs = beatMs(room.tempoBpm);
+    this.barMs = this.beatMs * room.beatsPerBar;
     for (const m of room.members) {
       if (m.id === selfId || m.role !== "player") continue;
       const p = this.playoutFor(m.id);
-      p.setRestMs(this.restMs);
+      p.setRests(this.beatMs, this.barMs);
       p.setPriorTransit(m.legs && myLegs ? m.legs.upP99Ms + myLegs.downP99Ms + RELAY_MS : null);
     }
   }

@@ -138,7 +138,7 @@ function oracleDelayMs(deliveries: readonly HitDelivery[], device: SimAudioDevic
  * decision's playAtMs handed to the device at arrival.
  */
 function runAdaptive(c: CellInput, byArrival: readonly HitDelivery[], device: SimAudioDevice): { run: PlayoutRun; priorMs: number | null } {
-  const playout = new AdaptivePlayout({ targetLateFraction: c.lateFraction ?? LATE_TARGETS.normal, restMs: BEAT_MS, ...c.playoutOptions });
+  const playout = new AdaptivePlayout({ targetLateFraction: c.lateFraction ?? LATE_TARGETS.normal, restMs: BEAT_MS, shrinkRestMs: 4 * BEAT_MS, ...c.playoutOptions });
   const meter = new OutputPathMeter();
   let tickAtMs = SIM_START_MS;
   let report = 0;
