@@ -91,8 +91,9 @@ export function LatencyPanel({ session, room }: { session: JamSession | null; ro
         </table>
       )}
       <p className="stats">
-        A partner hit that misses its slot is played at once; more than {DEFAULT_SKIP_LATE_AFTER_MS} ms late, it is skipped so it
-        cannot land off the beat.
+        A partner hit that cannot be heard in its slot (its slot is closer than your output path) is played as soon as it can
+        be; if that is more than {DEFAULT_SKIP_LATE_AFTER_MS} ms late, it is skipped so it cannot land off the beat. Until ~50 of a
+        partner&apos;s hits are known, the three timing choices cost the same (the delay covers every hit seen).
       </p>
       <p className="stats" role="note">
         Mode: <strong>{room.mode === "live" ? "Live" : "Groove"}</strong>
