@@ -5,13 +5,10 @@
  * Math.random, so they are deterministic and independent of wall time.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { build } from "esbuild";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { bundleForPage } from "./support/page-bundle";
 import { PAD_IDS, type PadId } from "../core/kit";
 import type { AudioEngine, KitId, KIT_IDS, KIT_NAMES, createAudioEngine } from "../app/lib/audio/engine";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 const SAMPLE_RATE = 48000;
 /** Web Audio renders in blocks of 128 frames; an onset must land inside the block of its time */
@@ -75,27 +72,14 @@ declare global {
 let bundle = "";
 
 test.beforeAll(async () => {
-  const result = await build({
-    stdin: {
-      contents: [
+  bundle = await bundleForPage(
+    [
         'import { createAudioEngine, KIT_IDS, KIT_NAMES } from "./app/lib/audio/engine";',
         'import * as Tone from "tone";',
         "window.__kit = { createAudioEngine, KIT_IDS, KIT_NAMES, Tone };",
       ].join("\n"),
-      resolveDir: root,
-      loader: "ts",
-      sourcefile: "audio-engine-entry.ts",
-    },
-    bundle: true,
-    format: "iife",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error("esbuild produced no bundle");
-  bundle = output.text;
+    "audio-engine",
+  );
 });
 
 /** Installed into the page with page.evaluate, so it must be self-contained. */
@@ -696,29 +680,16 @@ declare global {
 }
 
 test.beforeAll(async () => {
-  const result = await build({
-    stdin: {
-      contents: [
+  exportBundle = await bundleForPage(
+    [
         'import { loadVoiceBank, createSampledKit, clearVoiceCache, VOICE_LAYERS } from "./app/lib/audio/voice-cache";',
         'import { renderWav } from "./app/lib/replay-wav";',
         'import { buildEvents, selectPlayable, replayPlayers } from "./core/replay";',
         "window.__voiceCache = { loadVoiceBank, createSampledKit, clearVoiceCache, VOICE_LAYERS };",
         "window.__export = { renderWav, buildEvents, selectPlayable, replayPlayers };",
       ].join("\n"),
-      resolveDir: root,
-      loader: "ts",
-      sourcefile: "voice-cache-entry.ts",
-    },
-    bundle: true,
-    format: "iife",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error("esbuild produced no bundle");
-  exportBundle = output.text;
+    "voice-cache",
+  );
 });
 
 function installSampledCheck(): void {

@@ -8,13 +8,10 @@
  * grid.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { build } from "esbuild";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { bundleForPage } from "./support/page-bundle";
 import { audioTapArgs, installAudioTap, tapCaptureSchema } from "../bench/audio-tap";
 import { RHYTHMS, type RhythmHit } from "../bench/audible-rhythms";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** the benchmark's bar: the audible groove error is measured to well under a millisecond */
 const TOLERANCE_MS = 0.5;
@@ -23,21 +20,10 @@ const START_S = 0.2;
 
 let bundle = "";
 test.beforeAll(async () => {
-  const result = await build({
-    stdin: {
-      contents: 'import { createAudioEngine } from "./app/lib/audio/engine"; window.__kit = { createAudioEngine };',
-      resolveDir: root,
-      loader: "ts",
-      sourcefile: "audio-tap-entry.ts",
-    },
-    bundle: true,
-    format: "iife",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  bundle = result.outputFiles[0]!.text;
+  bundle = await bundleForPage(
+    'import { createAudioEngine } from "./app/lib/audio/engine"; window.__kit = { createAudioEngine };',
+    "audio-tap",
+  );
 });
 
 interface RenderArgs {

@@ -8,14 +8,11 @@
  * every run.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { build } from "esbuild";
+import { bundleForPage } from "./support/page-bundle";
 import { unzipSync } from "fflate";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { PadId } from "../core/kit";
 import { parseWav } from "../app/lib/wav";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 declare global {
   interface Window {
@@ -32,26 +29,15 @@ declare global {
 
 let bundle = "";
 test.beforeAll(async () => {
-  const result = await build({
-    stdin: {
-      contents: [
+  bundle = await bundleForPage(
+    [
         'import * as wav from "./app/lib/replay-wav";',
         'import { buildEvents, selectPlayable, replayPlayers } from "./core/replay";',
         'import * as engine from "./app/lib/audio/engine";',
         "window.__wavExport = { renderWav: wav.renderWav, renderStems: wav.renderStems, buildEvents, selectPlayable, replayPlayers, engine };",
       ].join("\n"),
-      resolveDir: root,
-      loader: "ts",
-      sourcefile: "wav-export-entry.ts",
-    },
-    bundle: true,
-    format: "iife",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  bundle = result.outputFiles[0]!.text;
+    "wav-export",
+  );
 });
 
 async function openPage(page: Page): Promise<void> {
