@@ -29,6 +29,7 @@ import {
 } from "./audible";
 import { DEFAULT_DETECTOR, type TapCapture } from "./audio-tap";
 import { RHYTHMS } from "./audible-rhythms";
+import { hitSchema as benchHitSchema } from "./e2e-timing";
 
 // ---------- settings ----------
 
@@ -68,19 +69,8 @@ export type LatencyHint = (typeof AUDIBLE.latencyHints)[number];
 
 // ---------- what the pages hand back ----------
 
-const hitSchema = z.object({
-  kind: z.enum(["local", "remote"]),
-  from: z.string(),
-  seq: z.number(),
-  pad: z.string(),
-  strikeAtMs: z.number(),
-  scheduledAtMs: z.number(),
-  late: z.boolean(),
-  skipped: z.boolean().optional(),
-  playoutDelayMs: z.number(),
-  receivedAtMs: z.number(),
-  audioTime: z.number().nullable().optional(),
-});
+/** the diagnostics hit of the "handed" benchmark; here the app always reports its delay */
+const hitSchema = benchHitSchema.extend({ playoutDelayMs: z.number() });
 
 export const audibleDiagSchema = z.object({
   participantId: z.string(),

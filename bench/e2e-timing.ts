@@ -148,7 +148,7 @@ export function playRhythmInPage(args: RhythmArgs): Promise<number[]> {
 
 // ---------- validation of what the pages hand back ----------
 
-const hitSchema = z.object({
+export const hitSchema = z.object({
   kind: z.enum(["local", "remote"]),
   from: z.string(),
   seq: z.number(),

@@ -389,7 +389,7 @@ export class JamSession {
 
   /** Shared time → AudioContext time (through getOutputTimestamp(), refreshed on every call). */
   sharedToAudioTime(sharedMs: number): number {
-    sampleAudioClock(this.opts.engine.context, this.audioClock);
+    // (the line is fed by leads(), which every caller runs first, and by the scheduler's tick)
     return perfToAudioTime(this.opts.engine.context, this.toLocal(sharedMs), this.audioClock);
   }
 
