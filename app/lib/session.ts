@@ -79,7 +79,7 @@ export interface Diagnostics {
   inputOffsetMs: number;
   /** what the browser reports: outputLatency + baseLatency */
   outputLatencyMs: number;
-  /** what the page measures: a sound handed at currentTime is heard this long after now (largest of the last second; app/lib/audio-clock.ts) */
+  /** what the page measures: a sound handed at currentTime is heard this long after now (largest of the last 10 s of readings; app/lib/audio-clock.ts) */
   outputPathMs: number | null;
   /** the audio deadline: a sound handed now is heard this long after now at the earliest */
   audioLeadMs: number;
