@@ -240,6 +240,22 @@ export interface MemberView {
   legs: LegReport | null;
 }
 
+/**
+ * A member's telemetry (issue 13, "Telemetry as deltas"): sent to the others in the room as a small
+ * volatile update when it changes, at most once per MEMBER_QUALITY_INTERVAL_MS per member, instead
+ * of a whole `room:state`. `room:state` and the join ack still carry the latest figures in each
+ * MemberView, so a late joiner starts complete.
+ */
+export interface MemberQuality {
+  id: string;
+  rttMs: number | null;
+  clockErrorMs: number | null;
+  listening: ListeningReport[];
+  legs: LegReport | null;
+}
+/** the server forwards a member's telemetry at most this often (latest wins) */
+export const MEMBER_QUALITY_INTERVAL_MS = 2_000;
+
 export interface RecordingView {
   id: string;
   title: string;
@@ -325,7 +341,10 @@ export type Ack<T> = (res: { ok: true; data: T } | { ok: false; error: ErrorMsg 
 export type AckResult<T> = Parameters<Ack<T>>[0];
 
 export interface ServerToClientEvents {
+  /** sent only when the room really changes (members, roles, grid, mode, recording, battle, recordings list) */
   "room:state": (room: RoomView) => void;
+  /** one member's telemetry changed (volatile: a dropped one is replaced by the next) */
+  "member:quality": (q: MemberQuality) => void;
   hit: (hit: RelayedHit) => void;
   /** these of your hits are safely stored (or needed no storing): forget them */
   "hits:ack": (msg: { seqs: number[] }) => void;
