@@ -307,6 +307,11 @@ export const ERROR_CODES = [
   "invalid_message",
   /** this server process does not own the room (several workers: connect with ?room=<code>) */
   "wrong_server",
+  /**
+   * the room is owned by another server process right now (it is being handed over, or its
+   * owner's lease has not yet expired): connect again after `details.retryAfterMs`
+   */
+  "room_moving",
   "unknown_event",
   "protocol_mismatch",
   "room_not_found",

@@ -22,6 +22,20 @@ export interface RoomRecord {
   hostTokenHash: string | null;
   /** private rooms: the passcode's salted scrypt hash (server/passcode.ts); null = open to anyone with the link */
   passcodeHash: string | null;
+  /** the rest of the live state as its owner last saved it (JSON owned by the room modules); null: never saved */
+  stateJson: string | null;
+  /** fencing token of the process that last claimed the room (server/ownership.ts); 0: never claimed */
+  fence: number;
+}
+
+/** What the room's owner saves whenever the room really changes (fenced: see Store.saveRoomState). */
+export interface RoomStateRecord {
+  tempoBpm: number;
+  beatsPerBar: number;
+  beatUnit: number;
+  groove: string;
+  mode: RoomMode;
+  stateJson: string;
 }
 
 export interface ParticipantRecord {
@@ -83,6 +97,13 @@ export interface Store {
   /** Creates the room; returns false when the code is already taken. */
   createRoom(room: { code: string; tempoBpm: number; beatsPerBar: number; hostTokenHash?: string | null; passcodeHash?: string | null }): Promise<boolean>;
   getRoom(code: string): Promise<RoomRecord | null>;
+  /**
+   * Makes the caller the room's one writer: increments the room's fencing token and returns it
+   * (null: no such room). Writes with an older token are refused from then on.
+   */
+  claimRoom(code: string): Promise<number | null>;
+  /** Saves the owner's state if `fence` is still the room's token; false: another process claimed the room since (stop owning it). */
+  saveRoomState(code: string, state: RoomStateRecord, fence: number): Promise<boolean>;
   updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number; beatUnit?: number; groove?: string }): Promise<void>;
   updateRoomMode(code: string, mode: RoomMode): Promise<void>;
   /** Insert or update (name/colour may change on re-join). */
