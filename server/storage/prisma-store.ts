@@ -13,6 +13,7 @@ import type {
   RoomMode,
   StoredHearing,
   RoomRecord,
+  RoomStateRecord,
   Store,
   StoredHit,
   TimelineEntry,
@@ -69,10 +70,30 @@ export class PrismaStore implements Store {
         mode: room.mode === "groove" ? "groove" : "live",
         hostTokenHash: room.hostTokenHash,
         passcodeHash: room.passcodeHash,
+        stateJson: room.stateJson,
+        fence: room.fence,
       }
     );
   }
 
+  async claimRoom(code: string): Promise<number | null> {
+    // One statement: the increment and the read cannot interleave with another claim
+    // (an update...returning is atomic in both SQLite and PostgreSQL).
+    const rows = await this.db.$queryRaw<{ fence: number | bigint }[]>`
+      UPDATE "Room" SET "fence" = "fence" + 1 WHERE "code" = ${code} RETURNING "fence"`;
+    const fence = rows[0]?.fence;
+    return fence === undefined ? null : Number(fence);
+  }
+
+  async saveRoomState(code: string, state: RoomStateRecord, fence: number): Promise<boolean> {
+    // The fence in the WHERE clause is the whole guard: once a newer owner claimed the room,
+    // this matches no row and the old owner learns it must let the room go.
+    const { count } = await this.db.room.updateMany({ where: { code, fence }, data: state });
+    return count === 1;
+  }
+
+  // Unfenced writes of the old model, kept only until the room service saves through
+  // saveRoomState (issue 13); then they leave the Store interface too.
   async updateRoomMode(code: string, mode: RoomMode): Promise<void> {
     const { count } = await this.db.room.updateMany({ where: { code }, data: { mode } });
     if (count === 0) throw new Error(`Unknown room: ${code}`);
