@@ -1,0 +1,180 @@
+/**
+ * The recording's row writers: hits and hearings wait in write queues (server/write-queue.ts)
+ * and are written in one batch every FLUSH_INTERVAL_MS; stored hits are acknowledged to their
+ * senders at most once per ACK_INTERVAL_MS each, stored hearings at once (they come in ~1 s
+ * batches already). Shared by every room of the process: one batch holds all rooms' rows.
+ */
+import type { Store, StoredHearing, StoredHit } from "../store";
+import { WriteQueue } from "../write-queue";
+import type { Clock, TimerHandle } from "./clock";
+import type { Connection } from "./connection";
+
+/** Pending hits are written in one batch at this cadence. */
+export const FLUSH_INTERVAL_MS = 50;
+/** After a failed write, retry at this cadence (server/write-queue.ts bounds what is kept, and for how long). */
+export const RETRY_INTERVAL_MS = 1_000;
+/**
+ * A sender gets at most one `hits:ack` per this interval, listing every hit stored since the
+ * last: at 10 hits/s that is one ack write per few hits instead of one per hit
+ * (docs/benchmarks/relay.md). The browser's outbox only needs to learn eventually that a hit is safe.
+ */
+export const ACK_INTERVAL_MS = 500;
+
+export interface HitRow {
+  recordingId: string;
+  roomCode: string;
+  hit: StoredHit;
+}
+export interface HearingRow {
+  recordingId: string;
+  roomCode: string;
+  hearing: StoredHearing;
+}
+
+export interface RowWriterDeps {
+  store: Store;
+  clock: Clock;
+  /** the connection of a room's member, if they are connected here (acks go to their current one) */
+  connectionOf(roomCode: string, participantId: string): Connection | null;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+interface PendingAck {
+  roomCode: string;
+  participantId: string;
+  seqs: number[];
+  lastSentMs: number;
+  timer: TimerHandle | null;
+}
+
+export class RowWriter {
+  private readonly hits: WriteQueue<HitRow>;
+  private readonly hearings: WriteQueue<HearingRow>;
+  private flushTimer: TimerHandle | null = null;
+  /** per sender (room + participant): seqs stored but not yet acknowledged */
+  private readonly acks = new Map<string, PendingAck>();
+
+  constructor(private readonly deps: RowWriterDeps) {
+    const { store, log } = deps;
+    const checks = {
+      databaseAnswers: () => store.ping().then(() => true),
+      recordingExists: (id: string) => store.getRecordingOwnerHash(id).then((h) => h !== undefined),
+      log,
+      clock: () => deps.clock.now(),
+    };
+    this.hits = new WriteQueue<HitRow>({
+      ...checks,
+      what: "hit",
+      write: (batches) => store.addHitBatches(batches.map((b) => ({ recordingId: b.recordingId, hits: b.rows.map((r) => r.hit) }))),
+      done: (rows) => {
+        for (const r of rows) this.queueAck(r.roomCode, r.hit.participantId, r.hit.seq);
+      },
+      sender: (r) => r.hit.participantId,
+      describe: (r) => `${r.hit.participantId}#${r.hit.seq}`,
+    });
+    this.hearings = new WriteQueue<HearingRow>({
+      ...checks,
+      what: "hearing",
+      write: async (batches) => {
+        for (const b of batches) await store.addHearings(b.recordingId, b.rows.map((r) => r.hearing));
+      },
+      done: (rows) => this.ackHearings(rows),
+      sender: (r) => r.hearing.listenerId,
+      describe: (r) => `${r.hearing.listenerId}:${r.hearing.senderId}#${r.hearing.seq}`,
+    });
+  }
+
+  /** rows not yet stored or given up (for health and tests) */
+  get pendingCount(): number {
+    return this.hits.size + this.hearings.size;
+  }
+
+  addHit(row: HitRow): void {
+    this.hits.add(row);
+    this.scheduleFlush(FLUSH_INTERVAL_MS);
+  }
+
+  addHearing(row: HearingRow): void {
+    this.hearings.add(row);
+    this.scheduleFlush(FLUSH_INTERVAL_MS);
+  }
+
+  /**
+   * Writes every queued row, then acknowledges them. Resolves when everything queued before the
+   * call is stored or given up; rejects while the database is away (what it kept is retried).
+   */
+  async flush(): Promise<void> {
+    const [hits, hearings] = await Promise.allSettled([this.hits.flush(), this.hearings.flush()]);
+    const kept = [hits, hearings].some((r) => r.status === "rejected" || r.value.kept > 0);
+    if (kept) this.scheduleFlush(RETRY_INTERVAL_MS);
+    for (const r of [hits, hearings]) if (r.status === "rejected") throw r.reason;
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.flushTimer) return;
+    this.flushTimer = this.deps.clock.setTimeout(() => {
+      this.flushTimer = null;
+      this.flush().catch((err: unknown) => this.deps.log?.("hit flush failed (will retry)", err));
+    }, delayMs);
+  }
+
+  /**
+   * Queues an ack of one hit (stored, or needing no storing). Each sender's acks go out in one
+   * message when their interval allows: one timer per sender per interval, none per hit.
+   */
+  queueAck(roomCode: string, participantId: string, seq: number): void {
+    const key = `${roomCode}\u0000${participantId}`;
+    let e = this.acks.get(key);
+    if (!e) this.acks.set(key, (e = { roomCode, participantId, seqs: [], lastSentMs: Number.NEGATIVE_INFINITY, timer: null }));
+    e.seqs.push(seq);
+    if (e.timer) return;
+    const entry = e;
+    const dueInMs = Math.max(0, entry.lastSentMs + ACK_INTERVAL_MS - this.deps.clock.now());
+    entry.timer = this.deps.clock.setTimeout(() => this.sendAck(key, entry), dueInMs);
+  }
+
+  private sendAck(key: string, e: PendingAck): void {
+    e.timer = null;
+    if (e.seqs.length === 0) return;
+    // The sender may have reconnected meanwhile: ack on their current connection. Not connected:
+    // the browser re-sends these after it rejoins; they are stored once.
+    this.deps.connectionOf(e.roomCode, e.participantId)?.send("hits:ack", { seqs: e.seqs });
+    e.seqs = [];
+    e.lastSentMs = this.deps.clock.now();
+    // forgotten once idle for an interval (the map stays bounded); a new hit starts afresh then
+    e.timer = this.deps.clock.setTimeout(() => {
+      e.timer = null;
+      if (e.seqs.length > 0) this.sendAck(key, e);
+      else if (this.acks.get(key) === e) this.acks.delete(key);
+    }, ACK_INTERVAL_MS);
+  }
+
+  /** Stored hearings: their listeners may forget them. */
+  private ackHearings(rows: readonly HearingRow[]): void {
+    const byListener = new Map<string, { roomCode: string; listenerId: string; keys: { from: string; seq: number }[] }>();
+    for (const r of rows) {
+      const k = `${r.roomCode}\u0000${r.hearing.listenerId}`;
+      let e = byListener.get(k);
+      if (!e) byListener.set(k, (e = { roomCode: r.roomCode, listenerId: r.hearing.listenerId, keys: [] }));
+      e.keys.push({ from: r.hearing.senderId, seq: r.hearing.seq });
+    }
+    for (const e of byListener.values()) this.deps.connectionOf(e.roomCode, e.listenerId)?.send("hearings:ack", { hearings: e.keys });
+  }
+
+  /** Sends every waiting ack now (shutdown: everything stored is acknowledged before clients go). */
+  sendAllAcks(): void {
+    for (const [key, e] of this.acks) {
+      this.deps.clock.clearTimeout(e.timer);
+      e.timer = null;
+      if (e.seqs.length > 0) this.deps.connectionOf(e.roomCode, e.participantId)?.send("hits:ack", { seqs: e.seqs });
+      this.acks.delete(key);
+    }
+  }
+
+  /** Stops the timers (after the final flush). */
+  close(): void {
+    this.deps.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    for (const e of this.acks.values()) this.deps.clock.clearTimeout(e.timer);
+  }
+}
