@@ -48,7 +48,7 @@ export interface BackbeatServerOptions {
    * NODE_ENV === "development" (the CSP then allows 'unsafe-eval' for hot reload).
    */
   security?: SecurityOptions;
-  /** several servers sharing rooms through Redis (server/cluster.ts); one process in memory without */
+  /** several servers, each room owned by one of them through a lease in Redis (server/cluster.ts); without, every room is this process's */
   cluster?: Cluster;
   /**
    * Run as one of several worker processes on this machine (server/workers.ts):
@@ -80,10 +80,9 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
     rng,
     log,
     idleRoomMs: opts.roomIdleMs,
-    sync: opts.cluster?.sync,
     fanout: roomFanout(() => ioRef),
-    // a rename/delete over HTTP may land on another worker than the room's
-    onRecordingsChanged: (code) => handoff?.recordingsChanged(code),
+    // a rename/delete over HTTP may land on another process than the room's owner: tell the others
+    onRecordingsChanged: (code) => (opts.cluster ? opts.cluster.recordingsChanged(code) : handoff?.recordingsChanged(code)),
   });
   const startedAt = new Date();
   // Per-address limits, shared by all servers through Redis, or by the workers of this machine
@@ -124,12 +123,15 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
     rateLimits: opts.rateLimits,
     gate,
     allowedOrigins: security.allowedOrigins,
-    adapter: opts.cluster?.adapter,
-    // Workers without Redis share no room state: a room's sockets must all reach its owner.
-    roomAffinity: opts.worker === true && !opts.cluster,
+    // Connections are routed by room (the primary, or nginx's hash of ?room=): a socket may only
+    // join the room it was routed for, or it would pull that room away from its owner.
+    roomAffinity: opts.worker === true || opts.cluster !== undefined,
   });
   ioRef = io;
 
+  opts.cluster?.onRecordingsChanged((code) => {
+    rooms.recordingsChanged(code, { fromPeer: true }).catch((err: unknown) => log("refreshing recordings failed", err));
+  });
   let port = opts.port;
   if (opts.worker) {
     handoff = acceptHandoffs(httpServer, (code) => {

@@ -82,6 +82,11 @@ const envSchema = z.object({
    */
   ROOM_IDLE_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(86_400).default(60)),
   /**
+   * With REDIS_URL: how long a room's lease lives in Redis without renewal (server/ownership-redis.ts),
+   * i.e. how soon another server takes the rooms of one that died. 5 s by default; tests shorten it.
+   */
+  ROOM_LEASE_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(300).max(60_000).default(5_000)),
+  /**
    * With REDIS_URL: the prefix of the per-address limits' Redis keys. The servers of one
    * deployment share it (the default); a test run or a second deployment on the same Redis
    * takes its own.

@@ -1,6 +1,6 @@
 /**
  * Runs a Backbeat server from the environment (server/env.ts): opens the
- * store, joins the cluster when REDIS_URL is set, starts listening, and stops
+ * store, joins the cluster when REDIS_URL is set (room leases: server/cluster.ts), starts listening, and stops
  * gracefully on SIGINT/SIGTERM. server/index.ts adds the Next pages; tests and
  * benchmarks run it without them. With WORKERS > 1 the first process is the
  * primary (runPrimaryFromEnv) and each worker runs runFromEnv.
@@ -37,7 +37,7 @@ export async function runFromEnv(opts: { pages?: (env: Env) => Promise<{ handle:
   const log = (msg: string, err?: unknown) => console.error(`[backbeat${worker ? ` worker ${process.env.BACKBEAT_WORKER_INDEX}` : ""}] ${msg}`, err ?? "");
   // A worker's primary has migrated the database already.
   const store = await openStore(env.DATABASE_URL, { migrate: !worker });
-  const cluster = env.REDIS_URL ? await connectCluster(env.REDIS_URL, log) : undefined;
+  const cluster = env.REDIS_URL ? await connectCluster(env.REDIS_URL, log, { leaseMs: env.ROOM_LEASE_MS }) : undefined;
   const pages = opts.pages ? await opts.pages(env) : undefined;
   const server = await startBackbeatServer({
     store,
