@@ -36,7 +36,7 @@ import type { RecordingJson } from "../core/protocol";
 import { seededRng } from "../core/rng";
 import { ACK_INTERVAL_MS } from "../server/rooms";
 import { openStore } from "../server/storage";
-import type { StoredHit } from "../server/store";
+import type { Hit } from "../core/hit";
 import { Drummer } from "../test/support/drummer";
 import { mapStorage, ReliableClient } from "../test/support/reliable-client";
 import { spawnApiServer, type ApiServerProcess } from "../test/support/server-process";
@@ -270,9 +270,9 @@ interface BigResult {
 }
 
 /** Two players, 16th-note-ish grooves with human spread, 10 hits/s each: ~83 minutes. */
-function bigHits(startMs: number): StoredHit[] {
+function bigHits(startMs: number): Hit[] {
   const rng = seededRng(100);
-  const hits: StoredHit[] = [];
+  const hits: Hit[] = [];
   const players = ["big-player-01", "big-player-02"];
   const perPlayer = BIG_HITS / players.length;
   players.forEach((pid, p) => {

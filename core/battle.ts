@@ -3,7 +3,8 @@
  * clock; each turn's timing is scored against the grid; reactions from the
  * others during a turn count as votes for whoever is playing. Pure.
  */
-import { median } from "./calibration";
+import type { Hit } from "./hit";
+import { median, quantile } from "./stats";
 import { barMs, gridOffsetMs, type Grid } from "./metronome";
 
 export const BATTLE_BARS = [2, 4, 8] as const;
@@ -69,14 +70,7 @@ export interface TurnScore {
   velocityRange: number | null;
 }
 
-function quantile(sorted: number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-export function scoreTurn(cfg: BattleConfig, turn: Turn, hits: { strikeAtMs: number; velocity: number }[]): TurnScore {
+export function scoreTurn(cfg: BattleConfig, turn: Turn, hits: readonly Pick<Hit, "strikeAtMs" | "velocity">[]): TurnScore {
   const mine = hits.filter((h) => h.strikeAtMs >= turn.startMs && h.strikeAtMs < turn.endMs);
   if (mine.length === 0) {
     return { turn: turn.index, player: turn.player, hits: 0, medianOffsetMs: null, spreadMs: null, meanVelocity: null, velocityRange: null };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeCalibration, median } from "./calibration";
+import { computeCalibration } from "./calibration";
 import { gaussian, seededRng } from "./rng";
 
 const clicks = Array.from({ length: 16 }, (_, i) => 1000 + i * 500);
@@ -28,11 +28,5 @@ describe("calibration", () => {
     expect(r.accepted).toBe(false);
     expect(r.taps).toBe(2);
     expect(r.reason).toMatch(/need 8/);
-  });
-
-  it("computes medians", () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 2, 3])).toBe(2.5);
-    expect(() => median([])).toThrow();
   });
 });

@@ -4,6 +4,7 @@
  * only when the taps are consistent (cf. Bucket Brigade's consistency check).
  * Pure: times in, verdict out.
  */
+import { median, medianAbsoluteDeviation } from "./stats";
 
 export interface CalibrationOptions {
   /** a tap further than this from every click is ignored (a stray key) */
@@ -22,13 +23,6 @@ export interface CalibrationResult {
   madMs: number | null;
   taps: number;
   reason: string;
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error("median of no values");
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 export function computeCalibration(clickAtMs: readonly number[], tapAtMs: readonly number[], options: CalibrationOptions = {}): CalibrationResult {
@@ -52,7 +46,7 @@ export function computeCalibration(clickAtMs: readonly number[], tapAtMs: readon
     return { accepted: false, offsetMs: null, madMs: null, taps: offsets.length, reason: `Only ${offsets.length} taps matched a click; need ${minTaps}. Tap once on every click.` };
   }
   const med = median(offsets);
-  const mad = median(offsets.map((o) => Math.abs(o - med)));
+  const mad = medianAbsoluteDeviation(offsets);
   if (mad > maxMad) {
     return { accepted: false, offsetMs: med, madMs: mad, taps: offsets.length, reason: `Taps were too uneven (spread ${mad.toFixed(1)} ms > ${maxMad} ms). Try again, steadily.` };
   }

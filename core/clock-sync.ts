@@ -19,6 +19,7 @@
  * Limit no method beats: a constant asymmetry between the two legs' BASE
  * delays is invisible to two-way exchanges; the error is then half of it.
  */
+import { medianAbsoluteDeviation as mad, quantile } from "./stats";
 
 export interface SyncExchange {
   t0Ms: number;
@@ -300,7 +301,7 @@ export class ClockSync {
   /**
    * The one-way legs of the window's exchanges, with the current offset taken
    * out: up = t1 − shared(t0), down = shared(t3) − t2. Their median and 99th
-   * percentile (the maximum while there are fewer than 100) predict what a hit
+   * percentile (core/stats.ts: near the maximum while there are few) predict what a hit
    * will take before any hit has been seen (the playout's prior). A constant
    * base-delay asymmetry moves delay from one leg to the other but not their sum.
    */
@@ -317,8 +318,8 @@ export class ClockSync {
     }
     up.sort((a, b) => a - b);
     down.sort((a, b) => a - b);
-    const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
-    // With a few dozen exchanges the 99th percentile is the maximum, and the slowest exchanges are
+    const q = quantile; // the one definition (core/stats.ts)
+    // With a few dozen exchanges the 99th percentile is nearly the maximum, and the slowest exchanges are
     // often the join burst's, answered while the page was still loading (a loopback e2e run saw
     // legs of 30+ ms at a 1 ms link). Capped at p50 + 4 × (p90 − p50) + 1 ms: above a Gaussian
     // jitter's p99.9, below such one-off stalls.
@@ -349,17 +350,4 @@ export function nextPingDelayMs(samplesSoFar: number): number {
   const BURST = 20;
   if (samplesSoFar < BURST) return 50;
   return 500;
-}
-
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Median absolute deviation from the median. */
-function mad(xs: readonly number[]): number {
-  const m = median(xs);
-  return median(xs.map((x) => Math.abs(x - m)));
 }

@@ -93,33 +93,6 @@ export const SUBDIVISIONS = [
   { id: "16", label: "1/16", note: 16 },
 ] as const;
 
-/**
- * Grid lines per beat for a note value, given what a beat is (`beatUnit`: 4 =
- * quarter-note beats as in 4/4, 8 = eighth-note beats as in 6/8): 1/16 in 4/4
- * is 4 per beat, in 6/8 it is 2; 1/4 in 6/8 is one line every other beat.
- */
-export function subdivisionPerBeat(note: number, beatUnit = 4): number {
-  return note / beatUnit;
-}
-
-/** Signed offset (ms) of a time from the nearest grid line at `perBeat` lines per beat: in [-step/2, step/2). */
-export function gridOffsetMs(atMs: number, grid: GridFit, perBeat: number): number {
-  const step = grid.beatMs / perBeat;
-  return mod(atMs - grid.phaseMs + step / 2, step) - step / 2;
-}
-
-/** Grid lines in [fromMs, toMs): position and kind (2 = bar, 1 = beat, 0 = subdivision). */
-export function gridLines(grid: GridFit, perBeat: number, fromMs: number, toMs: number, maxLines = 10_000): { atMs: number; kind: 0 | 1 | 2 }[] {
-  const step = grid.beatMs / perBeat;
-  const first = Math.ceil((fromMs - grid.phaseMs) / step - 1e-9);
-  const out: { atMs: number; kind: 0 | 1 | 2 }[] = [];
-  for (let k = first; out.length < maxLines; k++) {
-    const atMs = grid.phaseMs + k * step;
-    if (atMs >= toMs) break;
-    const perBar = perBeat * grid.beatsPerBar;
-    const kind = mod(k, perBar) === 0 ? 2 : mod(k, perBeat) === 0 ? 1 : 0;
-    out.push({ atMs, kind });
-  }
-  return out;
-}
+// Offsets from and lines of a fitted grid are those of the recording's grid (core/timeline.ts
+// recordingGrid turns a fit into one): one offset function for every grid, core/metronome.ts gridOffsetMs.
 

@@ -82,7 +82,12 @@ export function subdivisionMs(grid: Grid, subdivision: number): number {
   return (beatMs(grid.tempoBpm) * (grid.beatUnit ?? 4)) / subdivision;
 }
 
-/** Signed distance (ms) from atMs to the nearest line of the subdivision grid: + means late. */
+/**
+ * Signed distance (ms) from atMs to the nearest line of a subdivision given as a note value
+ * (4, 8, 16: whatever the meter's beat unit), in [-step/2, step/2): + means late. The one
+ * grid-offset function: battle scores use it on the room's grid, the replay's statistics on the
+ * recording's (core/timeline.ts offsetFromGrid), fitted grids included.
+ */
 export function gridOffsetMs(grid: Grid, subdivision: number, atMs: number): number {
   const step = subdivisionMs(grid, subdivision);
   const rel = atMs - grid.epochMs;

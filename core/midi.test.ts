@@ -10,6 +10,7 @@ describe("recordingToMidi (checked with an independent parser, @tonejs/midi)", (
   const startedAtMs = 1_700_000_000_000;
   const hits = Array.from({ length: 200 }, (_, i) => ({
     participantId: i % 3 === 0 ? "p-bo" : "p-ada",
+    seq: i + 1,
     strikeAtMs: startedAtMs + i * 150 + Math.round(rng() * 20),
     pad: KIT[Math.floor(rng() * KIT.length)]!.id,
     velocity: Math.round(rng() * 127) / 127,
@@ -93,7 +94,7 @@ describe("a 6/8 recording with a tempo change, read by @tonejs/midi", () => {
     ...[5, 6, 8, 9, 11, 12, 14, 17].map((k) => changeAtMs - 18 * beat120 + k * beat120),
     ...[0, 1, 3, 6, 8, 11, 12, 17].map((k) => changeAtMs + k * beat90),
   ];
-  const hits = onBeats.map((strikeAtMs, i) => ({ participantId: "p-ada", strikeAtMs, pad: i % 3 === 0 ? ("kick" as const) : ("snare" as const), velocity: 0.8 }));
+  const hits = onBeats.map((strikeAtMs, i) => ({ participantId: "p-ada", seq: i + 1, strikeAtMs, pad: i % 3 === 0 ? ("kick" as const) : ("snare" as const), velocity: 0.8 }));
   const rec = {
     title: "Six-eight",
     tempoBpm: 120,

@@ -14,7 +14,8 @@
  * struck on a beat lands exactly on that beat's tick.
  */
 import { writeMidi, type MidiData, type MidiEvent } from "midi-file";
-import { padInfo, type PadId } from "./kit";
+import type { Hit } from "./hit";
+import { padInfo } from "./kit";
 import { recordingGrid, type GridSegment, type ReplayGrid, type TimelineEntry } from "./timeline";
 
 /** ≥ 480 asked for; 960 keeps 0.6 ms resolution at 100 BPM (and 480 ticks per eighth-note beat). */
@@ -36,7 +37,8 @@ export interface MidiSource {
   /** the recording's timeline (core/timeline.ts); missing or empty: a grid fitted to the hits */
   timeline?: readonly TimelineEntry[] | null;
   participants: { id: string; name: string }[];
-  hits: { participantId: string; strikeAtMs: number; pad: PadId; velocity: number }[];
+  /** the recording's hits (core/hit.ts); a track's name is its participant's, by participantId */
+  hits: readonly Hit[];
 }
 
 /** ms → ticks at one tempo (BPM of quarter notes). */

@@ -6,6 +6,7 @@
  * (core/audio-deadline.ts): the network transit PLUS this device's output path.
  */
 import { decideDeadline, type DeadlineDecision } from "./audio-deadline";
+import { median, quantile } from "./stats";
 
 /**
  * A partner hit more than this past its slot is skipped rather than played out of
@@ -174,8 +175,9 @@ export class AdaptivePlayout {
   get transit(): { p50Ms: number; p95Ms: number; jitterMs: number; samples: number } | null {
     const s = this.sorted;
     if (s.length === 0) return null;
-    const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-    return { p50Ms: q(0.5), p95Ms: q(0.95), jitterMs: q(0.95) - q(0.5), samples: s.length };
+    const p50Ms = quantile(s, 0.5);
+    const p95Ms = quantile(s, 0.95);
+    return { p50Ms, p95Ms, jitterMs: p95Ms - p50Ms, samples: s.length };
   }
 
   /** What the delay would be with this late fraction (the quick ↔ safe costs), or null before any hit. */
@@ -192,12 +194,13 @@ export class AdaptivePlayout {
   private target(fraction: number, leadMs: number): number {
     const s = this.sorted;
     const n = s.length;
+    // An order statistic, not a quantile estimate: the delay must cover every transit but k.
     let k = Math.floor(n * fraction); // this many may be late
     // One isolated outlier (a TCP retransmission: +RTO, 200–250 ms) must not set the delay while
     // the window is small (metro: one early resend took it from 60.7 to 243.7 ms for ~90 s).
     // "Isolated" = further above the next transit than isolationFactor × the body's spread.
     if (n >= 10) {
-      const gapMs = this.o.isolationFactor * Math.max(0.5, s[Math.floor(n * 0.9)]! - s[n >> 1]!);
+      const gapMs = this.o.isolationFactor * Math.max(0.5, quantile(s, 0.9) - quantile(s, 0.5));
       const aloneBelow = s[n - 1 - k]! - s[n - 2 - k]! > gapMs;
       const aloneAbove = k === 0 || s[n - k]! - s[n - 1 - k]! > gapMs;
       if (aloneBelow && aloneAbove) k++;
@@ -243,11 +246,11 @@ export class AdaptivePlayout {
     const recent = this.transits.slice(n - r);
     const older = this.sorted.slice();
     for (const t of recent) removeSorted(older, t);
-    const lo = older[Math.floor(older.length * 0.1)]!;
-    const hi = older[Math.floor(older.length * 0.9)]!;
+    const lo = quantile(older, 0.1);
+    const hi = quantile(older, 0.9);
     const up = recent.every((t) => t > hi);
     if (!up && !recent.every((t) => t < lo)) return false;
-    const stepMs = medianOf(recent) - older[older.length >> 1]!;
+    const stepMs = median(recent) - quantile(older, 0.5);
     for (let i = 0; i < n - r; i++) this.transits[i]! += stepMs;
     this.sorted = this.transits.slice().sort((a, b) => a - b);
     return true;
@@ -314,12 +317,6 @@ function checkFraction(f: number): number {
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, v));
-}
-
-function medianOf(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function lowerBound(a: number[], v: number): number {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { BATTLE_BARS, BATTLE_SUBDIVISIONS, REACTIONS, type BattleConfig, type BattleResult } from "./battle";
 import { GROOVE_IDS } from "./grooves";
 import type { TimelineEntry } from "./timeline";
+import type { Hit, SentHit } from "./hit";
 import { PAD_IDS } from "./kit";
 import { ROOM_CODE_PATTERN } from "./room-code";
 
@@ -127,7 +128,7 @@ export const hitSchema = z.object({
   strikeAtMs: timeMsSchema("strikeAtMs"),
   /** re-sent after a reconnect: store it, but do not relay it (it is long past its slot) */
   resend: z.boolean().optional(),
-});
+}) satisfies z.ZodType<HitMsg>; // the schema parses to the one hit's wire form: a field it drops fails here
 /** When this listener's machine sounded another player's hit (for "as <name> heard it" replays). */
 export const hearingSchema = z.object({
   from: participantIdSchema,
@@ -178,7 +179,8 @@ export const emptySchema = z.object({}).strict();
 
 export type JoinMsg = z.infer<typeof joinSchema>;
 export type SyncPingMsg = z.infer<typeof syncPingSchema>;
-export type HitMsg = z.infer<typeof hitSchema>;
+/** The `hit` message: the one hit (core/hit.ts) as its sender sends it, maybe re-sent. */
+export type HitMsg = SentHit & { resend?: boolean };
 
 const PAD_ID_SET: ReadonlySet<string> = new Set(PAD_IDS);
 /**
@@ -291,8 +293,9 @@ export interface BattleView {
   result: BattleResult | null;
 }
 
+/** A hit relayed to the room: the `hit` message plus its sender (a Hit's participantId). */
 export interface RelayedHit extends HitMsg {
-  from: string;
+  from: Hit["participantId"];
 }
 
 export interface SyncPong {
@@ -429,7 +432,8 @@ export interface RecordingJson {
   participants: { id: string; name: string; color: string }[];
   /** battles fought during the recording */
   battles: { config: BattleConfig; result: BattleResult; votes: Record<string, number> }[];
-  hits: { participantId: string; seq: number; strikeAtMs: number; pad: (typeof PAD_IDS)[number]; velocity: number }[];
+  /** ordered by strikeAtMs, then participantId, then seq (core/hit.ts compareHits) */
+  hits: Hit[];
   /**
    * For every listener, when each other player's hit actually sounded on their
    * machine (shared clock), ordered by listenerId then soundedAtMs. A hit with no

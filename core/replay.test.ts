@@ -6,26 +6,27 @@ import {
   downbeatWeights,
   fitGrid,
   formatClock,
-  gridLines,
-  gridOffsetMs,
   keySeek,
   listenersWithHearings,
   lowerBound,
   mixEnabled,
   normalizeLoop,
-  playerStats,
+  playerStatsBy,
   positionAt,
-  quantileSorted,
   replayDurationMs,
   replayPlayers,
   scheduleUntil,
   selectPlayable,
   startCursor,
-  subdivisionPerBeat,
   wrapPosition,
   type ReplaySource,
+  type GridFit,
   type Transport,
 } from "./replay";
+import { gridOffsetMs, type Grid } from "./metronome";
+
+/** A fitted grid as a metronome Grid (ms from the recording start), as core/timeline.ts recordingGrid makes it. */
+const asGrid = (g: GridFit, beatUnit = 4): Grid => ({ epochMs: g.phaseMs, tempoBpm: 60_000 / g.beatMs, beatsPerBar: g.beatsPerBar, beatUnit });
 
 const T0 = 1_000_000;
 const mod2000 = (x: number) => ((x % 2000) + 2000) % 2000;
@@ -98,7 +99,7 @@ describe("views", () => {
 
   it("players only seen in hits get a placeholder", () => {
     const r = rec();
-    r.hits.push({ participantId: "ghost", seq: 1, strikeAtMs: T0 + 600, pad: "kick", velocity: 1 });
+    r.hits = [...r.hits, { participantId: "ghost", seq: 1, strikeAtMs: T0 + 600, pad: "kick", velocity: 1 }];
     const players = replayPlayers(r);
     expect(players.map((p) => p.id)).toEqual(["ada", "bo", "ghost"]);
     expect(buildEvents(r, { kind: "played" }, players).player[5]).toBe(2);
@@ -225,7 +226,7 @@ describe("grid and tightness", () => {
     expect(g.beatMs).toBe(500);
     expect(g.phaseMs).toBeCloseTo(37, 6);
     expect(g.strength).toBeCloseTo(1, 9);
-    for (const s of strikes) expect(gridOffsetMs(s, g, 2)).toBeCloseTo(0, 6);
+    for (const s of strikes) expect(gridOffsetMs(asGrid(g), 8, s)).toBeCloseTo(0, 6);
   });
 
   it("the kick decides the beat and the bar line when other hits are ambiguous", () => {
@@ -243,54 +244,43 @@ describe("grid and tightness", () => {
     const weights = downbeatWeights({ count: strikes.length, lane: Uint8Array.from(lanes) });
     const g = fitGrid(strikes, 120, 4, weights);
     expect(mod2000(g.phaseMs - 400)).toBeCloseTo(0, 6);
-    expect(Math.abs(gridOffsetMs(400, g, 1))).toBeLessThan(1e-6);
+    expect(Math.abs(gridOffsetMs(asGrid(g), 4, 400))).toBeLessThan(1e-6);
   });
 
-  it("offsets are signed, from the nearest line of the chosen subdivision", () => {
-    const g = { beatMs: 500, beatsPerBar: 4, phaseMs: 0, strength: 1 };
-    expect(gridOffsetMs(510, g, 1)).toBeCloseTo(10, 9);
-    expect(gridOffsetMs(490, g, 1)).toBeCloseTo(-10, 9);
-    expect(gridOffsetMs(240, g, 1)).toBeCloseTo(240, 9);
-    expect(gridOffsetMs(240, g, 2)).toBeCloseTo(-10, 9);
-    expect(gridOffsetMs(130, g, 4)).toBeCloseTo(5, 9);
+  it("offsets are signed, from the nearest line of the chosen subdivision (a note value)", () => {
+    const g: Grid = { epochMs: 0, tempoBpm: 120, beatsPerBar: 4 };
+    expect(gridOffsetMs(g, 4, 510)).toBeCloseTo(10, 9);
+    expect(gridOffsetMs(g, 4, 490)).toBeCloseTo(-10, 9);
+    expect(gridOffsetMs(g, 4, 240)).toBeCloseTo(240, 9);
+    expect(gridOffsetMs(g, 8, 240)).toBeCloseTo(-10, 9);
+    expect(gridOffsetMs(g, 16, 130)).toBeCloseTo(5, 9);
+    // halfway between two lines counts as early: offsets are in [-step/2, step/2)
+    expect(gridOffsetMs(g, 4, 250)).toBeCloseTo(-250, 9);
+    expect(gridOffsetMs(g, 4, -250)).toBeCloseTo(-250, 9);
   });
 
-  it("subdivisions are note values relative to the beat unit", () => {
-    expect(subdivisionPerBeat(16)).toBe(4);
-    expect(subdivisionPerBeat(4, 4)).toBe(1);
-    expect(subdivisionPerBeat(16, 8)).toBe(2);
-    expect(subdivisionPerBeat(4, 8)).toBe(0.5);
-    const g = { beatMs: 250, beatsPerBar: 6, phaseMs: 0, strength: 1 };
-    expect(gridOffsetMs(480, g, 0.5)).toBeCloseTo(-20, 9);
-    expect(gridLines(g, 0.5, 0, 3000).map((l) => l.kind)).toEqual([2, 1, 1, 2, 1, 1]);
-  });
-
-  it("grid lines mark bars, beats and subdivisions", () => {
-    const g = { beatMs: 500, beatsPerBar: 4, phaseMs: 100, strength: 1 };
-    const lines = gridLines(g, 2, 0, 2200);
-    expect(lines.map((l) => l.atMs)).toEqual([100, 350, 600, 850, 1100, 1350, 1600, 1850, 2100]);
-    expect(lines.map((l) => l.kind)).toEqual([2, 0, 1, 0, 1, 0, 1, 0, 2]);
+  it("subdivisions are note values whatever the beat unit: a quarter in 6/8 is every other beat", () => {
+    const g: Grid = { epochMs: 0, tempoBpm: 240, beatsPerBar: 6, beatUnit: 8 };
+    expect(gridOffsetMs(g, 4, 480)).toBeCloseTo(-20, 9);
+    expect(gridOffsetMs(g, 8, 480)).toBeCloseTo(-20, 9);
+    expect(gridOffsetMs(g, 4, 240)).toBeCloseTo(240, 9);
+    expect(gridOffsetMs(g, 8, 240)).toBeCloseTo(-10, 9);
   });
 
   it("per-player stats: counts, median and IQR of offsets; late/skipped/unheard in a heard view", () => {
-    const g = { beatMs: 100, beatsPerBar: 4, phaseMs: 0, strength: 1 };
-    const played = playerStats(buildEvents(rec(), { kind: "played" }), 2, g, 1);
+    const g: Grid = { epochMs: 0, tempoBpm: 600, beatsPerBar: 4 };
+    const offset = (atMs: number) => gridOffsetMs(g, 4, atMs);
+    const played = playerStatsBy(buildEvents(rec(), { kind: "played" }), 2, offset);
     expect(played.map((s) => s.hits)).toEqual([2, 3]);
     expect(played[0]!.medianMs).toBeCloseTo(0, 9);
     expect(played[0]!.iqrMs).toBeCloseTo(0, 9);
-    const heard = playerStats(buildEvents(rec(), { kind: "heard", listenerId: "ada" }), 2, g, 1);
+    const heard = playerStatsBy(buildEvents(rec(), { kind: "heard", listenerId: "ada" }), 2, offset);
     expect(heard[1]).toMatchObject({ hits: 3, sounded: 2, late: 1, skipped: 1, unheard: 0 });
     // Bo's sounded offsets at 100 ms grid: 320 → 20, 250 → -50 (nearest line 300 − 50? 250 is halfway: [-50, 50) → -50)
     expect(heard[1]!.medianMs).toBeCloseTo(-15, 9);
     expect(heard[1]!.iqrMs).toBeCloseTo(35, 9);
-    const bo = playerStats(buildEvents(rec(), { kind: "heard", listenerId: "bo" }), 2, g, 1);
+    const bo = playerStatsBy(buildEvents(rec(), { kind: "heard", listenerId: "bo" }), 2, offset);
     expect(bo[0]).toMatchObject({ hits: 2, sounded: 1, unheard: 1 });
-  });
-
-  it("quantiles interpolate; empty is NaN", () => {
-    expect(quantileSorted([1, 2, 3, 4], 0.5)).toBe(2.5);
-    expect(quantileSorted([1, 2, 3, 4], 0.25)).toBe(1.75);
-    expect(quantileSorted([], 0.5)).toBeNaN();
   });
 
   it("handles 100,000 hits quickly", () => {
@@ -308,7 +298,7 @@ describe("grid and tightness", () => {
     const t0 = performance.now();
     const ev = buildEvents(r, { kind: "heard", listenerId: "ada" });
     const g = fitGrid(ev.strikeMs, 120, 4);
-    playerStats(ev, 2, g, 4);
+    playerStatsBy(ev, 2, (atMs) => gridOffsetMs(asGrid(g), 16, atMs));
     const p = selectPlayable(ev, [true, true]);
     const ms = performance.now() - t0;
     expect(p.atMs.length).toBe(100_000);

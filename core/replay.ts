@@ -14,18 +14,11 @@
  * are struct-of-arrays (typed arrays, sorted by time) so a 100,000-hit
  * recording costs a few megabytes and no per-hit objects.
  */
-import { gridOffsetMs, type GridFit } from "./grid-fit";
-import { PAD_IDS, type PadId } from "./kit";
+import type { Hit } from "./hit";
+import { PAD_IDS } from "./kit";
+import { quantile } from "./stats";
 
 // ---------- input ----------
-
-export interface ReplayHit {
-  participantId: string;
-  seq: number;
-  strikeAtMs: number;
-  pad: PadId;
-  velocity: number;
-}
 
 export interface ReplayHearing {
   listenerId: string;
@@ -42,7 +35,8 @@ export interface ReplaySource {
   tempoBpm: number;
   beatsPerBar: number;
   participants: { id: string; name: string; color: string }[];
-  hits: ReplayHit[];
+  /** the recording's hits (core/hit.ts): names and colours are the participants', by participantId */
+  hits: readonly Hit[];
   /** may be missing on servers that do not store hearings yet: treated as [] */
   hearings?: ReplayHearing[] | null;
 }
@@ -401,19 +395,10 @@ export function keySeek(posMs: number, key: string, o: { shift: boolean; beatMs:
 // ---------- tempo grid ----------
 // Grids fitted to the hits (recordings without a stored timeline) live in ./grid-fit; a
 // recording's stored grid in ./timeline. Re-exported: the replay page and tests import them here.
-export { SUBDIVISIONS, downbeatWeights, fitGrid, gridLines, gridOffsetMs, subdivisionPerBeat, type GridFit } from "./grid-fit";
+// Offsets from a grid line: core/metronome.ts gridOffsetMs, through core/timeline.ts offsetFromGrid.
+export { SUBDIVISIONS, downbeatWeights, fitGrid, type GridFit } from "./grid-fit";
 
 // ---------- statistics ----------
-
-/** Quantile q of sorted values, linear interpolation between closest ranks. NaN when empty. */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = (n - 1) * Math.min(1, Math.max(0, q));
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
 
 export interface PlayerStats {
   /** every hit the player struck */
@@ -429,12 +414,10 @@ export interface PlayerStats {
   iqrMs: number;
 }
 
-/** Per-player statistics of a view at a subdivision; O(n log n). */
-export function playerStats(ev: ReplayEvents, playerCount: number, grid: GridFit, perBeat: number): PlayerStats[] {
-  return playerStatsBy(ev, playerCount, (atMs) => gridOffsetMs(atMs, grid, perBeat));
-}
-
-/** playerStats against any grid: `offsetMs` gives a time's signed offset from its nearest line. */
+/**
+ * Per-player statistics of a view; O(n log n). `offsetMs` gives a time's signed offset from its
+ * nearest grid line (the replay page: core/timeline.ts offsetFromGrid at the chosen subdivision).
+ */
 export function playerStatsBy(ev: ReplayEvents, playerCount: number, offsetMs: (atMs: number) => number): PlayerStats[] {
   const counts = Array.from({ length: playerCount }, () => ({ hits: 0, sounded: 0, late: 0, skipped: 0, unheard: 0 }));
   for (let k = 0; k < ev.count; k++) {
@@ -456,7 +439,7 @@ export function playerStatsBy(ev: ReplayEvents, playerCount: number, offsetMs: (
   }
   return counts.map((c, p) => {
     const o = offsets[p]!.sort();
-    return { ...c, medianMs: quantileSorted(o, 0.5), iqrMs: quantileSorted(o, 0.75) - quantileSorted(o, 0.25) };
+    return { ...c, medianMs: quantile(o, 0.5), iqrMs: quantile(o, 0.75) - quantile(o, 0.25) };
   });
 }
 

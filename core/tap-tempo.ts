@@ -2,7 +2,7 @@
  * Tap tempo: BPM from the median interval of the recent taps. A pause longer
  * than two seconds starts a new count. Pure.
  */
-import { median } from "./calibration";
+import { median } from "./stats";
 
 const RESET_AFTER_MS = 2_000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { scoreTurn, turns, type BattleConfig } from "./battle";
-import { median } from "./calibration";
+import { median } from "./stats";
 import { barAt, barStartMs, gridFromTimeline, gridLabel, gridLinesIn, offsetFromGrid, recordingGrid, segmentAt, timelineInForce, type TimelineEntry } from "./timeline";
 
 const entry = (epochMs: number, tempoBpm: number, beatsPerBar = 4, beatUnit = 4, groove = "none"): TimelineEntry => ({ epochMs, tempoBpm, beatsPerBar, beatUnit, groove });
@@ -87,7 +87,7 @@ describe("a recording's grid from its timeline: 6/8 at 120, then 90 from a bar l
 describe("recordingGrid", () => {
   const base = { startedAtMs: 10_000, tempoBpm: 120, beatsPerBar: 4, beatUnit: 4 };
   it("uses the stored timeline, never the hits", () => {
-    const hits = [{ strikeAtMs: 10_137, pad: "kick" }, { strikeAtMs: 10_637, pad: "kick" }];
+    const hits = [{ strikeAtMs: 10_137, pad: "kick" as const }, { strikeAtMs: 10_637, pad: "kick" as const }];
     const g = recordingGrid({ ...base, timeline: [entry(9_000, 120)], hits });
     expect(g.source).toBe("stored");
     expect(g.originMs).toBe(-1_000);
@@ -95,7 +95,7 @@ describe("recordingGrid", () => {
   });
 
   it("fits a grid to the hits when no timeline is stored (recordings made before)", () => {
-    const hits = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => ({ strikeAtMs: 10_137 + k * 500, pad: k % 4 === 0 ? "kick" : "snare" }));
+    const hits = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => ({ strikeAtMs: 10_137 + k * 500, pad: k % 4 === 0 ? ("kick" as const) : ("snare" as const) }));
     for (const timeline of [undefined, null, []]) {
       const g = recordingGrid({ ...base, timeline, hits });
       expect(g.source).toBe("fitted");

@@ -17,6 +17,7 @@
  * stored get a grid fitted to their hits (./grid-fit), marked as such.
  */
 import { downbeatWeightsOf, fitGrid } from "./grid-fit";
+import type { Hit } from "./hit";
 import { gridOffsetMs, type Grid } from "./metronome";
 
 /** One grid of a timeline, as stored and as exported in the recording's JSON. */
@@ -129,7 +130,8 @@ export function recordingGrid(rec: {
   beatsPerBar: number;
   beatUnit?: number;
   timeline?: readonly TimelineEntry[] | null;
-  hits: readonly { strikeAtMs: number; pad: string }[];
+  /** what a fitted grid reads of the hits (core/hit.ts) */
+  hits: readonly Pick<Hit, "strikeAtMs" | "pad">[];
 }): ReplayGrid {
   if (rec.timeline && rec.timeline.length > 0) return gridFromTimeline(rec.timeline, rec.startedAtMs, rec.endedAtMs ?? null);
   const strikes = rec.hits.map((h) => h.strikeAtMs - rec.startedAtMs);
@@ -166,9 +168,10 @@ export function barStartMs(grid: ReplayGrid, bar: number): number {
 }
 
 /**
- * Signed distance (ms) from atMs to the nearest line of a subdivision given as
- * a note value (4, 8, 16), on the grid in force at atMs: + is late. The same
- * function (core/metronome.ts) scores battles, so a battle's turns and the
+ * core/metronome.ts gridOffsetMs on the grid in force at atMs (a recording's
+ * grid changes with its tempo changes): the signed distance (ms) to the
+ * nearest line of a subdivision given as a note value (4, 8, 16), + is late.
+ * Battles are scored by the same function, so a battle's turns and the
  * replay's statistics measure against the same lines.
  */
 export function offsetFromGrid(grid: ReplayGrid, note: number, atMs: number): number {

@@ -3,7 +3,7 @@
  * `server/storage/*` imports Prisma; everything else sees this interface.
  * Times are milliseconds on the shared (server) clock.
  */
-import type { PadId } from "../core/kit";
+import type { Hit } from "../core/hit";
 import type { TimelineEntry } from "../core/timeline";
 
 export type { TimelineEntry };
@@ -60,14 +60,8 @@ export interface RecordingSummary {
   participants: { id: string; name: string; color: string }[];
 }
 
-export interface StoredHit {
-  participantId: string;
-  /** per-sender sequence number: (recordingId, participantId, seq) is unique */
-  seq: number;
-  strikeAtMs: number;
-  pad: PadId;
-  velocity: number;
-}
+/** alias kept until the room modules switch (server/rooms.ts, server/room/): use Hit (core/hit.ts) */
+export type StoredHit = Hit;
 
 export interface StoredHearing {
   listenerId: string;
@@ -79,8 +73,8 @@ export interface StoredHearing {
 }
 
 export interface RecordingWithHits extends RecordingSummary {
-  /** ordered by strikeAtMs, then participantId, then seq */
-  hits: StoredHit[];
+  /** ordered by strikeAtMs, then participantId, then seq (core/hit.ts compareHits) */
+  hits: Hit[];
   /** ordered by listenerId, soundedAtMs */
   hearings: StoredHearing[];
   /** battles fought during the recording, as stored by appendRecordingBattle */
@@ -136,9 +130,9 @@ export interface Store {
    * Stores hits in one batch. A hit whose (recordingId, participantId, seq)
    * is already stored is ignored, not an error. Returns how many were new.
    */
-  addHits(recordingId: string, hits: StoredHit[]): Promise<number>;
+  addHits(recordingId: string, hits: Hit[]): Promise<number>;
   /** addHits for several recordings at once, in one transaction (one statement when small). */
-  addHitBatches(batches: { recordingId: string; hits: StoredHit[] }[]): Promise<number>;
+  addHitBatches(batches: { recordingId: string; hits: Hit[] }[]): Promise<number>;
   /** Like addHits for listeners' reports; duplicates of (recording, listener, sender, seq) are ignored. */
   addHearings(recordingId: string, hearings: StoredHearing[]): Promise<number>;
   listRecordings(roomCode: string): Promise<RecordingSummary[]>;

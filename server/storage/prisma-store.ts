@@ -4,6 +4,7 @@
  * index.ts hands in the PostgreSQL client through one documented cast.
  * Nothing generated leaves this file: results are mapped to server/store.ts types.
  */
+import { compareHits, type Hit } from "../../core/hit";
 import { PAD_IDS, type PadId } from "../../core/kit";
 import { hitRangeError, seqRangeError, timeRangeError } from "../../core/protocol";
 import type {
@@ -15,7 +16,6 @@ import type {
   RoomRecord,
   RoomStateRecord,
   Store,
-  StoredHit,
   TimelineEntry,
 } from "../store";
 import { checkTimelineEntry } from "../../core/timeline";
@@ -29,10 +29,10 @@ export type StoreClient = PrismaClient;
 // 6 per hit × 1,000 rows stays well inside both.
 const HITS_PER_STATEMENT = 1_000;
 
-/** One hit to insert, with its recording. */
+/** One hit to insert, with its recording (a row of the Hit table). */
 export interface HitRow {
   recordingId: string;
-  hit: StoredHit;
+  hit: Hit;
 }
 
 type ParticipantInfo = RecordingSummary["participants"][number];
@@ -157,13 +157,13 @@ export class PrismaStore implements Store {
     if (count === 0) throw new Error(`Unknown recording: ${id}`);
   }
 
-  async addHits(recordingId: string, hits: StoredHit[]): Promise<number> {
+  async addHits(recordingId: string, hits: Hit[]): Promise<number> {
     return this.addHitBatches([{ recordingId, hits }]);
   }
 
-  async addHitBatches(batches: { recordingId: string; hits: StoredHit[] }[]): Promise<number> {
+  async addHitBatches(batches: { recordingId: string; hits: Hit[] }[]): Promise<number> {
     // First occurrence wins inside a batch, as the stored row wins across batches.
-    const unique = new Map<string, { recordingId: string; hit: StoredHit }>();
+    const unique = new Map<string, HitRow>();
     for (const { recordingId, hits } of batches) {
       for (const hit of hits) {
         checkHit(hit);
@@ -296,7 +296,7 @@ export class PrismaStore implements Store {
     // The database's order on participantId follows its collation, which
     // differs between providers (and PostgreSQL locales); re-sort the ties by
     // code unit so both backends return the same order.
-    const hits = recording.hits.map(toStoredHit).sort(compareHits);
+    const hits = recording.hits.map(toHit).sort(compareHits);
     const participants = await this.participantsOf([id]);
     const hearings = (
       await this.db.hearing.findMany({
@@ -414,7 +414,7 @@ function isPadId(value: string): value is PadId {
   return PADS.has(value);
 }
 
-function toStoredHit(row: { participantId: string; seq: number; strikeAtMs: number; pad: string; velocity: number }): StoredHit {
+function toHit(row: Omit<Hit, "pad"> & { pad: string }): Hit {
   if (!isPadId(row.pad)) throw new Error(`Stored hit has an unknown pad, got: ${row.pad}`);
   return { participantId: row.participantId, seq: row.seq, strikeAtMs: row.strikeAtMs, pad: row.pad, velocity: row.velocity };
 }
@@ -423,7 +423,7 @@ function toStoredHit(row: { participantId: string; seq: number; strikeAtMs: numb
  * Fails loudly on values outside the protocol's bounds (core/protocol.ts LIMITS: the
  * same ones the socket checks, so a hit accepted there is never refused here).
  */
-function checkHit(hit: StoredHit): void {
+function checkHit(hit: Hit): void {
   const invalid = hitRangeError(hit);
   if (invalid) throw new RangeError(`Hit ${invalid}`);
   if (!isPadId(hit.pad)) throw new RangeError(`Hit pad must be one of ${PAD_IDS.join(", ")}, got: ${String(hit.pad)}`);
@@ -431,10 +431,6 @@ function checkHit(hit: StoredHit): void {
 
 function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function compareHits(a: StoredHit, b: StoredHit): number {
-  return a.strikeAtMs - b.strikeAtMs || compareCodeUnits(a.participantId, b.participantId) || a.seq - b.seq;
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -18,7 +18,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { LIMITS, type ErrorMsg, type HitMsg } from "../../core/protocol";
-import type { StoredHit } from "../../server/store";
+import type { Hit } from "../../core/hit";
 import { connect, createRoomAsHost, join, sleep, startTestServer, type Client, type TestServer } from "./helpers";
 
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL?.trim() || undefined;
@@ -79,14 +79,14 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
   return check();
 }
 
-async function storedHits(t: TestServer, recordingId: string): Promise<StoredHit[]> {
+async function storedHits(t: TestServer, recordingId: string): Promise<Hit[]> {
   const rec = await t.store.getRecording(recordingId);
   if (!rec) throw new Error(`recording ${recordingId} missing`);
   return rec.hits;
 }
 
 /** Every hit sent is stored once, with its values; nobody else's hits are in `hits` for that sender. */
-function expectEachOnce(hits: StoredHit[], participantId: string, sent: HitMsg[]): void {
+function expectEachOnce(hits: Hit[], participantId: string, sent: HitMsg[]): void {
   const mine = hits.filter((h) => h.participantId === participantId);
   expect(mine.length, `${participantId}: ${mine.length} of ${sent.length} hits stored`).toBe(sent.length);
   expect(new Set(mine.map((h) => h.seq)).size).toBe(mine.length);

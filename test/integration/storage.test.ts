@@ -11,7 +11,8 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations, openStore } from "../../server/storage";
-import type { Store, StoredHit } from "../../server/store";
+import type { Hit } from "../../core/hit";
+import type { Store } from "../../server/store";
 
 interface Backend {
   name: "sqlite" | "postgres";
@@ -88,7 +89,7 @@ const backends: Backend[] = [sqliteBackend()];
 const testDatabaseUrl = process.env.TEST_DATABASE_URL?.trim();
 if (testDatabaseUrl) backends.push(postgresBackend(testDatabaseUrl));
 
-function hit(participantId: string, seq: number, strikeAtMs: number, pad: StoredHit["pad"] = "kick"): StoredHit {
+function hit(participantId: string, seq: number, strikeAtMs: number, pad: Hit["pad"] = "kick"): Hit {
   return { participantId, seq, strikeAtMs, pad, velocity: 0.8 };
 }
 
