@@ -5,13 +5,15 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { seededRng, type Rng } from "../core/rng";
+import type { Rng } from "../core/rng";
 import { AddressLimiter, type LimiterStore } from "./address-limits";
 import { compileTrust, trustsNoProxy, type TrustProxy } from "./client-address";
 import { ConnectionGate } from "./connection-limits";
 import { handleApi } from "./http";
 import { resolveRateLimits, type RateLimitOptions } from "./rate-limit";
-import { RoomService } from "./rooms";
+import type { RoomOwnership } from "./ownership";
+import { systemClock, type Clock } from "./room/clock";
+import { RoomService } from "./room/service";
 import { setSecurityHeaders, type SecurityOptions } from "./security";
 import type { Cluster } from "./cluster";
 import { attachSocketServer, roomFanout } from "./socket";
@@ -28,7 +30,12 @@ export interface BackbeatServerOptions {
   pages?: PageHandler;
   /** the shared clock in ms; defaults to the process's monotonic clock on the Unix epoch */
   now?: () => number;
+  /** the rooms' clock and timers (server/room/clock.ts); real timers on `now` by default */
+  clock?: Clock;
+  /** (unused: room codes and ids come from crypto randomness) */
   rng?: Rng;
+  /** who owns which room (server/ownership.ts): the cluster's leases with REDIS_URL, else every room is this process's */
+  ownership?: RoomOwnership;
   log?: (msg: string, err?: unknown) => void;
   /** per-socket and per-address (`connections`) rate limits, merged onto DEFAULT_RATE_LIMITS (server/rate-limit.ts) */
   rateLimits?: RateLimitOptions;
@@ -70,16 +77,15 @@ export const monotonicEpochNow = (): number => performance.timeOrigin + performa
 export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<BackbeatServer> {
   const now = opts.now ?? monotonicEpochNow;
   const log = opts.log ?? ((msg: string, err?: unknown) => console.error(`[backbeat] ${msg}`, err ?? ""));
-  const rng = opts.rng ?? seededRng(Number(process.hrtime.bigint() % 4294967296n));
-  // Broadcasts go through Socket.IO rooms (encoded once; across servers with the adapter).
+  // Broadcasts go through Socket.IO rooms (each event encoded once); a room's sockets are all on its owner.
   let ioRef: ReturnType<typeof attachSocketServer> | null = null;
   let handoff: ReturnType<typeof acceptHandoffs> | null = null;
   const rooms = new RoomService({
     store: opts.store,
-    now,
-    rng,
+    clock: opts.clock ?? systemClock(now),
     log,
     idleRoomMs: opts.roomIdleMs,
+    ownership: opts.ownership ?? opts.cluster?.ownership,
     fanout: roomFanout(() => ioRef),
     // a rename/delete over HTTP may land on another process than the room's owner: tell the others
     onRecordingsChanged: (code) => (opts.cluster ? opts.cluster.recordingsChanged(code) : handoff?.recordingsChanged(code)),

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { recordingToMidi } from "../core/midi";
 import { createRoomRequestSchema, renameRecordingSchema, roomCodeSchema, type RecordingJson, type RecordingSummaryJson } from "../core/protocol";
 import { limitMessage, type AddressLimiter, type BudgetName } from "./address-limits";
-import type { RoomService } from "./rooms";
+import type { RoomService } from "./room/service";
 import { rejectCrossOriginWrite } from "./security";
 import type { Store } from "./store";
 

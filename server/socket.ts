@@ -2,14 +2,16 @@
  * The thin adapter between Socket.IO and the room logic: rate-limits every
  * inbound message (per socket, per event class), validates it against the
  * protocol schemas, answers invalid ones with an `error` event, and otherwise
- * calls RoomService. A socket that keeps sending dropped messages is told
- * `abuse` and disconnected.
+ * runs the room's command for it (server/room/commands.ts) and acks its Result.
+ * A socket that keeps sending dropped messages is told `abuse` and disconnected.
  */
 import type { Server as HttpServer } from "node:http";
-import { Server, type ServerOptions, type Socket } from "socket.io";
+import { Server, type Socket } from "socket.io";
+import type { z } from "zod";
 import {
   LIMITS,
   isClientEventName,
+  type CLIENT_EVENTS,
   parseClientMessage,
   parseHitFast,
   type ClientEventName,
@@ -21,7 +23,10 @@ import { AddressLimiter, limitMessage } from "./address-limits";
 import { compileTrust, trustsNoProxy, type TrustProxy } from "./client-address";
 import { ConnectionGate } from "./connection-limits";
 import { DropVerdict, EventClass, SocketRateLimiter, eventClass, hitClass, resolveRateLimits, type RateLimitOptions } from "./rate-limit";
-import type { Connection, Fanout, RoomService } from "./rooms";
+import type { RoomEvent } from "./room/commands";
+import type { Connection, Fanout } from "./room/connection";
+import type { Result } from "./room/result";
+import type { RoomService } from "./room/service";
 import { originAllowed } from "./security";
 
 type BBSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -42,14 +47,15 @@ export interface SocketDeps {
   trustProxy?: TrustProxy;
   /** monotonic ms for the rate limits; performance.now by default */
   rateClock?: () => number;
-  /** the Redis Streams adapter when several servers share rooms (server/cluster.ts) */
-  adapter?: ServerOptions["adapter"];
   /**
    * A worker that owns only the rooms routed to it (server/workers.ts, no Redis):
    * a socket may join only the room its URL named (`?room=`), the one it was routed by.
    */
   roomAffinity?: boolean;
 }
+
+/** the room commands registered through the general path (join and hit have their own, above them) */
+const ROOM_COMMANDS = ["heard", "quality", "tempo:set", "mode:set", "recording:start", "recording:stop", "member:kick", "leave", "react", "battle:start", "battle:stop"] as const satisfies readonly Exclude<RoomEvent, "join" | "hit">[];
 
 /** One shared answer for every dropped message that asked for an ack: no allocation per drop. */
 const RATE_LIMITED_ACK = Object.freeze({
@@ -60,30 +66,36 @@ const RATE_LIMITED_ACK = Object.freeze({
 function connectionFor(socket: BBSocket): Connection {
   return {
     id: socket.id,
-    send: (event, ...args) => {
-      socket.emit(event, ...args);
+    send: (event, payload) => {
+      (socket.emit as (e: string, p: unknown) => boolean)(event, payload);
     },
+    // Every reason reconnects (the client does after a server disconnect) except "kicked",
+    // which the client learns from the `error` event sent just before.
     close: () => {
       socket.disconnect(true);
     },
-    joinRoom: (code) => void socket.join(`room:${code}`),
-    leaveRoom: (code) => void socket.leave(`room:${code}`),
     isOpen: () => socket.connected,
   };
 }
 
 /**
- * Room broadcasts through Socket.IO rooms: each event is encoded once, and with
- * the Redis Streams adapter it reaches members connected to other servers too.
+ * Room broadcasts through Socket.IO rooms: each event is encoded once. A room lives whole in one
+ * process (server/ownership.ts), so its sockets are all here: no adapter crosses servers.
  */
 export function roomFanout(getIo: () => Server<ClientToServerEvents, ServerToClientEvents> | null): Fanout {
+  const group = (code: string) => `room:${code}`;
+  const emit = (volatile: boolean, code: string, exceptConnId: string | null, event: string, payload: unknown) => {
+    const io = getIo();
+    if (!io) return;
+    let target = exceptConnId ? io.to(group(code)).except(exceptConnId) : io.to(group(code));
+    if (volatile) target = target.volatile;
+    (target.emit as (e: string, p: unknown) => boolean)(event, payload);
+  };
   return {
-    toRoom(code, exceptConnId, event, ...args) {
-      const io = getIo();
-      if (!io) return;
-      const target = exceptConnId ? io.to(`room:${code}`).except(exceptConnId) : io.to(`room:${code}`);
-      target.emit(event, ...args);
-    },
+    add: (code, conn) => void getIo()?.sockets.sockets.get(conn.id)?.join(group(code)),
+    remove: (code, conn) => void getIo()?.sockets.sockets.get(conn.id)?.leave(group(code)),
+    toRoom: (code, exceptConnId, event, payload) => emit(/* volatile */ false, code, exceptConnId, event, payload),
+    toRoomVolatile: (code, exceptConnId, event, payload) => emit(/* volatile */ true, code, exceptConnId, event, payload),
   };
 }
 
@@ -106,7 +118,6 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
     maxHttpBufferSize: LIMITS.maxMessageBytes,
     // Same-origin only: the page and the socket are served by this process.
     cors: { origin: false },
-    ...(deps.adapter ? { adapter: deps.adapter } : {}),
     // CORS does not apply to WebSockets: refuse handshakes a browser sends from another
     // site (cross-site WebSocket hijacking). No Origin (non-browser clients) is fine.
     // Then the per-address connection limits (server/connection-limits.ts).
@@ -122,6 +133,14 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
     },
   });
   gate.attach(io);
+  // Resolved once: per message a handler is a seat lookup and the command's own work.
+  const hitHandler = deps.rooms.handler("hit");
+  const handlers = new Map<RoomEvent, (conn: Connection, msg: never) => Result<unknown> | Promise<Result<unknown>>>();
+  const handlerOf = (event: RoomEvent) => {
+    let h = handlers.get(event);
+    if (!h) handlers.set(event, (h = deps.rooms.handler(event) as (conn: Connection, msg: never) => Result<unknown> | Promise<Result<unknown>>));
+    return h;
+  };
   io.engine.on("headers", (headers: Record<string, string>) => {
     headers["X-Content-Type-Options"] = "nosniff";
   });
@@ -160,41 +179,31 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
       return { code: "internal", event, message: "Something went wrong on the server; try again." };
     };
 
-    /** Parses the payload, finds the ack (if any) and runs the handler; invalid input changes nothing. */
-    const on = <E extends ClientEventName>(
-      event: E,
-      handler: (value: ReturnType<typeof parseClientMessage<E>> extends infer R ? (R extends { ok: true; value: infer V } ? V : never) : never) => Promise<unknown> | unknown,
-    ) => {
+    /** Parses the payload, finds the ack (if any) and runs the room's command; invalid input changes nothing. */
+    const on = <E extends ClientEventName>(event: E, handler: (value: z.infer<(typeof CLIENT_EVENTS)[E]>) => Result<unknown> | Promise<Result<unknown>>) => {
       const eventCls = eventClass(event);
-      const isHit = event === "hit";
       // Registered untyped on purpose: the payload is unknown until the schema has checked it.
       (socket as unknown as { on(e: string, fn: (payload: unknown, ack?: unknown) => void): void }).on(event, (payload, maybeAck) => {
         // Budget first: a flood is dropped before any parsing work is spent on it.
-        const cls = isHit ? hitClass(payload) : eventCls;
-        if (!limiter.allow(cls, clock())) {
+        if (!limiter.allow(eventCls, clock())) {
           refuse(maybeAck, RATE_LIMITED_ACK);
-          dropped(event, cls, true);
+          dropped(event, eventCls, true);
           return;
         }
         const parsed = parseClientMessage(event, payload);
         if (!parsed.ok) {
           reportError(parsed.error);
           refuse(maybeAck, { ok: false, error: parsed.error });
-          dropped(event, cls, false);
+          dropped(event, eventCls, false);
           return;
         }
         const ack = typeof maybeAck === "function" ? (maybeAck as (res: unknown) => void) : null;
         Promise.resolve()
-          .then(() => handler(parsed.value as never))
+          .then(() => handler(parsed.value))
           .then(
             (res) => {
-              if (res && typeof res === "object" && "ok" in res) {
-                const r = res as { ok: boolean; error?: ErrorMsg };
-                if (!r.ok && r.error) reportError(r.error);
-                ack?.(res);
-              } else if (res && typeof res === "object" && "code" in res) {
-                reportError(res as ErrorMsg); // fire-and-forget handlers return an ErrorMsg or null
-              }
+              if (!res.ok) reportError(res.error);
+              ack?.(res);
             },
             (err: unknown) => {
               const e = internal(event, err);
@@ -204,6 +213,8 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
           );
       });
     };
+    /** the room command of that name, with this socket's connection */
+    const command = <E extends Exclude<RoomEvent, "join" | "hit">>(event: E) => on(event, (msg) => handlerOf(event)(conn, msg as never));
 
     // sync:ping answers directly: it is on the timing path, so no promise hop.
     socket.on("sync:ping", (payload: unknown, ack?: unknown) => {
@@ -245,7 +256,7 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
         const error: ErrorMsg = { code: "rate_limited", event: "join", message: limitMessage(budget, retryAfterMs), details: { reason: budget, retryAfterMs } };
         return { ok: false, error };
       }
-      const res = await deps.rooms.join(conn, msg);
+      const res = await handlerOf("join")(conn, msg as never);
       if (!res.ok && res.error.code === "room_not_found") await gate.limiter.take("miss", key);
       return res;
     });
@@ -261,23 +272,13 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
         return dropped("hit", cls, false);
       }
       try {
-        const err = deps.rooms.hit(conn, msg);
-        if (err) reportError(err);
+        const res = hitHandler(conn, msg);
+        if (!res.ok) reportError(res.error);
       } catch (err) {
         reportError(internal("hit", err));
       }
     });
-    on("heard", (msg) => deps.rooms.heard(conn, msg));
-    on("quality", (msg) => deps.rooms.quality(conn, msg));
-    on("tempo:set", (msg) => deps.rooms.setTempo(conn, msg));
-    on("mode:set", (msg) => deps.rooms.setMode(conn, msg.mode));
-    on("recording:start", (msg) => deps.rooms.startRecording(conn, msg));
-    on("recording:stop", () => deps.rooms.stopRecording(conn));
-    on("member:kick", (msg) => deps.rooms.kick(conn, msg.id));
-    on("leave", () => deps.rooms.explicitLeave(conn));
-    on("react", (msg) => deps.rooms.react(conn, msg.emoji));
-    on("battle:start", (msg) => deps.rooms.startBattle(conn, msg));
-    on("battle:stop", () => deps.rooms.stopBattle(conn));
+    for (const event of ROOM_COMMANDS) command(event);
 
     // Known events are handled (and budgeted) above; unknown ones share the "other" budget.
     socket.onAny((event: unknown, ...args: unknown[]) => {

@@ -4,7 +4,7 @@ import type { RecordingJson } from "../../core/protocol";
 import { seededRng } from "../../core/rng";
 import { recordingGrid } from "../../core/timeline";
 import { startBackbeatServer } from "../../server/app";
-import { ACK_INTERVAL_MS } from "../../server/rooms";
+import { ACK_INTERVAL_MS } from "../../server/room/writer";
 import { openStore } from "../../server/storage";
 import { connect, createRoom, join, nextEvent, sleep, startTestServer, tempSqliteUrl, type Client, type TestServer } from "./helpers";
 

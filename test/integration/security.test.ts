@@ -12,7 +12,7 @@ import { LIMITS, PROTOCOL_VERSION, type ErrorMsg, type RecordingJson } from "../
 import { seededRng } from "../../core/rng";
 import { startBackbeatServer, type BackbeatServer } from "../../server/app";
 import { LIFTED_CONNECTION_LIMITS } from "../../server/connection-limits";
-import { ROOM_CAPACITY, SPECTATOR_CAPACITY } from "../../server/rooms";
+import { ROOM_CAPACITY, SPECTATOR_CAPACITY } from "../../server/room/room";
 import { contentSecurityPolicy } from "../../server/security";
 import { openStore } from "../../server/storage";
 import type { Store } from "../../server/store";
