@@ -18,15 +18,14 @@ import {
   engineContext,
   fitAudioClock,
   matchOnsets,
-  median,
   outputPathMs,
-  percentile,
   quantumMs,
   spread,
   sumPercentile,
   type AudioClockFit,
   type Spread,
 } from "./audible";
+import { median, quantile } from "../core/stats";
 import { DEFAULT_DETECTOR, type TapCapture } from "./audio-tap";
 import { RHYTHMS } from "./audible-rhythms";
 import { hitSchema as benchHitSchema } from "./e2e-timing";
@@ -395,7 +394,7 @@ export function analyseCell(c: CellCapture): CellResult {
     extra: extraB + strayB,
     delayChanges: results.reduce((s, r) => s + r.delayChanges, 0),
     linkP995Ms,
-    transitP995Ms: percentile(transits, 99.5),
+    transitP995Ms: quantile(transits, 0.995),
     outputPathMs: pathB,
     reportedOutputLatencyMs: c.diagB.outputLatencyMs,
     quantumMs: qB,

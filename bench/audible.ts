@@ -4,6 +4,7 @@
  * audible benchmark (bench/audible-bench.ts, e2e-bench/audible.spec.ts) and by
  * e2e/audible.spec.ts. Pure functions of plain data; no browser.
  */
+import { median, quantile } from "../core/stats";
 import type { TapCapture, TapContextCapture } from "./audio-tap";
 
 // ---------- the audio clock ----------
@@ -84,7 +85,7 @@ export function fitAudioClock(pairs: readonly ClockPair[]): AudioClockFit {
     n: used,
     dropped: distinct.length - used,
     jumpsMs,
-    residualP99Ms: percentile(residuals, 99),
+    residualP99Ms: quantile(residuals, 0.99),
     residualMaxMs: residuals[residuals.length - 1]!,
     slope: longest.slope,
   };
@@ -203,19 +204,7 @@ export function matchOnsets(expectedMs: readonly number[], onsetsMs: readonly nu
 
 // ---------- statistics ----------
 
-/** Nearest-rank percentile of an ascending array. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
-}
+// Medians and percentiles: core/stats.ts (the one definition, linear interpolation).
 
 export interface Spread {
   n: number;
@@ -228,7 +217,7 @@ export interface Spread {
 /** Percentiles of |x|. */
 export function spread(xs: readonly number[]): Spread {
   const a = xs.map(Math.abs).sort((x, y) => x - y);
-  return { n: a.length, p50Ms: percentile(a, 50), p95Ms: percentile(a, 95), p99Ms: percentile(a, 99), maxMs: a.length ? a[a.length - 1]! : NaN };
+  return { n: a.length, p50Ms: quantile(a, 0.5), p95Ms: quantile(a, 0.95), p99Ms: quantile(a, 0.99), maxMs: a.length ? a[a.length - 1]! : NaN };
 }
 
 /**
@@ -244,5 +233,5 @@ export function sumPercentile(a: readonly number[], b: readonly number[], p: num
   const sums: number[] = [];
   for (const x of aa) for (const y of bb) sums.push(x + y);
   sums.sort((x, y) => x - y);
-  return percentile(sums, p);
+  return quantile(sums, p / 100);
 }

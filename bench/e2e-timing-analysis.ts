@@ -3,6 +3,7 @@
  * each page did with its partner's hits, against the machine's true clock.
  */
 import type { z } from "zod";
+import { quantile } from "../core/stats";
 import { BENCH, type PageCapture, type recorderSchema } from "./e2e-timing";
 
 // ---------- statistics ----------
@@ -17,12 +18,6 @@ export interface Summary {
   maxMs: number;
 }
 
-/** Nearest-rank percentile of a sorted array. */
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
 
 /** Percentiles of |x| (an error's size), plus the signed mean. */
 export function summarize(xs: readonly number[]): Summary {
@@ -30,9 +25,9 @@ export function summarize(xs: readonly number[]): Summary {
   return {
     n: xs.length,
     meanMs: xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN,
-    p50Ms: pct(abs, 50),
-    p95Ms: pct(abs, 95),
-    p99Ms: pct(abs, 99),
+    p50Ms: quantile(abs, 0.5),
+    p95Ms: quantile(abs, 0.95),
+    p99Ms: quantile(abs, 0.99),
     maxMs: abs.length ? abs[abs.length - 1]! : NaN,
   };
 }

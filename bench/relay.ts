@@ -48,6 +48,7 @@ import {
   type SetupResult,
   type ToGenerator,
 } from "./relay/shared";
+import { median } from "../core/stats";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -102,12 +103,6 @@ const range = (xs: number[], d = 1) => {
   const lo = Math.min(...v);
   const hi = Math.max(...v);
   return fmt(lo, d) === fmt(hi, d) ? fmt(lo, d) : `${fmt(lo, d)}–${fmt(hi, d)}`;
-};
-const median = (xs: number[]) => {
-  const v = [...xs].sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 };
 
 // ---------- processes ----------

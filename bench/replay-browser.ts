@@ -16,6 +16,7 @@
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { median } from "../core/stats";
 
 interface LaunchOptions {
   executablePath?: string;
@@ -146,10 +147,6 @@ export async function measureReplayBrowser(
       });
       await context.close();
     }
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((a, b) => a - b);
-      return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-    };
 
     // WAV: the page exports at most 20 minutes at once; take the first `wavSeconds` as a loop region.
     let wav: ReplayBrowserResult["wav"] = null;

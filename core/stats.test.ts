@@ -20,6 +20,13 @@ describe("quantile (linear interpolation between closest ranks)", () => {
     expect(quantile(xs, 0.95)).toBeCloseTo(48, 9);
   });
 
+  it("infinite values (never reached) stay infinite, never NaN", () => {
+    expect(quantile([1, 2, Infinity], 0.5)).toBe(2);
+    expect(quantile([1, 2, Infinity], 0.75)).toBe(Infinity);
+    expect(quantile([Infinity, Infinity], 0.5)).toBe(Infinity);
+    expect(quantile([-Infinity, 3], 0.5)).toBe(-Infinity);
+  });
+
   it("reads typed arrays; empty is NaN", () => {
     expect(quantile(Float64Array.from([1, 3]), 0.5)).toBe(2);
     expect(quantile([], 0.5)).toBeNaN();

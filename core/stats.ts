@@ -23,8 +23,12 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (n === 0) return NaN;
   const pos = (n - 1) * q;
   const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+  const frac = pos - lo;
+  const a = sorted[lo]!;
+  const b = sorted[Math.min(n - 1, lo + 1)]!;
+  if (frac === 0 || a === b) return a;
+  // An infinite end (a bench's "never reached" is Infinity) must give ±Infinity, not NaN from ∞ − ∞.
+  return Number.isFinite(a) && Number.isFinite(b) ? a + (b - a) * frac : a * (1 - frac) + b * frac;
 }
 
 /** Median of values in any order; NaN when there are none. */

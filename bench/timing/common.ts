@@ -25,22 +25,10 @@ export const DURATION_MS = 120_000;
 /** clock-sync errors are counted from here on, and so is "IOI error added by delay changes" (the "after 2 s") */
 export const WARMUP_MS = 2_000;
 
-export function sortedCopy(xs: readonly number[]): number[] {
-  return [...xs].sort((a, b) => a - b);
-}
-
-/** Nearest-rank quantile of an ascending array. */
-export function q(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
+// Medians and quantiles: core/stats.ts (the one definition, linear interpolation).
 
 export function mean(xs: readonly number[]): number {
   return xs.length === 0 ? NaN : xs.reduce((s, x) => s + x, 0) / xs.length;
-}
-
-export function median(xs: readonly number[]): number {
-  return q(sortedCopy(xs), 0.5);
 }
 
 /** A number for a table: ∞, — for NaN, else fixed digits. */

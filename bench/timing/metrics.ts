@@ -5,7 +5,8 @@
  */
 import { renderQuantumMs } from "../../core/audio-deadline";
 import type { AudioDeviceModel } from "../../core/sim/audio-device";
-import { mean, median, q, sortedCopy, WARMUP_MS } from "./common";
+import { median, quantile, sortedAscending } from "../../core/stats";
+import { mean, WARMUP_MS } from "./common";
 import { PLAYOUT_METHODS, type CellRuns, type PlayoutMethod, type PlayoutRun } from "./playout";
 import { BEAT_MS } from "./rhythms";
 
@@ -90,7 +91,7 @@ export function summarize(runs: readonly PlayoutRun[]): MethodSummary {
       ioiNoSteps.push(Math.abs(errMs - stepMs));
     }
   }
-  const g = sortedCopy(groove);
+  const g = sortedAscending(groove);
   const changes = runs.map((r) => r.changes);
   const runAddedMs = runs.map((r) => median(r.outcomes.flatMap((o) => (o.heardAtMs === null ? [] : [o.heardAtMs - o.strikeAtMs]))));
   return {
@@ -99,12 +100,12 @@ export function summarize(runs: readonly PlayoutRun[]): MethodSummary {
     runAddedMs,
     latePercent: hasSlots ? (100 * late) / n : NaN,
     skippedPercent: (100 * skipped) / n,
-    grooveP50Ms: q(g, 0.5),
-    grooveP95Ms: q(g, 0.95),
-    grooveP99Ms: q(g, 0.99),
-    ioiP99Ms: q(sortedCopy(ioi), 0.99),
-    ioiP99AfterWarmupMs: q(sortedCopy(ioiLate), 0.99),
-    ioiP99NoStepsMs: q(sortedCopy(ioiNoSteps), 0.99),
+    grooveP50Ms: quantile(g, 0.5),
+    grooveP95Ms: quantile(g, 0.95),
+    grooveP99Ms: quantile(g, 0.99),
+    ioiP99Ms: quantile(sortedAscending(ioi), 0.99),
+    ioiP99AfterWarmupMs: quantile(sortedAscending(ioiLate), 0.99),
+    ioiP99NoStepsMs: quantile(sortedAscending(ioiNoSteps), 0.99),
     changesPerRun: mean(changes),
     changesMax: Math.max(...changes),
     unnoticedLate: unnoticed,
@@ -125,7 +126,7 @@ export interface CellSummary {
 
 export function summarizeCell(cells: readonly CellRuns[], device: AudioDeviceModel): CellSummary {
   const pathMs = device.outputPathMs + renderQuantumMs(device.sampleRateHz);
-  const floorsMs = cells.map((c) => q(sortedCopy(c.transitsMs), 0.995) + pathMs);
+  const floorsMs = cells.map((c) => quantile(sortedAscending(c.transitsMs), 0.995) + pathMs);
   const methods = Object.fromEntries(PLAYOUT_METHODS.map((m) => [m, summarize(cells.map((c) => c.runs[m]))])) as Record<PlayoutMethod, MethodSummary>;
   const aboveFloorMs = Object.fromEntries(
     PLAYOUT_METHODS.map((m) => [m, median(methods[m].runAddedMs.map((a, i) => a - floorsMs[i]!))]),

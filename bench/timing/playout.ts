@@ -9,7 +9,8 @@ import { audioLeadMs, OutputPathMeter } from "../../core/audio-deadline";
 import { AdaptivePlayout, LATE_TARGETS, type AdaptivePlayoutOptions } from "../../core/playout";
 import { SimAudioDevice, type AudioDeviceModel } from "../../core/sim/audio-device";
 import { relayHits, SIM_START_MS, streamRng, type HitDelivery, type NetworkProfile } from "../../core/sim/network";
-import { DURATION_MS, sortedCopy } from "./common";
+import { sortedAscending } from "../../core/stats";
+import { DURATION_MS } from "./common";
 import { BEAT_MS, strikesFor, type RhythmId } from "./rhythms";
 import type { LegsReport } from "./sync";
 
@@ -125,7 +126,7 @@ export function runCell(c: CellInput): CellRuns {
  * path, the block being rendered and the block phase included).
  */
 function oracleDelayMs(deliveries: readonly HitDelivery[], device: SimAudioDevice): number {
-  const needMs = sortedCopy(deliveries.map((d) => device.playNow(d.arrivalAtMs) - d.strikeAtMs));
+  const needMs = sortedAscending(deliveries.map((d) => device.playNow(d.arrivalAtMs) - d.strikeAtMs));
   return needMs[needMs.length - 1 - Math.floor(ORACLE_LATE_FRACTION * needMs.length)]!;
 }
 

@@ -5,7 +5,8 @@ import { audioLeadMs, DEADLINE_MARGIN_MS, renderQuantumMs } from "../../core/aud
 import type { LateTargetId } from "../../core/playout";
 import { AUDIO_DEVICE_IDS, AUDIO_DEVICES, type AudioDeviceId } from "../../core/sim/audio-device";
 import { asymmetryFloorMs, type NetworkProfile, type ProfileId } from "../../core/sim/network";
-import { DURATION_MS, median, ms, q, sortedCopy, WARMUP_MS } from "./common";
+import { median, quantile, sortedAscending } from "../../core/stats";
+import { DURATION_MS, ms, WARMUP_MS } from "./common";
 import { targets, type CellSummary, type MethodSummary, type Target } from "./metrics";
 import { FIRST_STRIKE_MS, FIXED_DELAY_MS, ORACLE_LATE_FRACTION, PLAYOUT_LABELS, PLAYOUT_METHODS } from "./playout";
 import { HUMAN_SD_MS, RHYTHM_IDS, RHYTHMS, type RhythmId } from "./rhythms";
@@ -30,9 +31,9 @@ const TARGET_PROFILES: readonly ProfileId[] = ["lan", "metro", "continental"];
 
 function convergeText(c: readonly (number | null)[]): string {
   const never = c.filter((x) => x === null).length;
-  const reached = sortedCopy(c.filter((x): x is number => x !== null));
+  const reached = sortedAscending(c.filter((x): x is number => x !== null));
   if (reached.length === 0) return "never";
-  const mid = q(sortedCopy(c.map((x) => x ?? Infinity)), 0.5);
+  const mid = quantile(sortedAscending(c.map((x) => x ?? Infinity)), 0.5);
   const worst = never > 0 ? `never in ${never}/${c.length} seeds` : `${ms(reached[reached.length - 1]! / 1000, 2)} s`;
   return `${mid === Infinity ? "never" : `${ms(mid / 1000, 2)} s`} / ${worst}`;
 }

@@ -7,7 +7,8 @@
  */
 import { ClockSync, nextPingDelayMs, sampleFromExchange, type LegStats, type SyncExchange } from "../../core/clock-sync";
 import { SIM_START_MS, SimConnection, type NetworkProfile, type SimExchange } from "../../core/sim/network";
-import { DURATION_MS, mean, q, sortedCopy, WARMUP_MS } from "./common";
+import { quantile, sortedAscending } from "../../core/stats";
+import { DURATION_MS, mean, WARMUP_MS } from "./common";
 import { runTimesync } from "./timesync";
 
 /** spacing of the virtual instants at which every estimate is checked */
@@ -106,8 +107,8 @@ function summarizeSync(traces: readonly ErrorTrace[], exchanges: readonly number
     for (let i = 0; i < t.length; i++) if (!(Math.abs(t[i]!) <= CONVERGED_WITHIN_MS)) lastBad = i;
     convergeMs.push(lastBad === t.length - 1 ? null : (lastBad + 1) * GRID_MS);
   }
-  const s = sortedCopy(abs);
-  return { p50Ms: q(s, 0.5), p95Ms: q(s, 0.95), maxMs: s[s.length - 1] ?? NaN, convergeMs, exchangesPerRun: mean(exchanges) };
+  const s = sortedAscending(abs);
+  return { p50Ms: quantile(s, 0.5), p95Ms: quantile(s, 0.95), maxMs: s[s.length - 1] ?? NaN, convergeMs, exchangesPerRun: mean(exchanges) };
 }
 
 export const SYNC_METHODS = ["project", "timesync", "timesyncFast", "naive"] as const;

@@ -41,6 +41,7 @@ import { LIMITS, PROTOCOL_VERSION, type RelayedHit } from "../../core/protocol";
 import { seededRng, type Rng } from "../../core/rng";
 import { monotonicEpochNow } from "../../server/app";
 import { LIFTED_CONNECTION_LIMITS } from "../../server/connection-limits";
+import { quantile, sortedAscending } from "../../core/stats";
 import { connect, createRoomAsHost, join, sleep, startTestServer, type Client } from "./helpers";
 
 /** Seeds that run on every CI run; a seed that ever fails is added here with a note. */
@@ -457,19 +458,13 @@ function spawnAttackers(cfg: AttackConfig, timeoutMs: number): Promise<AttackSta
 // Test side
 // ====================================================================
 
-/** Nearest-rank percentile. */
+/** p-th percentile (0–100) of values in any order (core/stats.ts: the one definition). */
 function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+  return quantile(sortedAscending(xs), p / 100);
 }
 
-interface SentHit {
-  from: string;
-  seq: number;
-  pad: (typeof PAD_IDS)[number];
-  velocity: number;
-  strikeAtMs: number;
-}
+/** a hit as its partner should receive it */
+type SentHit = Omit<RelayedHit, "resend">;
 
 /** A well-behaved player: ~10 hits/s, measures the relay latency of the partner's hits. */
 class NormalPlayer {
