@@ -34,6 +34,7 @@ import pg from "pg";
 import { PAD_IDS } from "../core/kit";
 import type { RecordingJson } from "../core/protocol";
 import { seededRng } from "../core/rng";
+import { quantile } from "../core/stats";
 import { ACK_INTERVAL_MS } from "../server/rooms";
 import { openStore } from "../server/storage";
 import type { Hit } from "../core/hit";
@@ -59,11 +60,6 @@ const BIG_HITS = 100_000;
 
 // ---------- helpers ----------
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
-}
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "—");
 const f0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toString() : "—");
 function log(msg: string): void {
