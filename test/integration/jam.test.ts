@@ -179,13 +179,13 @@ describe.each(databases)("a jam through a real server (%s)", (_kind, databaseUrl
     expect(stored?.mode).toBe("groove");
   });
 
-  it("shares each listener's measurements of the others in the room state", async () => {
+  it("sends each listener's measurements of the others as member:quality (coalescing: room-acks-telemetry.test.ts)", async () => {
     const code = await createRoom(t.server.url);
     const a = await open();
     const b = await open();
     await join(a, code, "player-g-0007", "Gus");
     await join(b, code, "player-h-0008", "Hal");
-    const seen = nextEvent(a, "room:state");
+    const seen = nextEvent(a, "member:quality");
     b.emit("quality", {
       rttMs: 12,
       clockErrorMs: 0.4,
@@ -194,8 +194,8 @@ describe.each(databases)("a jam through a real server (%s)", (_kind, databaseUrl
         { from: "not-in-this-room", delayMs: 1, oneWayMs: 1, jitterMs: 1, latePercent: 0, hits: 1 },
       ],
     });
-    const hal = (await seen).members.find((m) => m.id === "player-h-0008")!;
-    expect(hal).toMatchObject({ rttMs: 12, clockErrorMs: 0.4 });
+    const hal = await seen;
+    expect(hal).toMatchObject({ id: "player-h-0008", rttMs: 12, clockErrorMs: 0.4 });
     expect(hal.listening).toEqual([{ from: "player-g-0007", delayMs: 31, oneWayMs: 22, jitterMs: 4, latePercent: 0.2, hits: 40 }]);
   });
 });

@@ -136,32 +136,7 @@ describe.each(databases)("a recording's timeline, judged by a MIDI reader (%s)",
     const wantTicks = [...before.map((ms) => Math.round((ms - origin) / beat120) * ticksPerBeat), ...after.map((ms) => changeTick + Math.round((ms - room90.epochMs) / beat90) * ticksPerBeat)];
     expect(notes.map((n) => n.ticks)).toEqual(wantTicks);
   });
-
-  it("a recording started while a change is pending keeps the grid before it; a second change replaces the pending one at its bar line", async () => {
-    const { code, hostToken } = await createRoomAsHost(t.server.url);
-    const host = await connect(t.server.url);
-    sockets.push(host);
-    const room = await join(host, code, "tl-host-0002", "Host", hostToken);
-    const bar100 = (4 * 60_000) / room.tempoBpm;
-    // just after a bar line: the change takes effect a whole bar later
-    const now = await serverNow(host);
-    await untilServerTime(host, room.epochMs + Math.ceil((now - room.epochMs) / bar100) * bar100 + 20);
-    const pending = stateWhere(host, (r) => r.tempoBpm === 120);
-    expect((await host.emitWithAck("tempo:set", { tempoBpm: 120, beatsPerBar: 6, beatUnit: 8 })).ok).toBe(true);
-    const changeAtMs = (await pending).epochMs;
-    const started = await host.emitWithAck("recording:start", {});
-    if (!started.ok) throw new Error(started.error.message);
-    const replaced = stateWhere(host, (r) => r.tempoBpm === 90);
-    expect((await host.emitWithAck("tempo:set", { tempoBpm: 90, beatsPerBar: 6, beatUnit: 8, groove: "rock" })).ok).toBe(true);
-    expect((await replaced).epochMs).toBe(changeAtMs);
-    expect(changeAtMs).toBeGreaterThan((await serverNow(host)) + 250);
-    expect((await host.emitWithAck("recording:stop", {})).ok).toBe(true);
-    const rec = (await (await fetch(`${t.server.url}/api/recordings/${started.data.id}`)).json()) as RecordingJson;
-    expect(rec.timeline).toEqual([
-      { epochMs: room.epochMs, tempoBpm: 100, beatsPerBar: 4, beatUnit: 4, groove: "none" },
-      { epochMs: changeAtMs, tempoBpm: 90, beatsPerBar: 6, beatUnit: 8, groove: "rock" },
-    ]);
-  });
+  // A change pending when a recording starts, and one replacing it: test/integration/room-transport.test.ts (fake clock).
 });
 
 describe("a recording's beat grid survives a server restart (sqlite)", () => {

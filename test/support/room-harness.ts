@@ -71,7 +71,8 @@ export class RoomHarness {
     readonly store: Store,
     readonly rooms: RoomService,
     clock: FakeClock,
-    private readonly cleanup: () => void,
+    /** closes the store (null: the caller's store, left open) */
+    private readonly cleanup: (() => Promise<void>) | null,
   ) {
     this.clock = clock;
   }
@@ -82,7 +83,13 @@ export class RoomHarness {
     const clock = new FakeClock();
     const log = () => undefined;
     const rooms = new RoomService({ store, clock, log, ownership: opts.ownership ?? new LocalOwnership(), idleRoomMs: opts.idleRoomMs, ...opts.deps });
-    return new RoomHarness(store, rooms, clock, () => tmp?.cleanup());
+    const cleanup = tmp
+      ? async () => {
+          await store.close();
+          tmp.cleanup();
+        }
+      : null;
+    return new RoomHarness(store, rooms, clock, cleanup);
   }
 
   connect(): TestConnection {
@@ -99,12 +106,9 @@ export class RoomHarness {
     await this.rooms.flush();
   }
 
-  async stop(opts: { keepStore?: boolean } = {}): Promise<void> {
+  async stop(): Promise<void> {
     await this.rooms.close();
-    if (!opts.keepStore) {
-      await this.store.close();
-      this.cleanup();
-    }
+    await this.cleanup?.();
   }
 }
 
