@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import type { RecordingJson } from "../core/protocol";
 import { AppServer, freePort } from "./server";
 
 interface DiagHit {
@@ -129,10 +130,7 @@ test("two players jam through a link, record, and replay after a server restart"
   await expect(c.getByRole("button", { name: "Pause", exact: true })).toBeVisible();
   await expect(c.getByRole("status").filter({ hasText: "Finished" })).toBeVisible({ timeout: 20_000 });
   const replay = await c.evaluate(() => window.__backbeatReplay!);
-  const rec = (await (await c.request.get(`/api/recordings/${href!.split("/").pop()}`)).json()) as {
-    startedAtMs: number;
-    hits: { pad: string; strikeAtMs: number; seq: number; participantId: string }[];
-  };
+  const rec = (await (await c.request.get(`/api/recordings/${href!.split("/").pop()}`)).json()) as RecordingJson;
   expect(replay.scheduled.map((s) => s.pad)).toEqual(rec.hits.map((h) => h.pad));
   // Every hit is scheduled at its original time relative to the first one.
   const first = replay.scheduled[0]!;

@@ -10,6 +10,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { bundleForPage } from "./support/page-bundle";
 import { unzipSync } from "fflate";
+import type { Hit } from "../core/hit";
 import type { PadId } from "../core/kit";
 import { parseWav } from "../app/lib/wav";
 
@@ -73,7 +74,7 @@ async function renderWorstCase(page: Page, kind: "mix" | "stems"): Promise<Rende
       };
       const x = window.__wavExport;
       const startedAtMs = 1_000_000;
-      const hits: { participantId: string; seq: number; strikeAtMs: number; pad: PadId; velocity: number }[] = [];
+      const hits: Hit[] = [];
       offsets.forEach((off, i) => {
         for (const [p, pid] of ["ada", "bo"].entries()) {
           for (const pad of pads) hits.push({ participantId: pid, seq: hits.length + 1, strikeAtMs: startedAtMs + 300 + i * 1_500 + p * off, pad, velocity: 1 });
