@@ -3,19 +3,19 @@ import { useEffect, useRef, useState } from "react";
 import { BATTLE_BARS, BATTLE_SUBDIVISIONS, battleEndMs, turnAt, turnMs } from "../../core/battle";
 import { barMs } from "../../core/metronome";
 import type { RoomView } from "../../core/protocol";
-import type { JamSession } from "../lib/session";
+import type { JamConnection } from "../lib/connection/jam-connection";
 
 /**
  * Battle mode: the host sets it up; everyone sees whose turn it is with a
  * countdown on the shared clock; the result screen lists votes and timing.
  */
 export function BattlePanel({
-  session,
+  conn,
   room,
   isHost,
   act,
 }: {
-  session: JamSession | null;
+  conn: JamConnection | null;
   room: RoomView;
   isHost: boolean;
   act: (fn: () => Promise<{ message: string } | null>) => Promise<void>;
@@ -29,11 +29,11 @@ export function BattlePanel({
   const [turnText, setTurnText] = useState("");
 
   useEffect(() => {
-    if (!battle || battle.result || !session) return;
+    if (!battle || battle.result || !conn) return;
     let raf = 0;
     let lastText = "";
     const tick = () => {
-      const now = session.sharedNow();
+      const now = conn.sharedNow();
       const cfg = battle.config;
       const bar = barMs(cfg.grid);
       let text: string;
@@ -57,7 +57,7 @@ export function BattlePanel({
     };
     raf = requestAnimationFrame(tick);
     return () => cancelAnimationFrame(raf);
-  }, [battle, session]);
+  }, [battle, conn]);
 
   return (
     <section className="panel stack" aria-labelledby="battle-heading">
@@ -76,7 +76,7 @@ export function BattlePanel({
           </p>
           {isHost && (
             <p>
-              <button type="button" onClick={() => session && void act(() => session.stopBattle())}>
+              <button type="button" onClick={() => conn && void act(() => conn.stopBattle())}>
                 Stop battle
               </button>
             </p>
@@ -119,7 +119,7 @@ export function BattlePanel({
           </table>
           {isHost && (
             <p>
-              <button type="button" onClick={() => session && void act(() => session.stopBattle())}>
+              <button type="button" onClick={() => conn && void act(() => conn.stopBattle())}>
                 Close result
               </button>
             </p>
@@ -131,7 +131,7 @@ export function BattlePanel({
           className="row"
           onSubmit={(e) => {
             e.preventDefault();
-            if (session) void act(() => session.startBattle({ barsPerTurn: bars, rounds, subdivision }));
+            if (conn) void act(() => conn.startBattle({ barsPerTurn: bars, rounds, subdivision }));
           }}
         >
           <label htmlFor="battle-bars">Bars per turn</label>

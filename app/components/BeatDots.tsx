@@ -2,18 +2,18 @@
 import { useEffect, useRef } from "react";
 import { beatMs } from "../../core/metronome";
 import type { RoomView } from "../../core/protocol";
-import type { JamSession } from "../lib/session";
+import type { JamConnection } from "../lib/connection/jam-connection";
 
 /** The bar's beats, lit on the shared clock. Fixed size: nothing moves around while playing. */
-export function BeatDots({ session, room }: { session: JamSession | null; room: RoomView }) {
+export function BeatDots({ conn, room }: { conn: JamConnection | null; room: RoomView }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let raf = 0;
     const tick = () => {
       const el = ref.current;
-      if (el && session) {
+      if (el && conn) {
         const step = beatMs(room.tempoBpm);
-        const k = Math.floor((session.sharedNow() - room.epochMs) / step);
+        const k = Math.floor((conn.sharedNow() - room.epochMs) / step);
         const inBar = ((k % room.beatsPerBar) + room.beatsPerBar) % room.beatsPerBar;
         el.querySelectorAll("span").forEach((s, i) => {
           s.className = i === inBar ? `on${i === 0 ? " down" : ""}` : "";
@@ -23,7 +23,7 @@ export function BeatDots({ session, room }: { session: JamSession | null; room: 
     };
     raf = requestAnimationFrame(tick);
     return () => cancelAnimationFrame(raf);
-  }, [session, room.tempoBpm, room.beatsPerBar, room.epochMs]);
+  }, [conn, room.tempoBpm, room.beatsPerBar, room.epochMs]);
   return (
     <div className="beat-dots" ref={ref} role="img" aria-label={`${room.tempoBpm} BPM, ${room.beatsPerBar} beats per bar`}>
       {Array.from({ length: room.beatsPerBar }, (_, i) => (

@@ -21,7 +21,7 @@ import { startBackbeatServer, type BackbeatServer } from "../../server/app";
 import type { TrustProxy } from "../../server/client-address";
 import type { RateLimitOptions } from "../../server/rate-limit";
 import { openStore } from "../../server/storage";
-import { mapStorage, ReliableClient } from "../support/reliable-client";
+import { joined, nodeConnection } from "../support/jam-node";
 import { createRoom, sleep, tempSqliteUrl, type Client } from "./helpers";
 
 const stops: (() => Promise<void>)[] = [];
@@ -256,14 +256,15 @@ describe("honest use with the default limits (sqlite)", () => {
   it("a client refused at connect shows why and comes back by itself (the browser session's contract)", async () => {
     const server = await start({ rateLimits: { connections: { connect: { points: 1, windowMs: 1_000 } } } });
     const code = await createRoom(server.url);
-    const first = new ReliableClient({ url: server.url, roomCode: code, participantId: "refuse-first-01", name: "First", storage: mapStorage() });
-    await first.joined();
-    const second = new ReliableClient({ url: server.url, roomCode: code, participantId: "refuse-again-02", name: "Second", storage: mapStorage() });
+    const first = nodeConnection({ url: server.url, roomCode: code, participantId: "refuse-first-01", name: "First" });
+    await joined(first);
+    const second = nodeConnection({ url: server.url, roomCode: code, participantId: "refuse-again-02", name: "Second" });
     try {
-      for (let i = 0; i < 40 && !second.lastError; i++) await sleep(25);
-      expect(second.lastError).toMatchObject({ code: "rate_limited", details: { reason: "new" } });
-      await second.joined(0, 5_000); // after retryAfterMs (+ up to a second of jitter)
-      expect(second.status).toBe("joined");
+      for (let i = 0; i < 40 && !second.snapshot.error; i++) await sleep(25);
+      expect(second.snapshot.error).toMatchObject({ code: "rate_limited", details: { reason: "new" } });
+      expect(second.status).toMatchObject({ kind: "reconnecting", error: { code: "rate_limited" } });
+      await joined(second, 0, 5_000); // after retryAfterMs (+ up to a second of jitter)
+      expect(second.status.kind).toBe("joined");
     } finally {
       first.close();
       second.close();

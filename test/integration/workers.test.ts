@@ -11,13 +11,14 @@ import { PROTOCOL_VERSION } from "../../core/protocol";
 import { workerIndexForRoom } from "../../server/workers";
 import { Drummer } from "../support/drummer";
 import { workerPid, workerPids } from "../support/procfs";
-import { mapStorage, ReliableClient } from "../support/reliable-client";
+import type { JamConnection } from "../../app/lib/connection/jam-connection";
+import { drained, joined, nodeConnection } from "../support/jam-node";
 import { spawnApiServer, type ApiServerProcess } from "../support/server-process";
 import { createRoomAsHost, expectEveryHitOnce, sleep, sqliteDatabase, stopRecording, until } from "./faults/support";
 import { createConnection } from "node:net";
 import { io } from "socket.io-client";
 
-const BACKOFF = { reconnectionDelay: 100, reconnectionDelayMax: 400 };
+const BACKOFF = { baseMs: 100, maxMs: 400 };
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length) {
@@ -40,8 +41,8 @@ async function roomsOnBothWorkers(url: string): Promise<[{ code: string; hostTok
   return [found[0], found[1]];
 }
 
-function player(url: string, roomCode: string, participantId: string, name: string): ReliableClient {
-  const c = new ReliableClient({ url, roomCode, participantId, name, storage: mapStorage(), ...BACKOFF });
+function player(url: string, roomCode: string, participantId: string, name: string): JamConnection {
+  const c = nodeConnection({ url, roomCode, participantId, name, backoff: BACKOFF });
   cleanups.push(() => c.close());
   return c;
 }
@@ -65,9 +66,9 @@ describe("several worker processes on one machine (WORKERS=2)", () => {
     const b0 = player(server.url, r0.code, "wk-bo-000000", "Bo");
     const a1 = player(server.url, r1.code, "wk-cy-000001", "Cy");
     const b1 = player(server.url, r1.code, "wk-di-000001", "Di");
-    await Promise.all([a0, b0, a1, b1].map((c) => c.joined()));
-    const start = async (c: ReliableClient) => {
-      const res = await c.socket.timeout(10_000).emitWithAck("recording:start", {});
+    await Promise.all([a0, b0, a1, b1].map((c) => joined(c)));
+    const start = async (c: JamConnection) => {
+      const res = await c.startRecording();
       if (!res.ok) throw new Error(res.error.message);
       return res.data;
     };
@@ -78,29 +79,29 @@ describe("several worker processes on one machine (WORKERS=2)", () => {
     drummers.forEach((d) => d.start());
     await sleep(1200);
     // Each room hears itself, and only itself.
-    for (const c of [a0, b0, a1, b1]) expect(c.relayedIn).toBeGreaterThan(5);
+    for (const c of [a0, b0, a1, b1]) expect(c.stats.relayedIn).toBeGreaterThan(5);
     expect(a0.room?.members.map((m) => m.id).sort()).toEqual(["wk-ada-00000", "wk-bo-000000"]);
     expect(a1.room?.members.map((m) => m.id).sort()).toEqual(["wk-cy-000001", "wk-di-000001"]);
 
     // kill -9 the worker owning room 1: the primary starts a new one; room 0 plays on meanwhile.
     const victim = workerPid(pid, 1)!;
     expect(victim).not.toBeNull();
-    const room0Before = a0.relayedIn;
+    const room0Before = a0.stats.relayedIn;
     process.kill(victim, "SIGKILL");
-    const joins = [a1.joins, b1.joins];
-    await until("room 1's players rejoined on the replacement worker", () => a1.joins > joins[0]! && b1.joins > joins[1]!, 30_000);
+    const joins = [a1.stats.joins, b1.stats.joins];
+    await until("room 1's players rejoined on the replacement worker", () => a1.stats.joins > joins[0]! && b1.stats.joins > joins[1]!, 30_000);
     const replacement = workerPid(pid, 1);
     expect(replacement).not.toBeNull();
     expect(replacement).not.toBe(victim);
-    expect(a0.joins).toBe(1); // room 0 never noticed
-    expect(a0.relayedIn).toBeGreaterThan(room0Before);
-    const heard = [a1.relayedIn, b1.relayedIn];
+    expect(a0.stats.joins).toBe(1); // room 0 never noticed
+    expect(a0.stats.relayedIn).toBeGreaterThan(room0Before);
+    const heard = [a1.stats.relayedIn, b1.stats.relayedIn];
     await sleep(800);
-    expect(a1.relayedIn).toBeGreaterThan(heard[0]!);
-    expect(b1.relayedIn).toBeGreaterThan(heard[1]!);
+    expect(a1.stats.relayedIn).toBeGreaterThan(heard[0]!);
+    expect(b1.stats.relayedIn).toBeGreaterThan(heard[1]!);
 
     drummers.forEach((d) => d.stop());
-    await Promise.all([a0, b0, a1, b1].map((c) => c.drained()));
+    await Promise.all([a0, b0, a1, b1].map((c) => drained(c)));
     await stopRecording(a0);
     await stopRecording(a1);
     await expectEveryHitOnce(server.url, rec0, [
@@ -111,7 +112,7 @@ describe("several worker processes on one machine (WORKERS=2)", () => {
       { participantId: "wk-cy-000001", struck: drummers[2]!.struck },
       { participantId: "wk-di-000001", struck: drummers[3]!.struck },
     ]);
-    expect(a1.resent + b1.resent).toBeGreaterThan(0); // the kill really cost them unacknowledged hits
+    expect(a1.stats.resent + b1.stats.resent).toBeGreaterThan(0); // the kill really cost them unacknowledged hits
 
     // A rename over HTTP lands on whichever worker the request reaches (one kept-alive
     // connection: the same worker for both), so for one of the two rooms it is not the

@@ -2,7 +2,7 @@
 import { expect } from "vitest";
 import type { HitMsg, RecordingJson } from "../../../core/protocol";
 import { freshPostgresSchema, tempSqliteUrl } from "../helpers";
-import type { ReliableClient } from "../../support/reliable-client";
+import type { JamConnection } from "../../../app/lib/connection/jam-connection";
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL?.trim() || undefined;
 export const NO_PG_REASON = "skipped: TEST_DATABASE_URL is not set (no PostgreSQL to run against)";
@@ -29,14 +29,14 @@ export async function createRoomAsHost(baseUrl: string): Promise<{ code: string;
   return (await res.json()) as { code: string; hostToken: string };
 }
 
-export async function startRecording(client: ReliableClient): Promise<string> {
-  const res = await client.socket.timeout(10_000).emitWithAck("recording:start", {});
+export async function startRecording(client: JamConnection): Promise<string> {
+  const res = await client.startRecording();
   if (!res.ok) throw new Error(`recording:start: ${res.error.message}`);
   return res.data.id;
 }
 
-export async function stopRecording(client: ReliableClient): Promise<void> {
-  const res = await client.socket.timeout(10_000).emitWithAck("recording:stop", {});
+export async function stopRecording(client: JamConnection): Promise<void> {
+  const res = await client.stopRecording();
   if (!res.ok) throw new Error(`recording:stop: ${res.error.message}`);
 }
 

@@ -1,0 +1,84 @@
+/**
+ * Metronome clicks, the count-in before a recording and the backing groove, all computed from
+ * the shared clock and the room's grid (core/metronome.ts), so they sound in phase everywhere
+ * without messages. Handed to the engine ahead of time on the audio clock ("A Tale of Two
+ * Clocks"): a 25 ms tick schedules 150 ms beyond the audio deadline. Browser-only through the
+ * engine it is given; no socket.
+ */
+import { grooveHitsInWindow, type GrooveId } from "../../core/grooves";
+import { beatsInWindow, type Grid } from "../../core/metronome";
+import type { RoomView } from "../../core/protocol";
+import type { AudioEngine } from "./audio/engine";
+
+/** How far ahead the metronome is scheduled on the audio clock. */
+export const SCHEDULE_AHEAD_MS = 150;
+export const SCHEDULER_TICK_MS = 25;
+
+type SoundingGrid = Grid & { groove: GrooveId };
+
+export interface ClickOptions {
+  metronomeOn: boolean;
+  backingOn: boolean;
+  /** the recording's start (count-in clicks sound before it whatever the metronome) */
+  recordingStartAtMs: number | null;
+}
+
+export class ClickScheduler {
+  /** the grid sounding now, and the next one when a tempo change waits for its bar line */
+  private grids: SoundingGrid[] = [];
+  private scheduledUntilMs = 0;
+
+  constructor(private readonly engine: Pick<AudioEngine, "playClick" | "playHit">) {}
+
+  get hasGrid(): boolean {
+    return this.grids.length > 0;
+  }
+
+  /** A room view arrived: a changed grid starts at its epoch (a future bar line); the one sounding plays until then. */
+  onRoom(room: RoomView, sharedNowMs: number): void {
+    const grid: SoundingGrid = { tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, beatUnit: room.beatUnit, epochMs: room.epochMs, groove: room.groove };
+    const last = this.grids.at(-1);
+    if (
+      last &&
+      last.epochMs === grid.epochMs &&
+      last.tempoBpm === grid.tempoBpm &&
+      last.beatsPerBar === grid.beatsPerBar &&
+      last.beatUnit === grid.beatUnit &&
+      last.groove === grid.groove
+    )
+      return;
+    // A change that replaces one not yet begun keeps the grid that is actually sounding.
+    const pendingReplaced = this.grids.length === 2 && last!.epochMs > sharedNowMs;
+    const sounding = pendingReplaced ? this.grids[0] : last;
+    this.grids = sounding ? [sounding, grid] : [grid];
+  }
+
+  /** One tick: hands the engine everything due in [deadline, deadline + SCHEDULE_AHEAD_MS) not yet handed. */
+  tick(nowMs: number, leadMs: number, o: ClickOptions, toAudioTime: (sharedMs: number) => number): void {
+    if (this.grids.length === 0) return;
+    // Nothing is handed inside the audio deadline: a click there would be heard late. (At start, or
+    // after the tab slept, the beats inside it are dropped rather than played off the beat.)
+    const fromMs = Math.max(this.scheduledUntilMs, nowMs + leadMs);
+    const toMs = nowMs + leadMs + SCHEDULE_AHEAD_MS;
+    if (toMs <= fromMs) return;
+    this.scheduledUntilMs = toMs;
+    const [prev, cur] = this.grids.length === 2 ? this.grids : [undefined, this.grids[0]!];
+    const pieces: [SoundingGrid, number, number][] = prev
+      ? [
+          [prev, fromMs, Math.min(toMs, cur!.epochMs)],
+          [cur!, Math.max(fromMs, cur!.epochMs), toMs],
+        ]
+      : [[cur!, fromMs, toMs]];
+    for (const [grid, from, to] of pieces) {
+      if (to <= from) continue;
+      for (const b of beatsInWindow(grid, from, to)) {
+        // During a count-in everyone hears the clicks, metronome on or off.
+        const countIn = o.recordingStartAtMs !== null && b.atMs < o.recordingStartAtMs;
+        if (o.metronomeOn || countIn) this.engine.playClick(toAudioTime(b.atMs), b.accent);
+      }
+      if (o.backingOn && grid.groove !== "none") {
+        for (const g of grooveHitsInWindow(grid.groove, grid, from, to)) this.engine.playHit(g.pad, toAudioTime(g.atMs), g.velocity);
+      }
+    }
+  }
+}

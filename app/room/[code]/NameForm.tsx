@@ -1,0 +1,40 @@
+"use client";
+import { useState, type FormEvent } from "react";
+import { LIMITS } from "../../../core/protocol";
+import { saveName } from "../../lib/identity";
+import type { Role } from "./use-jam-connection";
+
+/** Who you are in this room (remembered for next time) and whether you play or listen. */
+export function NameForm({ code, onDone }: { code: string; onDone: (name: string, role: Role) => void }) {
+  const [name, setName] = useState("");
+  const [role, setRole] = useState<Role>("player");
+  const [error, setError] = useState<string | null>(null);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const n = name.trim();
+    if (!n) return setError("Type a name so your partner knows who is playing.");
+    if (n.length > LIMITS.nameMaxChars) return setError(`At most ${LIMITS.nameMaxChars} characters.`);
+    saveName(n);
+    onDone(n, role);
+  }
+  return (
+    <form className="panel stack" onSubmit={submit}>
+      <h1>Join room {code}</h1>
+      <label htmlFor="join-name">Your name</label>
+      <input id="join-name" type="text" autoComplete="nickname" autoFocus maxLength={LIMITS.nameMaxChars} value={name} onChange={(e) => setName(e.target.value)} />
+      <fieldset className="role-choice">
+        <legend className="muted">Join as</legend>
+        <label>
+          <input type="radio" name="role" value="player" checked={role === "player"} onChange={() => setRole("player")} /> Player
+        </label>
+        <label>
+          <input type="radio" name="role" value="spectator" checked={role === "spectator"} onChange={() => setRole("spectator")} /> Spectator (listen and react)
+        </label>
+      </fieldset>
+      <div className="row">
+        <button type="submit" className="primary">Join room</button>
+      </div>
+      {error && <p role="alert" className="error">{error}</p>}
+    </form>
+  );
+}

@@ -1,0 +1,22 @@
+"use client";
+import type { RoomView } from "../../../core/protocol";
+import { RecordingItem } from "./RecordingItem";
+
+/** The room's recordings, newest first as the server lists them. */
+export function Recordings({ room }: { room: RoomView | null }) {
+  const list = room?.recordings ?? [];
+  return (
+    <section className="panel" aria-labelledby="rec-heading">
+      <h2 id="rec-heading">Recordings</h2>
+      {list.length === 0 ? (
+        <p className="muted">None yet. Press Start recording, play, then Stop.</p>
+      ) : (
+        <ul className="recordings">
+          {list.map((r) => (
+            <RecordingItem key={r.id} rec={r} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
