@@ -2,20 +2,17 @@
  * Private rooms: a passcode set at creation (only its hash stored), asked of
  * everyone but the host, and a per-room limit on wrong guesses. Real server,
  * real socket.io-client, SQLite (and PostgreSQL with TEST_DATABASE_URL); a
- * second server sharing the database (and Redis with TEST_REDIS_URL) asks for
- * the same passcode.
+ * second server sharing the database asks for the same passcode (across servers
+ * behind nginx: test/integration/multi-node.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROTOCOL_VERSION, type JoinMsg } from "../../core/protocol";
 import { seededRng } from "../../core/rng";
-import { startBackbeatServer, type BackbeatServer } from "../../server/app";
-import { connectCluster, type Cluster } from "../../server/cluster";
+import { startBackbeatServer } from "../../server/app";
 import { openStore } from "../../server/storage";
-import type { Store } from "../../server/store";
-import { connect, freshPostgresSchema, nextEvent, startTestServer, type Client, type TestServer } from "./helpers";
+import { connect, nextEvent, startTestServer, type Client, type TestServer } from "./helpers";
 
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL?.trim() || undefined;
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL?.trim() || undefined;
 const databases: [string, string | undefined][] = [["sqlite", undefined]];
 if (TEST_DATABASE_URL) databases.push(["postgres", TEST_DATABASE_URL]);
 
@@ -173,45 +170,5 @@ describe.each(databases)("private rooms (%s)", (_kind, databaseUrl) => {
       await server2.close();
       await store2.close();
     }
-  });
-});
-
-describe("private rooms across servers sharing Redis", () => {
-  const skip = TEST_REDIS_URL && TEST_DATABASE_URL ? false : "skipped: needs TEST_DATABASE_URL and TEST_REDIS_URL";
-  let servers: { server: BackbeatServer; store: Store; cluster: Cluster }[] = [];
-  let cleanupDb: (() => Promise<void>) | null = null;
-  const sockets: Client[] = [];
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    for (const { server, store, cluster } of servers) {
-      await server.close();
-      await cluster.close();
-      await store.close();
-    }
-    servers = [];
-    await cleanupDb?.();
-  });
-
-  it.skipIf(skip)(`a room live on one server still asks for its passcode on the other${skip ? ` — ${skip}` : ""}`, async () => {
-    const db = freshPostgresSchema(TEST_DATABASE_URL!);
-    cleanupDb = db.cleanup;
-    for (const seed of [1, 2]) {
-      const store = await openStore(db.url);
-      const cluster = await connectCluster(TEST_REDIS_URL!, () => undefined);
-      const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(700 + seed), log: () => undefined, cluster });
-      servers.push({ server, store, cluster });
-    }
-    const [a, b] = servers.map((s) => s.server) as [BackbeatServer, BackbeatServer];
-    const { code, hostToken } = await createPrivateRoom(a.url);
-    const host = await connect(a.url);
-    sockets.push(host);
-    expect(await joinError(host, { roomCode: code, participantId: "redis-host-01", hostToken })).toBeNull();
-    const guest = await connect(b.url);
-    sockets.push(guest);
-    expect(await joinError(guest, { roomCode: code, participantId: "redis-guest-1" })).toBe("passcode_required");
-    const joined = await tryJoin(guest, { roomCode: code, participantId: "redis-guest-1", passcode: PASSCODE });
-    if (!joined.ok) throw new Error(joined.error.message);
-    expect(joined.data.room.private).toBe(true);
-    expect(joined.data.room.members.map((m) => m.id).sort()).toEqual(["redis-guest-1", "redis-host-01"]);
   });
 });
