@@ -98,8 +98,6 @@ export interface Store {
   claimRoom(code: string): Promise<number | null>;
   /** Saves the owner's state if `fence` is still the room's token; false: another process claimed the room since (stop owning it). */
   saveRoomState(code: string, state: RoomStateRecord, fence: number): Promise<boolean>;
-  updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number; beatUnit?: number; groove?: string }): Promise<void>;
-  updateRoomMode(code: string, mode: RoomMode): Promise<void>;
   /** Insert or update (name/colour may change on re-join). */
   upsertParticipant(p: ParticipantRecord): Promise<void>;
   createRecording(rec: {

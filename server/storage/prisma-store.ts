@@ -11,7 +11,6 @@ import type {
   ParticipantRecord,
   RecordingSummary,
   RecordingWithHits,
-  RoomMode,
   StoredHearing,
   RoomRecord,
   RoomStateRecord,
@@ -90,18 +89,6 @@ export class PrismaStore implements Store {
     // this matches no row and the old owner learns it must let the room go.
     const { count } = await this.db.room.updateMany({ where: { code, fence }, data: state });
     return count === 1;
-  }
-
-  // Unfenced writes of the old model, kept only until the room service saves through
-  // saveRoomState (issue 13); then they leave the Store interface too.
-  async updateRoomMode(code: string, mode: RoomMode): Promise<void> {
-    const { count } = await this.db.room.updateMany({ where: { code }, data: { mode } });
-    if (count === 0) throw new Error(`Unknown room: ${code}`);
-  }
-
-  async updateRoomTempo(code: string, tempo: { tempoBpm: number; beatsPerBar: number; beatUnit?: number; groove?: string }): Promise<void> {
-    const { count } = await this.db.room.updateMany({ where: { code }, data: tempo });
-    if (count === 0) throw new Error(`Unknown room: ${code}`);
   }
 
   async upsertParticipant(p: ParticipantRecord): Promise<void> {
