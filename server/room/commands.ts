@@ -31,6 +31,8 @@ export interface CommandEnv {
   seats: Seats;
   timeline: TimelineWriter;
   join(conn: Connection, msg: MsgOf<"join">): Promise<Result<DataOf<"join">>>;
+  /** someone left the room for good: it may now be idle */
+  left(room: Room): void;
 }
 
 export interface Seat {
@@ -40,17 +42,24 @@ export interface Seat {
 
 export type Command<E extends RoomEvent> =
   /** needs no seat (joining takes one) */
-  | { seated: false; run(env: CommandEnv, conn: Connection, msg: MsgOf<E>): Answer<E> }
+  | { seated: false; host?: undefined; run(env: CommandEnv, conn: Connection, msg: MsgOf<E>): Answer<E> }
   /** needs the connection's seat; `host`: only the room's host may */
   | { seated: true; host?: true; run(env: CommandEnv, seat: Seat, msg: MsgOf<E>, conn: Connection): Answer<E> };
 
-export const COMMANDS: { [E in RoomEvent]: Command<E> } = {
+export const COMMANDS = {
   join: { seated: false, run: (env, conn, msg) => env.join(conn, msg) },
   hit: { seated: true, run: (env, s, msg) => relayHit(env.ctx, s.room, s.member, msg) },
   heard: { seated: true, run: (env, s, msg) => heard(env.ctx, s.room, s.member, msg) },
   quality: { seated: true, run: (env, s, msg) => quality(env.ctx, s.room, s.member, msg) },
   react: { seated: true, run: (env, s, msg) => react(env.ctx, s.room, s.member, msg.emoji) },
-  leave: { seated: true, run: (env, s, _msg, conn) => leaveForGood(env.ctx, env.seats, s.room, s.member, conn) },
+  leave: {
+    seated: true,
+    run: (env, s, _msg, conn) => {
+      const res = leaveForGood(env.ctx, env.seats, s.room, s.member, conn);
+      env.left(s.room);
+      return res;
+    },
+  },
   "recording:start": { seated: true, run: (env, s, msg) => startRecording(env.ctx, s.room, s.member, msg) },
   "recording:stop": { seated: true, run: (env, s) => stopRecording(env.ctx, s.room, s.member) },
   "tempo:set": { seated: true, host: true, run: (env, s, msg) => setTempo(env.ctx, env.timeline, s.room, msg) },
@@ -58,4 +67,7 @@ export const COMMANDS: { [E in RoomEvent]: Command<E> } = {
   "member:kick": { seated: true, host: true, run: (env, s, msg) => kick(env.ctx, env.seats, s.room, s.member, msg.id) },
   "battle:start": { seated: true, host: true, run: (env, s, msg) => startBattle(env.ctx, s.room, s.member, msg) },
   "battle:stop": { seated: true, host: true, run: (env, s) => stopBattle(env.ctx, s.room) },
-};
+} satisfies { [E in RoomEvent]: Command<E> };
+
+/** What an event's handler returns: a Result, or a promise of one for the commands that await the store (never for `hit`). */
+export type AnswerOf<E extends RoomEvent> = ReturnType<(typeof COMMANDS)[E]["run"]>;

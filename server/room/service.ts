@@ -12,7 +12,7 @@ import { FailedAttemptLimiter, hashPasscode, type AttemptLimit } from "../passco
 import type { Store } from "../store";
 import { scheduleScoring } from "./battle";
 import type { Clock, TimerHandle } from "./clock";
-import { COMMANDS, type Answer, type CommandEnv, type DataOf, type MsgOf, type RoomEvent, type Seat } from "./commands";
+import { COMMANDS, type AnswerOf, type Command, type CommandEnv, type DataOf, type MsgOf, type RoomEvent, type Seat } from "./commands";
 import { directFanout, type CloseReason, type Connection, type Fanout } from "./connection";
 import type { RoomContext } from "./context";
 import { disconnect, joinRoom, mayEvict, type Seats } from "./membership";
@@ -56,7 +56,7 @@ interface LiveRoom {
   saver: RoomSaver;
 }
 
-type Handler<E extends RoomEvent> = (conn: Connection, msg: MsgOf<E>) => Answer<E>;
+export type Handler<E extends RoomEvent> = (conn: Connection, msg: MsgOf<E>) => AnswerOf<E>;
 
 export class RoomService {
   private readonly rooms = new Map<string, LiveRoom>();
@@ -100,7 +100,7 @@ export class RoomService {
       bind: (conn, room, member) => void this.seatsByConn.set(conn.id, { room, member }),
       unbind: (conn) => void this.seatsByConn.delete(conn.id),
     };
-    this.env = { ctx: this.ctx, seats: this.seats, timeline: this.timeline, join: (conn, msg) => this.join(conn, msg) };
+    this.env = { ctx: this.ctx, seats: this.seats, timeline: this.timeline, join: (conn, msg) => this.join(conn, msg), left: (room) => this.noteIdle(room) };
     this.ownership.onLost((code) => this.drop(code, "moved"));
     this.ownership.onHandoverRequested((code) => void this.handOver(code).catch((err: unknown) => this.log(`handing over room ${code} failed`, err)));
     this.armSweep();
@@ -112,7 +112,7 @@ export class RoomService {
    * it is a map lookup for the seat and the command's own work — nothing else on the hit path.
    */
   handler<E extends RoomEvent>(event: E): Handler<E> {
-    const cmd = COMMANDS[event] as (typeof COMMANDS)[RoomEvent];
+    const cmd = COMMANDS[event] as Command<RoomEvent>;
     const env = this.env;
     if (!cmd.seated) return ((conn: Connection, msg: MsgOf<"join">) => cmd.run(env, conn, msg as never)) as unknown as Handler<E>;
     const notJoined = Object.freeze(fail("not_joined", "Join a room first.", event));
@@ -126,7 +126,7 @@ export class RoomService {
     }) as unknown as Handler<E>;
   }
 
-  dispatch<E extends RoomEvent>(event: E, conn: Connection, msg: MsgOf<E>): Answer<E> {
+  dispatch<E extends RoomEvent>(event: E, conn: Connection, msg: MsgOf<E>): AnswerOf<E> {
     return this.handler(event)(conn, msg);
   }
 
