@@ -102,6 +102,10 @@ export class RedisOwnership implements RoomOwnership {
     return [...this.held.keys()];
   }
 
+  holds(code: string): boolean {
+    return this.held.has(code);
+  }
+
   async acquire(code: string): Promise<AcquireResult> {
     if (this.closed) return { ok: false, retryAfterMs: this.timing.leaseMs };
     const sentAt = this.now();

@@ -23,6 +23,12 @@ export interface RoomOwnership {
    * `retryAfterMs` (clients get `room_moving`).
    */
   acquire(code: string): Promise<AcquireResult>;
+  /**
+   * Whether this process holds the room's lease right now. A lease can be lost while a room is
+   * still loading (onLost then finds no room to drop): check it once the room is ready, before
+   * serving it. Optional for backward compatibility; absent = always true.
+   */
+  holds?(code: string): boolean;
   /** Gives the lease up (the room left memory, or the process is stopping). */
   release(code: string): Promise<void>;
   /** This process lost a lease it held (not renewed in time): the room must leave memory at once, its connections closed. */
@@ -41,6 +47,9 @@ export class LocalOwnership implements RoomOwnership {
   constructor(readonly serverId = "local") {}
   acquire(): Promise<AcquireResult> {
     return Promise.resolve({ ok: true });
+  }
+  holds(): boolean {
+    return true;
   }
   release(): Promise<void> {
     return Promise.resolve();

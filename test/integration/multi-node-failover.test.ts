@@ -1,6 +1,6 @@
 /**
  * A room's owner dies and comes back (issue 13, "One room, one owner"). Three real server
- * processes share PostgreSQL and Redis behind a real nginx routing by room; leases of 1 s.
+ * processes share PostgreSQL and Redis behind a real nginx routing by room; leases of 2 s.
  *
  * - kill -9 the owner while two players drum into a running recording: nginx sends their
  *   reconnects to the next server on the ring, which answers `room_moving` until the dead
@@ -25,7 +25,8 @@ import { createRoomAsHost, expectEveryHitOnce, TEST_DATABASE_URL, until } from "
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL?.trim() || undefined;
 const SKIP = !TEST_DATABASE_URL || !TEST_REDIS_URL ? "skipped: needs TEST_DATABASE_URL and TEST_REDIS_URL (CI sets both)" : false;
 const skipNote = SKIP ? ` — ${SKIP}` : "";
-const LEASE_MS = 1_000;
+/** short, so failover is quick; long enough that a busy machine's timer delays do not lose leases */
+const LEASE_MS = 2_000;
 /** a dead owner's room is back within lease + reconnect back-off; the rest is slack for a busy CI machine */
 const FAILOVER_DEADLINE_MS = 15_000;
 
@@ -136,10 +137,10 @@ describe("several servers behind nginx: a room's owner dies and comes back", () 
     console.log(
       `failover: back on another server ${failoverMs} ms after kill -9 (lease ${LEASE_MS} ms); handover to the restarted server ${handoverMs} ms; re-sent ${ada.resent + bo.resent + cy.resent} hits; ${da.struck.length + db.struck.length + dc.struck.length} stored once`,
     );
-  }, 90_000);
+  }, 150_000);
 
   it.skipIf(SKIP)(`a graceful stop (SIGTERM) of the owner hands its rooms on without waiting for the lease${skipNote}`, async () => {
-    const cluster = await startServerCluster(2, { databaseUrl: TEST_DATABASE_URL!, redisUrl: TEST_REDIS_URL!, leaseMs: 5_000, cleanups });
+    const cluster = await startServerCluster(2, { databaseUrl: TEST_DATABASE_URL!, redisUrl: TEST_REDIS_URL!, leaseMs: 10_000, cleanups });
     const { code, hostToken } = await createRoomAsHost(cluster.nginx.url);
     const ada = player(cluster, code, "gs-ada-000001", hostToken);
     await ada.joinedAfter(0);
@@ -153,12 +154,12 @@ describe("several servers behind nginx: a room's owner dies and comes back", () 
     await owner.stop();
     await ada.joinedAfter(joins, FAILOVER_DEADLINE_MS);
     const tookMs = Date.now() - stoppedAt;
-    // The lease was released, not left to expire (5 s): the other server took the room at once.
-    expect(tookMs).toBeLessThan(4_000);
+    // The lease was released, not left to expire (10 s): the other server took the room at once.
+    expect(tookMs).toBeLessThan(6_000);
     expect(await cluster.ownerOf(code)).toBe(cluster.servers.find((s) => s !== owner));
     da.stop();
     await ada.drained();
     await ada.request("recording:stop", {});
     await expectEveryHitOnce(cluster.nginx.url, recordingId, [{ participantId: "gs-ada-000001", struck: da.struck }]);
-  }, 60_000);
+  }, 120_000);
 });

@@ -14,6 +14,8 @@ import { connectVia, startServerCluster } from "../support/server-cluster";
 import { createRoomAsHost, expectEveryHitOnce, sleep, TEST_DATABASE_URL, until } from "./faults/support";
 
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL?.trim() || undefined;
+/** short, so tests never wait long; long enough that a busy machine's timer delays do not lose leases */
+const LEASE_MS = 2_000;
 const SKIP = !TEST_DATABASE_URL || !TEST_REDIS_URL ? "skipped: needs TEST_DATABASE_URL and TEST_REDIS_URL (CI sets both)" : false;
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -29,7 +31,7 @@ afterEach(async () => {
 
 describe("several servers behind nginx: one owner per room", () => {
   it.skipIf(SKIP)(`every member of a room lands on its owner; hits relayed there and stored once; each room in memory once${SKIP ? ` — ${SKIP}` : ""}`, async () => {
-    const cluster = await startServerCluster(3, { databaseUrl: TEST_DATABASE_URL!, redisUrl: TEST_REDIS_URL!, leaseMs: 1_000, cleanups });
+    const cluster = await startServerCluster(3, { databaseUrl: TEST_DATABASE_URL!, redisUrl: TEST_REDIS_URL!, leaseMs: LEASE_MS, cleanups });
     const { nginx, servers } = cluster;
     // Three rooms, created through nginx (POST /api/rooms lands on any server).
     const rooms = await Promise.all([0, 1, 2].map(() => createRoomAsHost(nginx.url)));
@@ -83,7 +85,7 @@ describe("several servers behind nginx: one owner per room", () => {
   }, 90_000);
 
   it.skipIf(SKIP)(`a private room created through one server and owned by another asks for its passcode${SKIP ? ` — ${SKIP}` : ""}`, async () => {
-    const cluster = await startServerCluster(2, { databaseUrl: TEST_DATABASE_URL!, redisUrl: TEST_REDIS_URL!, leaseMs: 1_000, cleanups });
+    const cluster = await startServerCluster(2, { databaseUrl: TEST_DATABASE_URL!, redisUrl: TEST_REDIS_URL!, leaseMs: LEASE_MS, cleanups });
     const [s1, s2] = cluster.servers as [(typeof cluster.servers)[0], (typeof cluster.servers)[0]];
     // Created on s1 directly; it is owned wherever nginx routes it.
     const res = await fetch(`${s1.url}/api/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ passcode: "drum & bass 42" }) });

@@ -51,6 +51,7 @@ describe.skipIf(SKIP)(`room leases in Redis${SKIP ? ` — ${SKIP}` : ""}`, () =>
     const b = await server(prefix, "srv-b");
     expect(await a.ownership.acquire("ROOM-X")).toEqual({ ok: true });
     expect(await a.ownership.acquire("ROOM-X")).toEqual({ ok: true }); // the holder confirming its own lease
+    expect([a.ownership.holds("ROOM-X"), b.ownership.holds("ROOM-X")]).toEqual([true, false]);
     const refused = await b.ownership.acquire("ROOM-X");
     expect(refused.ok).toBe(false);
     expect(!refused.ok && refused.retryAfterMs).toBeGreaterThanOrEqual(200);
@@ -90,6 +91,7 @@ describe.skipIf(SKIP)(`room leases in Redis${SKIP ? ` — ${SKIP}` : ""}`, () =>
     // When the hung holder wakes up, its next renewal round tells it the room is gone.
     await hung.ownership.renewAll();
     expect(hung.lost).toEqual(["ROOM-D"]);
+    expect(hung.ownership.holds("ROOM-D")).toBe(false);
     expect(hung.ownership.heldRooms()).toEqual([]);
     // and its late release does not delete the new holder's lease
     await hung.ownership.release("ROOM-D");
