@@ -61,7 +61,7 @@ const durable = (room: RoomView) => ({
 async function expectOnlyOwner(cluster: ServerCluster, owner: ApiServerProcess, alive: ApiServerProcess[]): Promise<void> {
   for (const s of alive) {
     const n = await cluster.roomsInMemory(s);
-    expect({ port: s.port, rooms: n }).toEqual({ port: s.port, rooms: s === owner ? 1 : 0 });
+    expect({ port: s.port, rooms: n }, n === null ? `server ${s.port} did not answer:\n${s.output.slice(-3_000)}` : undefined).toEqual({ port: s.port, rooms: s === owner ? 1 : 0 });
   }
 }
 

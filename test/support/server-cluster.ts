@@ -50,12 +50,16 @@ export async function startServerCluster(
       return servers.find((s) => s.pid === pid) ?? null;
     },
     async roomsInMemory(server) {
-      try {
-        const res = await fetch(`${server.url}/api/health`, { signal: AbortSignal.timeout(2_000) });
-        return ((await res.json()) as { roomsInMemory: number }).roomsInMemory;
-      } catch {
-        return null;
+      // A busy machine may be slow to answer: a few tries before calling the server silent.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const res = await fetch(`${server.url}/api/health`, { signal: AbortSignal.timeout(5_000) });
+          return ((await res.json()) as { roomsInMemory: number }).roomsInMemory;
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
       }
+      return null;
     },
     async routedTo(code) {
       const probe = `probe-${Math.random().toString(36).slice(2)}`;
