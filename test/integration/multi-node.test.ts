@@ -45,12 +45,13 @@ describe("several servers behind nginx: one owner per room", () => {
         players.push({ room: room.code, id, client, drummer: new Drummer(client, 100 * r + p, 10) });
       }
     }
-    for (const p of players) p.drummer.start();
     const recordings = new Map<string, string>();
     for (const room of rooms) {
       const host = players.find((p) => p.room === room.code)!.client;
       recordings.set(room.code, ((await host.request("recording:start", {})) as { id: string }).id);
     }
+    await until("everyone sees the recording", () => players.every((p) => p.client.room?.recording?.id === recordings.get(p.room)), 5_000, 20);
+    for (const p of players) p.drummer.start();
     await until("everyone hears both partners", () => players.every((p) => p.client.relayedIn >= 10), 10_000, 50);
     await sleep(500);
     for (const p of players) p.drummer.stop();
