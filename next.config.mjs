@@ -2,6 +2,9 @@
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // Only `npm run bench:bundle` (its own dist dir) emits browser source maps: it reads them to
+  // say which packages and files fill each page's JS (docs/benchmarks/bundle.md).
+  productionBrowserSourceMaps: process.env.BACKBEAT_BROWSER_SOURCEMAPS === "1",
   // NEXT_DIST_DIR lets two builds of one checkout (e.g. a benchmark and a test run) not collide.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // `npm run typecheck` checks the whole project (server, core, tests) once in CI;

@@ -6,28 +6,23 @@
  * nodes that start at exactly the `audioTime` passed in: that makes voices
  * fully polyphonic (two hits of one pad 30 ms apart both ring) and avoids the
  * "Start time must be strictly greater than previous start time" error that
- * Tone's monophonic instruments raise on non-increasing times. Tone.js is
- * only told about our context (`Tone.setContext`) so any Tone code elsewhere
- * in the app shares the same NATIVE AudioContext, which keeps
- * `getOutputTimestamp()`, `outputLatency` and `baseLatency` reachable
- * (see /work/shared/notes/timing-background.md, "Tone.js and the audio clock").
+ * monophonic instruments (Tone.js's among them) raise on non-increasing times.
+ *
+ * No Tone.js (issue 13): it was only handed our context with Tone.setContext
+ * and did no work, yet cost the room page ~56 kB gzipped (Tone plus its
+ * standardized-audio-context; docs/benchmarks/bundle.md) and a clock worker.
+ * Scheduling stays on the shared clock (../click-scheduler.ts and playout):
+ * Tone's Transport would add a second timeline to map, and its voices are
+ * monophonic. The one AudioContext is native, so `getOutputTimestamp()`,
+ * `outputLatency` and `baseLatency` are read straight from it.
  */
-import * as Tone from "tone";
 import type { PadId } from "../../../core/kit";
 import { acousticKit } from "./kits/acoustic";
 import { tr808Kit } from "./kits/tr808";
 import { Hit, NOISE_SECONDS, type KitVoices, type SynthResources } from "./kits/voice";
+import { DEFAULT_KIT, type KitId } from "./kit-ids";
 
-/** The synthesized kits, in menu order. */
-export const KIT_IDS = ["acoustic", "808"] as const;
-export type KitId = (typeof KIT_IDS)[number];
-/** display names of the kits */
-export const KIT_NAMES: Readonly<Record<KitId, string>> = {
-  acoustic: "Acoustic",
-  "808": "808",
-};
-/** the kit createAudioEngine starts with when none is given */
-export const DEFAULT_KIT: KitId = "acoustic";
+export { DEFAULT_KIT, KIT_IDS, KIT_NAMES, type KitId } from "./kit-ids";
 
 const KITS: Readonly<Record<KitId, KitVoices>> = {
   acoustic: acousticKit,
@@ -49,7 +44,7 @@ export interface AudioEngineOptions {
 }
 
 export interface AudioEngine<C extends BaseAudioContext = AudioContext> {
-  /** the native AudioContext (created by us and handed to Tone with Tone.setContext) */
+  /** the native AudioContext (created by the engine unless one was passed in): the page's only one */
   readonly context: C;
   /** resume the context (call from a user gesture) */
   resume(): Promise<void>;
@@ -204,9 +199,6 @@ export function createOutputChain(ctx: BaseAudioContext, output: EngineOutput = 
   };
 }
 
-/** native contexts already wrapped by Tone.setContext (each wrap starts a Tone ticker) */
-const handedToTone = new WeakSet<AudioContext>();
-
 interface OpenHatVoice {
   startTime: number;
   endTime: number;
@@ -219,16 +211,6 @@ export function createAudioEngine<C extends BaseAudioContext>(context: C, option
 export function createAudioEngine(context?: BaseAudioContext, options: AudioEngineOptions = {}): AudioEngine<BaseAudioContext> {
   const ownsContext = context === undefined;
   const ctx: BaseAudioContext = context ?? new AudioContext({ latencyHint: options.latencyHint ?? "interactive" });
-  if (isNativeAudioContext(ctx)) {
-    // Offline contexts (tests) are deliberately not handed to Tone: that would
-    // replace the app's global Tone context with a throwaway one.
-    // Remembered instead of asking Tone.getContext(), which would first
-    // create (and leak) Tone's own default AudioContext.
-    if (!handedToTone.has(ctx)) {
-      Tone.setContext(ctx);
-      handedToTone.add(ctx);
-    }
-  }
 
   const out = createOutputChain(ctx, options.output);
   const master = out.master;
