@@ -16,7 +16,11 @@
  * Rooms need nothing shared between workers: a room's state lives in the
  * worker that owns it, recordings in the database every worker opens. The
  * one cross-worker message is "this room's recordings changed" (a rename or
- * delete over HTTP may land on another worker).
+ * delete over HTTP may land on another worker). The routing is the ownership:
+ * a worker needs no lease (LocalOwnership) because no other process of this
+ * machine is sent the room. With REDIS_URL as well, each worker is one server
+ * of docs/deploy.md's scheme: it holds its rooms' leases, and the recordings
+ * notice travels through Redis instead of this primary.
  */
 import nodeCluster, { type Worker } from "node:cluster";
 import type { Server as HttpServer } from "node:http";
