@@ -30,7 +30,7 @@ const OUT = join(ROOT, "docs/benchmarks/idle-rooms.md");
 const ROUND = Number(process.env.BENCH_ROOMS ?? 10_000);
 const WARMUP = 500;
 const CONCURRENCY = 32;
-/** the default idle time (server/rooms.ts DEFAULT_ROOM_IDLE_MS) and the sweep (10 s), plus slack */
+/** the default idle time (server/room/service.ts DEFAULT_ROOM_IDLE_MS) and the sweep (10 s), plus slack */
 const EVICT_WAIT_MS = 120_000;
 /** quiet time before each RSS reading */
 const SETTLE_MS = 10_000;

@@ -4,7 +4,7 @@
  * The server stores with every recording the room's grid when it started (its
  * beat epoch: a shared-clock time of a bar line) and every tempo, meter or
  * groove change after it, each with the shared time it took effect (a bar line
- * of the grid before it: server/rooms.ts `setTempo`). Each entry is in force
+ * of the grid before it: server/room/transport.ts `setTempo`). Each entry is in force
  * from its epoch until the next entry's; the first one also before its epoch
  * (a grid extends backwards), which is how a recording that started long
  * after the room's epoch finds its beats.
