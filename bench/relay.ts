@@ -40,6 +40,7 @@ import {
   loadAvg,
   machineCpuJiffies,
   procCpuSeconds,
+  procMainThreadCpuSeconds,
   procRssMiB,
   type FromGenerator,
   type GenRoom,
@@ -255,6 +256,8 @@ interface StepRow {
   p999: number;
   maxMs: number;
   serverCpu: number;
+  /** of serverCpu, the main threads' (event loops); the rest is other threads (SQLite hit writer, GC helpers) */
+  serverMainCpu: number;
   serverRssMiB: number;
   genCpu: number;
   /** the busiest generator process (1 = a full core: that process is then the bottleneck) */
@@ -295,6 +298,7 @@ async function waitQuiet(server: ServerProc, maxMs = 30_000): Promise<void> {
 }
 
 const serverCpuSeconds = (server: ServerProc) => server.pids.reduce((a, p) => a + procCpuSeconds(p), 0);
+const serverMainCpuSeconds = (server: ServerProc) => server.pids.reduce((a, p) => a + procMainThreadCpuSeconds(p), 0);
 const serverRssMiB = (server: ServerProc) => server.pids.reduce((a, p) => a + procRssMiB(p), 0);
 
 async function runStep(server: ServerProc, pool: RoomPool, gens: Gen[], size: number, sockets: number, run: number, seqBase: number): Promise<StepRow> {
@@ -318,6 +322,7 @@ async function runStep(server: ServerProc, pool: RoomPool, gens: Gen[], size: nu
   );
   await sleep(WARM_MS);
   const cpu0 = [serverCpuSeconds(server), ...pids.map(procCpuSeconds)];
+  const main0 = serverMainCpuSeconds(server);
   const m0 = machineCpuJiffies();
   const w0 = performance.now();
   const w0Us = Number(process.hrtime.bigint() / 1000n);
@@ -327,6 +332,7 @@ async function runStep(server: ServerProc, pool: RoomPool, gens: Gen[], size: nu
   const wallS = (performance.now() - w0) / 1000;
   const w1Us = Number(process.hrtime.bigint() / 1000n);
   const cpu1 = [serverCpuSeconds(server), ...pids.map(procCpuSeconds)];
+  const main1 = serverMainCpuSeconds(server);
   const m1 = machineCpuJiffies();
   clearInterval(rssTimer);
   rss = Math.max(rss, serverRssMiB(server));
@@ -366,6 +372,7 @@ async function runStep(server: ServerProc, pool: RoomPool, gens: Gen[], size: nu
     p999: histQuantile(hist, 0.999, missing),
     maxMs: missing > 0 ? Infinity : Math.max(...res.map((r) => r.maxMs)),
     serverCpu,
+    serverMainCpu: (main1 - main0) / wallS,
     serverRssMiB: rss,
     genCpu,
     genCpuMax: Math.max(...cpus.slice(1)),
@@ -385,6 +392,8 @@ async function runStep(server: ServerProc, pool: RoomPool, gens: Gen[], size: nu
 const MACHINE_CORES = os.cpus().length;
 /** server CPU time per relayed copy of a hit, in µs */
 const usPerHit = (x: StepRow) => (x.relayedPerS > 0 ? (x.serverCpu * 1e6) / x.relayedPerS : NaN);
+/** of usPerHit, the main threads' share (the rest: SQLite hit writer, GC helper threads) */
+const mainUsPerHit = (x: StepRow) => (x.relayedPerS > 0 ? (x.serverMainCpu * 1e6) / x.relayedPerS : NaN);
 /** Why a step's latency may not be the server's alone. */
 function flags(x: StepRow): string[] {
   const f: string[] = [];
@@ -459,7 +468,7 @@ async function main(): Promise<void> {
               rows.push(row);
               log(
                 `  p50 ${fmt(row.p50, 2)} ms, p99 ${fmt(row.p99, 2)} ms, delivered ${((100 * row.received) / Math.max(1, row.expected)).toFixed(1)}%, ` +
-                  `server CPU ${Math.round(row.serverCpu * 100)}%, RSS ${Math.round(row.serverRssMiB)} MiB, generator CPU ${Math.round(row.genCpu * 100)}%, ` +
+                  `server CPU ${Math.round(row.serverCpu * 100)}% (${fmt(usPerHit(row), 1)} µs/hit, main thread ${fmt(mainUsPerHit(row), 1)}), RSS ${Math.round(row.serverRssMiB)} MiB, generator CPU ${Math.round(row.genCpu * 100)}%, ` +
                   `other CPU ${Math.round(row.otherCpu * 100)}%${row.pendingWrites !== null ? `, pending writes ${row.pendingWrites}` : ""}`,
               );
               if (row.p99 > SATURATED_P99_MS || row.setupFailures > row.sockets * 0.01) {
@@ -699,13 +708,13 @@ function renderReport(r: {
     "",
   );
   L.push(
-    "| server | room | run | sockets | gen procs | offered hits/s | relayed/s | delivered | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | server CPU | server µs per hit | server RSS (MiB) | generator CPU | gen loop p99 (ms) | other CPU | pending writes | errors | load avg | flags |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| server | room | run | sockets | gen procs | offered hits/s | relayed/s | delivered | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | server CPU | server µs per hit | of which main thread | server RSS (MiB) | generator CPU | gen loop p99 (ms) | other CPU | pending writes | errors | load avg | flags |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const x of r.rows) {
     L.push(
       `| ${LABEL[x.server]} | ${x.size} | ${x.run} | ${x.sockets} | ${x.generators} | ${Math.round(x.offeredPerS)} | ${Math.round(x.relayedPerS)} | ${((100 * x.received) / Math.max(1, x.expected)).toFixed(1)}% | ` +
-        `${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 1)} | ${fmt(x.maxMs, 0)} | ${pct(x.serverCpu)} | ${fmt(usPerHit(x), 0)} | ${Math.round(x.serverRssMiB)} | ${pct(x.genCpu)} | ${fmt(x.genLoopP99Ms, 1)} | ${pct(x.otherCpu)} | ` +
+        `${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 1)} | ${fmt(x.maxMs, 0)} | ${pct(x.serverCpu)} | ${fmt(usPerHit(x), 0)} | ${fmt(mainUsPerHit(x), 0)} | ${Math.round(x.serverRssMiB)} | ${pct(x.genCpu)} | ${fmt(x.genLoopP99Ms, 1)} | ${pct(x.otherCpu)} | ` +
         `${x.pendingWrites ?? "—"} | ${x.errorFrames}${x.setupFailures ? ` (+${x.setupFailures} setup failures)` : ""} | ${x.loadAvg1.toFixed(1)} | ${flags(x).join(", ")} |`,
     );
   }

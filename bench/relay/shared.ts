@@ -44,8 +44,20 @@ const CLK_TCK = 100; // USER_HZ on Linux
 
 /** CPU seconds (user + system, all threads) the process has used so far; NaN when it is gone. */
 export function procCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds of the process's main thread only (the event loop: sockets, Socket.IO, the room
+ * logic). The rest of procCpuSeconds is other threads: the SQLite hit writer, GC helpers, libuv.
+ */
+export function procMainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(path: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(path, "utf8");
     // Fields after the ")" of the command name: state is field 3; utime 14, stime 15.
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;

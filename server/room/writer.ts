@@ -9,8 +9,16 @@ import { WriteQueue } from "../write-queue";
 import type { Clock, TimerHandle } from "./clock";
 import type { Connection } from "./connection";
 
-/** Pending hits are written in one batch at this cadence. */
-export const FLUSH_INTERVAL_MS = 50;
+/**
+ * Pending hits are written in one batch at this cadence. Not shorter: each sender's hits go to
+ * their own place in Hit's unique index, so a commit rewrites about one index page per sender
+ * whose hits it holds, whatever their number. At 10 hits/s per sender a 50 ms batch held ~0.5 hit
+ * per page written (≈2 page writes per hit with the WAL checkpoints) and the writer thread cost
+ * ~14 µs of CPU per hit; 250 ms batches ≈0.6 page writes and ~7–11 µs per hit (issue 13 part 7,
+ * docs/benchmarks/relay.md). Acks wait for the write, but go out at most every ACK_INTERVAL_MS
+ * anyway, and a hit not yet written is still in its sender's outbox.
+ */
+export const FLUSH_INTERVAL_MS = 250;
 /** After a failed write, retry at this cadence (server/write-queue.ts bounds what is kept, and for how long). */
 export const RETRY_INTERVAL_MS = 1_000;
 /**
