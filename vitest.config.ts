@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["core/**/*.test.ts", "server/**/*.test.ts", "app/lib/**/*.test.ts"],
+          include: ["core/**/*.test.ts", "server/**/*.test.ts", "app/lib/**/*.test.ts", "bench/**/*.test.ts"],
           environment: "node",
         },
       },

@@ -4,8 +4,8 @@
  *
  * 1. Storage, on SQLite and PostgreSQL in one run. The server is
  *    test/support/api-server.ts (the real Backbeat server minus Next) in a
- *    child process; the players are test/support/reliable-client.ts (the
- *    browser session's outbox contract over socket.io-client) in this process.
+ *    child process; the players are the real client, JamConnection
+ *    (app/lib/connection/jam-connection.ts, via test/support/jam-node.ts), in this process.
  *    Rooms of 2 players, each playing 20 hits/s, all recording; steps of
  *    200 → 500 → 1000 → 2000 hits/s in total (5 → 50 rooms), each run twice.
  *    Ack latency = this process's clock from emitting a hit to its `hits:ack`
@@ -35,11 +35,12 @@ import { PAD_IDS } from "../core/kit";
 import type { RecordingJson } from "../core/protocol";
 import { seededRng } from "../core/rng";
 import { quantile } from "../core/stats";
-import { ACK_INTERVAL_MS } from "../server/rooms";
+import { ACK_INTERVAL_MS } from "../server/room/writer";
 import { openStore } from "../server/storage";
 import type { Hit } from "../core/hit";
 import { Drummer } from "../test/support/drummer";
-import { mapStorage, ReliableClient } from "../test/support/reliable-client";
+import type { JamConnection } from "../app/lib/connection/jam-connection";
+import { drained, joined, nodeConnection } from "../test/support/jam-node";
 import { spawnApiServer, type ApiServerProcess } from "../test/support/server-process";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -147,9 +148,9 @@ async function runStep(server: ApiServerProcess, kind: Db["kind"], targetHps: nu
   const players = Math.round(targetHps / PER_PLAYER_HPS);
   const rooms = Math.ceil(players / 2);
   const latencies: { sentAt: number; ackAt: number }[] = [];
-  const clients: ReliableClient[] = [];
+  const clients: JamConnection[] = [];
   const drummers: Drummer[] = [];
-  const recordings: { id: string; host: ReliableClient; players: { pid: string; drummer: Drummer }[] }[] = [];
+  const recordings: { id: string; host: JamConnection; players: { pid: string; drummer: Drummer }[] }[] = [];
   try {
     for (let r = 0; r < rooms; r++) {
       const code = await createRoom(server.url);
@@ -157,24 +158,33 @@ async function runStep(server: ApiServerProcess, kind: Db["kind"], targetHps: nu
       for (let p = 0; p < 2 && clients.length < players; p++) {
         const n = clients.length;
         const pid = `bench-${run}-${targetHps}-${String(n).padStart(4, "0")}`;
-        const c = new ReliableClient({
-          url: server.url,
-          roomCode: code,
-          participantId: pid,
-          name: `P${n}`,
-          storage: mapStorage(),
-          onAck: (_seq, sentAt, ackAt) => {
-            if (sentAt !== undefined) latencies.push({ sentAt, ackAt });
-          },
+        const c = nodeConnection({ url: server.url, roomCode: code, participantId: pid, name: `P${n}` });
+        // Ack latency: from striking a hit sent live to its hits:ack, on this process's clock.
+        const sentAt = new Map<number, number>();
+        c.onAck((seqs) => {
+          const ackAt = performance.timeOrigin + performance.now();
+          for (const seq of seqs) {
+            const at = sentAt.get(seq);
+            if (at !== undefined) latencies.push({ sentAt: at, ackAt });
+            sentAt.delete(seq);
+          }
         });
+        const striker = {
+          strike: (pad: Parameters<JamConnection["strike"]>[0], velocity: number) => {
+            const live = c.status.kind === "joined";
+            const hit = c.strike(pad, velocity);
+            if (live) sentAt.set(hit.seq, performance.timeOrigin + performance.now());
+            return hit;
+          },
+        };
         clients.push(c);
-        const d = new Drummer(c, 1000 * run + n, PER_PLAYER_HPS);
+        const d = new Drummer(striker, 1000 * run + n, PER_PLAYER_HPS);
         drummers.push(d);
         inRoom.push({ pid, drummer: d });
       }
-      await Promise.all(clients.slice(-inRoom.length).map((c) => c.joined()));
+      await Promise.all(clients.slice(-inRoom.length).map((c) => joined(c)));
       const host = clients[clients.length - inRoom.length]!;
-      const res = await host.socket.timeout(10_000).emitWithAck("recording:start", {});
+      const res = await host.startRecording();
       if (!res.ok) throw new Error(res.error.message);
       recordings.push({ id: res.data.id, host, players: inRoom });
     }
@@ -190,11 +200,11 @@ async function runStep(server: ApiServerProcess, kind: Db["kind"], targetHps: nu
     for (const d of drummers) d.stop();
     const tEnd = performance.timeOrigin + performance.now();
     loop.disable();
-    await Promise.all(clients.map((c) => c.drained(30_000)));
+    await Promise.all(clients.map((c) => drained(c, 30_000)));
     const tDrained = performance.timeOrigin + performance.now();
     const cpu1 = cpuSeconds(server.pid);
     for (const r of recordings) {
-      const res = await r.host.socket.timeout(30_000).emitWithAck("recording:stop", {});
+      const res = await r.host.stopRecording();
       if (!res.ok) throw new Error(res.error.message);
     }
     let stored = 0;
@@ -488,7 +498,7 @@ async function main(): Promise<void> {
     "## Storage: hits stored per second and acknowledgement latency",
     "",
     `Method: the server (test/support/api-server.ts: the real server minus Next) runs in a child process; the`,
-    `players are test/support/reliable-client.ts clients (the browser session's outbox contract, the real`,
+    `players are the real client (JamConnection, app/lib/connection/jam-connection.ts, with the real`,
     `HitOutbox) in the benchmark process. Rooms of 2 players, each playing ${PER_PLAYER_HPS} hits/s (seeded pads and`,
     `velocities), every room recording; each step runs ${STEP_MS / 1000} s, ${RUNS}× on a fresh set of rooms. Ack latency =`,
     "emit of a hit → its `hits:ack` (sent only after the batch is stored; batches every 50 ms, one",

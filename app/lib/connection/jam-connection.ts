@@ -12,11 +12,11 @@ import { connectRefusalOf } from "../../../core/connect-refusal";
 import type { PadId } from "../../../core/kit";
 import { beatMs } from "../../../core/metronome";
 import { DEFAULT_LATE_TARGET, isLateTargetId, type LateTargetId } from "../../../core/playout";
-import { PROTOCOL_VERSION, type HitMsg, type MemberQuality, type RelayedHit, type RoomView } from "../../../core/protocol";
+import { PROTOCOL_VERSION, type HitMsg, type MemberQuality, type QualityReportMsg, type RelayedHit, type RoomView } from "../../../core/protocol";
 import { HearingOutbox } from "../hearing-outbox";
 import { HitOutbox } from "../outbox";
 import { PartnerPlayouts, type PartnerStats } from "../partner-playout";
-import { QUALITY_INTERVAL_MS, qualityReport } from "./quality-report";
+import { QUALITY_INTERVAL_MS, qualityReport, sameReport, steadyReport } from "./quality-report";
 import { RoomRequests } from "./room-requests";
 import { fairMonitoringDelayMs, mergeMemberQuality } from "./room-view";
 import { SharedClock } from "./shared-clock";
@@ -51,6 +51,8 @@ export class JamConnection extends RoomRequests {
   private pingTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly intervals: ReturnType<typeof setInterval>[] = [];
   private clockSamplesThisConnection = 0;
+  /** the figures last reported on this join (the server keeps them: unchanged ones are not sent again) */
+  private lastQuality: QualityReportMsg | null = null;
   /** answers to older joins (a dropped socket, a newer join) are ignored */
   private joinSeq = 0;
 
@@ -210,6 +212,7 @@ export class JamConnection extends RoomRequests {
         return this.dispatch({ type: "join_failed", error: res.error });
       }
       this.setRoom(res.data.room);
+      this.lastQuality = null; // a new join: the server may know nothing of this member's figures
       this.update({ error: null });
       this.dispatch({ type: "join_ok" });
       if (this.snap.status.kind !== "joined") return;
@@ -301,7 +304,11 @@ export class JamConnection extends RoomRequests {
     const c = this.clock.sync.current;
     // Not joined (e.g. waiting for a private room's passcode): the server would only answer not_joined.
     if (!c || !this.socket.connected || this.snap.status.kind !== "joined") return;
-    this.socket.emit("quality", qualityReport(c, this.clock.sync.legs(), this.partnerStats()));
+    // Only what moved (quality-report.ts): a steady page sends nothing, and its partners receive nothing.
+    const report = steadyReport(this.lastQuality, qualityReport(c, this.clock.sync.legs(), this.partnerStats()));
+    if (sameReport(this.lastQuality, report)) return;
+    this.lastQuality = report;
+    this.socket.emit("quality", report);
   }
 
   /** Tells the server when partners' hits were heard here, for "as heard" replays; kept until acked. */
