@@ -191,6 +191,12 @@ export class RoomService {
       // kill -9, redeploy, handover): carry on with it, so re-sent hits find their home.
       const running = (await this.deps.store.listOpenRecordings(code))[0];
       const open = running ? { recording: running, timeline: await this.deps.store.getTimeline(running.id) } : null;
+      // The lease can run out while the loads above await (a stalled process): onLost then found
+      // no room to drop, so check before serving a room this process no longer owns.
+      if (this.ownership.holds?.(code) === false) {
+        await this.ownership.release(code).catch(() => undefined);
+        return fail("room_moving", "The room moved to another server: try again in 1 s.", "join", { retryAfterMs: 1_000 });
+      }
       const room = restoreRoom({ stored, recordings, open, nowMs: this.deps.clock.now() });
       const saved = stored.stateJson === null ? null : { tempoBpm: stored.tempoBpm, beatsPerBar: stored.beatsPerBar, beatUnit: stored.beatUnit, groove: stored.groove, mode: stored.mode, stateJson: stored.stateJson };
       const saver = new RoomSaver({

@@ -12,11 +12,16 @@ import { RoomHarness } from "../support/room-harness";
 class ScriptedOwnership implements RoomOwnership {
   readonly serverId = "scripted";
   refuse: AcquireResult | null = null;
+  /** false: the lease ran out (after acquire said ok), as a stalled process finds */
+  held = true;
   released: string[] = [];
   private lost: ((code: string) => void)[] = [];
   private handover: ((code: string) => void)[] = [];
   acquire(): Promise<AcquireResult> {
     return Promise.resolve(this.refuse ?? { ok: true });
+  }
+  holds(): boolean {
+    return this.held;
   }
   release(code: string): Promise<void> {
     this.released.push(code);
@@ -112,6 +117,15 @@ describe("one owner per room, in memory", () => {
     const res = await h.connect().do("join", { protocolVersion: 1, roomCode: code, participantId: "ada-0000001", name: "Ada" });
     expect(res).toMatchObject({ ok: false, error: { code: "room_moving", details: { retryAfterMs: 1_500 } } });
     ownership.refuse = null;
+
+    // acquired, then lost while the room was being loaded: not served, released, room_moving
+    ownership.held = false;
+    const stale = await h.connect().do("join", { protocolVersion: 1, roomCode: code, participantId: "ada-0000001", name: "Ada" });
+    expect(stale).toMatchObject({ ok: false, error: { code: "room_moving" } });
+    expect(h.rooms.roomCount).toBe(0);
+    expect(ownership.released).toContain(code);
+    ownership.held = true;
+    ownership.released = [];
 
     const a = h.connect();
     await a.join(code, "ada-0000001", "Ada");
