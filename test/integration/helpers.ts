@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION, type ClientToServerEvents, type RoomView, type Server
 import { seededRng } from "../../core/rng";
 import { startBackbeatServer, type BackbeatServer } from "../../server/app";
 import type { RateLimitOptions } from "../../server/rate-limit";
+import type { Clock } from "../../server/room/clock";
 import { openStore } from "../../server/storage";
 import type { Store } from "../../server/store";
 
@@ -53,13 +54,20 @@ export function freshPostgresSchema(baseUrl: string, prefix = "bb_it", via?: { h
 }
 
 export async function startTestServer(
-  opts: { databaseUrl?: string; seed?: number; rateLimits?: RateLimitOptions; log?: (msg: string, err?: unknown) => void } = {},
+  opts: {
+    databaseUrl?: string;
+    seed?: number;
+    rateLimits?: RateLimitOptions;
+    log?: (msg: string, err?: unknown) => void;
+    /** the server's shared clock and room timers (a FakeClock: bar lines without sleeping) */
+    clock?: Clock;
+  } = {},
 ): Promise<TestServer> {
   const tmp = opts.databaseUrl ? null : tempSqliteUrl();
   const pgSchema = opts.databaseUrl && /^postgres/.test(opts.databaseUrl) ? freshPostgresSchema(opts.databaseUrl) : null;
   const databaseUrl = pgSchema?.url ?? opts.databaseUrl ?? tmp!.url;
   const store = await openStore(databaseUrl);
-  const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(opts.seed ?? 1), log: opts.log ?? (() => undefined), rateLimits: opts.rateLimits });
+  const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(opts.seed ?? 1), log: opts.log ?? (() => undefined), rateLimits: opts.rateLimits, ...(opts.clock ? { clock: opts.clock, now: () => opts.clock!.now() } : {}) });
   return {
     server,
     store,

@@ -5,52 +5,54 @@
  * exactly on the room's beats (from the epoch the room announced); the host
  * changes the tempo to 90 mid-recording (it takes effect at a bar line); the
  * player strikes on the new beats.
+ *
+ * The server runs on a FakeClock (its shared clock and room timers): the test moves time to the
+ * bar lines instead of sleeping for them. Sockets, HTTP and the database stay real.
  */
 import { Midi } from "@tonejs/midi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordingJson, RoomView } from "../../core/protocol";
 import { seededRng } from "../../core/rng";
 import { startBackbeatServer } from "../../server/app";
+import { FakeClock } from "../../server/room/clock";
 import { openStore } from "../../server/storage";
 import { connect, createRoomAsHost, join, sleep, startTestServer, tempSqliteUrl, type Client, type TestServer } from "./helpers";
 
 const databases: [string, string | undefined][] = [["sqlite", undefined]];
 if (process.env.TEST_DATABASE_URL) databases.push(["postgres", process.env.TEST_DATABASE_URL]);
 
-async function serverNow(s: Client): Promise<number> {
-  const t0 = Date.now();
-  const t1 = (await s.emitWithAck("sync:ping", { t0Ms: 0 })).t1Ms;
-  return t1 + (Date.now() - t0) / 2;
+/** Resolves once the server has handled everything `s` sent before (a socket's messages are handled in order). */
+async function handled(s: Client): Promise<void> {
+  await s.emitWithAck("sync:ping", { t0Ms: 0 });
 }
 
-/** Resolves when the server's clock has passed atMs (the test shares the server's machine clock). */
-async function untilServerTime(s: Client, atMs: number): Promise<void> {
-  for (;;) {
-    const left = atMs - (await serverNow(s));
-    if (left <= 0) return;
-    await sleep(Math.min(left + 5, 1_000));
+/** The room state once it satisfies `ok`, moving the server's clock on in 50 ms steps until it does (at most 5 s of it). */
+async function stateWhere(s: Client, clock: FakeClock, ok: (r: RoomView) => boolean, action: () => Promise<void>): Promise<RoomView> {
+  let found: RoomView | null = null;
+  const on = (r: RoomView) => {
+    if (!found && ok(r)) found = r;
+  };
+  s.on("room:state", on);
+  try {
+    await action();
+    for (let i = 0; i < 100 && !found; i++) {
+      await handled(s);
+      if (!found) await clock.advance(50);
+    }
+  } finally {
+    s.off("room:state", on);
   }
-}
-
-/** The room state after an action, once it satisfies `ok`. */
-function stateWhere(s: Client, ok: (r: RoomView) => boolean, timeoutMs = 5_000): Promise<RoomView> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("no matching room:state")), timeoutMs);
-    const on = (r: RoomView) => {
-      if (!ok(r)) return;
-      clearTimeout(timer);
-      s.off("room:state", on);
-      resolve(r);
-    };
-    s.on("room:state", on);
-  });
+  if (!found) throw new Error("no matching room:state within 5 s of the server's clock");
+  return found;
 }
 
 describe.each(databases)("a recording's timeline, judged by a MIDI reader (%s)", (_kind, databaseUrl) => {
   let t: TestServer;
+  let clock: FakeClock;
   const sockets: Client[] = [];
   beforeAll(async () => {
-    t = await startTestServer({ databaseUrl });
+    clock = new FakeClock();
+    t = await startTestServer({ databaseUrl, clock });
   });
   afterAll(async () => {
     for (const s of sockets) s.close();
@@ -66,27 +68,27 @@ describe.each(databases)("a recording's timeline, judged by a MIDI reader (%s)",
     await join(ada, code, "tl-ada-00001", "Ada");
 
     // The room goes to 6/8 at 120; recording starts once that grid is in force.
-    const in68 = stateWhere(ada, (r) => r.beatsPerBar === 6 && r.beatUnit === 8 && r.tempoBpm === 120);
-    expect((await host.emitWithAck("tempo:set", { tempoBpm: 120, beatsPerBar: 6, beatUnit: 8 })).ok).toBe(true);
-    const room120 = await in68;
-    await untilServerTime(ada, room120.epochMs + 1);
+    const room120 = await stateWhere(ada, clock, (r) => r.beatsPerBar === 6 && r.beatUnit === 8 && r.tempoBpm === 120, async () => {
+      expect((await host.emitWithAck("tempo:set", { tempoBpm: 120, beatsPerBar: 6, beatUnit: 8 })).ok).toBe(true);
+    });
+    await clock.advanceTo(room120.epochMs + 1);
     const started = await host.emitWithAck("recording:start", { title: "Six-eight" });
     if (!started.ok) throw new Error(started.error.message);
     const id = started.data.id;
 
     // Ada strikes on 8 beats of the room's grid (beat k at epoch + k · 60000/BPM, as every client computes them).
     const beat120 = 60_000 / 120;
-    const now1 = await serverNow(ada);
-    const k0 = Math.ceil((now1 + 100 - room120.epochMs) / beat120);
+    const k0 = Math.ceil((clock.now() + 100 - room120.epochMs) / beat120);
     const before = [0, 1, 2, 3, 4, 5, 6, 8].map((k) => room120.epochMs + (k0 + k) * beat120);
     let seq = 0;
     for (const strikeAtMs of before) ada.emit("hit", { seq: ++seq, pad: seq % 3 === 1 ? "kick" : "snare", velocity: 0.8, strikeAtMs });
+    await handled(ada);
 
     // The host changes to 90 once those beats are (nearly) past: it takes effect at the next bar line after them.
-    await untilServerTime(ada, before.at(-1)! - 200);
-    const in90 = stateWhere(ada, (r) => r.tempoBpm === 90);
-    expect((await host.emitWithAck("tempo:set", { tempoBpm: 90, beatsPerBar: 6, beatUnit: 8 })).ok).toBe(true);
-    const room90 = await in90;
+    await clock.advanceTo(before.at(-1)! - 200);
+    const room90 = await stateWhere(ada, clock, (r) => r.tempoBpm === 90, async () => {
+      expect((await host.emitWithAck("tempo:set", { tempoBpm: 90, beatsPerBar: 6, beatUnit: 8 })).ok).toBe(true);
+    });
     expect(room90.epochMs).toBeGreaterThan(before.at(-1)!);
     expect((room90.epochMs - room120.epochMs) % (6 * beat120)).toBeCloseTo(0, 3); // a bar line of the 120 grid
 
@@ -94,15 +96,16 @@ describe.each(databases)("a recording's timeline, judged by a MIDI reader (%s)",
     const beat90 = 60_000 / 90;
     const after = [0, 1, 2, 3, 5, 6, 7, 8].map((k) => room90.epochMs + k * beat90);
     for (const strikeAtMs of after) ada.emit("hit", { seq: ++seq, pad: seq % 3 === 1 ? "kick" : "ride", velocity: 0.8, strikeAtMs });
-    await untilServerTime(ada, after.at(-1)! + 50);
+    await handled(ada);
+    await clock.advanceTo(after.at(-1)! + 50);
     expect((await host.emitWithAck("recording:stop", {})).ok).toBe(true);
 
     // JSON export: the timeline, as stored.
     let rec: RecordingJson | null = null;
     for (let i = 0; i < 50; i++) {
+      await clock.advance(100); // the hit writer flushes on the server's clock
       rec = (await (await fetch(`${t.server.url}/api/recordings/${id}`)).json()) as RecordingJson;
       if (rec.hits.length === 16) break;
-      await sleep(100);
     }
     expect(rec!.hits).toHaveLength(16);
     expect(rec!.timeline).toEqual([
