@@ -196,7 +196,10 @@ export function parseHitFast(payload: unknown): HitMsg | null {
   const { seq, pad, velocity, strikeAtMs, resend } = payload as Record<string, unknown>;
   if (typeof seq !== "number" || typeof velocity !== "number" || typeof strikeAtMs !== "number") return null;
   if (typeof pad !== "string" || !PAD_ID_SET.has(pad)) return null;
-  if (hitRangeError({ seq, velocity, strikeAtMs }) !== null) return null;
+  // hitRangeError's bounds, inline: no object and no message built per hit
+  if (!Number.isInteger(seq) || seq < LIMITS.seqMin || seq > LIMITS.seqMax) return null;
+  if (!(velocity >= LIMITS.velocityMin && velocity <= LIMITS.velocityMax)) return null;
+  if (!(strikeAtMs >= LIMITS.timeMsMin && strikeAtMs <= LIMITS.timeMsMax)) return null;
   if (resend !== undefined && typeof resend !== "boolean") return null;
   const hit = { seq, pad: pad as HitMsg["pad"], velocity, strikeAtMs };
   return resend === undefined ? hit : { ...hit, resend };

@@ -23,10 +23,12 @@ export const FLUSH_INTERVAL_MS = 250;
 export const RETRY_INTERVAL_MS = 1_000;
 /**
  * A sender gets at most one `hits:ack` per this interval, listing every hit stored since the
- * last: at 10 hits/s that is one ack write per few hits instead of one per hit
- * (docs/benchmarks/relay.md). The browser's outbox only needs to learn eventually that a hit is safe.
+ * last: at 10 hits/s one ack write per 10 hits instead of one per hit. Each ack costs a socket
+ * write like a relayed hit; at 500 ms they were 1 in 6 of the writes in rooms of 2 (issue 13
+ * part 7, docs/benchmarks/relay.md). The browser's outbox only needs to learn eventually that a
+ * hit is safe (it re-sends whatever is unacknowledged after its next join: stored once).
  */
-export const ACK_INTERVAL_MS = 500;
+export const ACK_INTERVAL_MS = 1_000;
 
 export interface HitRow {
   recordingId: string;
@@ -59,8 +61,8 @@ export class RowWriter {
   private readonly hits: WriteQueue<HitRow>;
   private readonly hearings: WriteQueue<HearingRow>;
   private flushTimer: TimerHandle | null = null;
-  /** per sender (room + participant): seqs stored but not yet acknowledged */
-  private readonly acks = new Map<string, PendingAck>();
+  /** per room, per sender: seqs stored but not yet acknowledged (two lookups, no key string built per hit) */
+  private readonly acks = new Map<string, Map<string, PendingAck>>();
 
   constructor(private readonly deps: RowWriterDeps) {
     const { store, log } = deps;
@@ -131,17 +133,18 @@ export class RowWriter {
    * message when their interval allows: one timer per sender per interval, none per hit.
    */
   queueAck(roomCode: string, participantId: string, seq: number): void {
-    const key = `${roomCode}\u0000${participantId}`;
-    let e = this.acks.get(key);
-    if (!e) this.acks.set(key, (e = { roomCode, participantId, seqs: [], lastSentMs: Number.NEGATIVE_INFINITY, timer: null }));
+    let room = this.acks.get(roomCode);
+    if (!room) this.acks.set(roomCode, (room = new Map()));
+    let e = room.get(participantId);
+    if (!e) room.set(participantId, (e = { roomCode, participantId, seqs: [], lastSentMs: Number.NEGATIVE_INFINITY, timer: null }));
     e.seqs.push(seq);
     if (e.timer) return;
     const entry = e;
     const dueInMs = Math.max(0, entry.lastSentMs + ACK_INTERVAL_MS - this.deps.clock.now());
-    entry.timer = this.deps.clock.setTimeout(() => this.sendAck(key, entry), dueInMs);
+    entry.timer = this.deps.clock.setTimeout(() => this.sendAck(entry), dueInMs);
   }
 
-  private sendAck(key: string, e: PendingAck): void {
+  private sendAck(e: PendingAck): void {
     e.timer = null;
     if (e.seqs.length === 0) return;
     // The sender may have reconnected meanwhile: ack on their current connection. Not connected:
@@ -152,8 +155,11 @@ export class RowWriter {
     // forgotten once idle for an interval (the map stays bounded); a new hit starts afresh then
     e.timer = this.deps.clock.setTimeout(() => {
       e.timer = null;
-      if (e.seqs.length > 0) this.sendAck(key, e);
-      else if (this.acks.get(key) === e) this.acks.delete(key);
+      if (e.seqs.length > 0) return this.sendAck(e);
+      const room = this.acks.get(e.roomCode);
+      if (room?.get(e.participantId) !== e) return;
+      room.delete(e.participantId);
+      if (room.size === 0) this.acks.delete(e.roomCode);
     }, ACK_INTERVAL_MS);
   }
 
@@ -171,18 +177,20 @@ export class RowWriter {
 
   /** Sends every waiting ack now (shutdown: everything stored is acknowledged before clients go). */
   sendAllAcks(): void {
-    for (const [key, e] of this.acks) {
-      this.deps.clock.clearTimeout(e.timer);
-      e.timer = null;
-      if (e.seqs.length > 0) this.deps.connectionOf(e.roomCode, e.participantId)?.send("hits:ack", { seqs: e.seqs });
-      this.acks.delete(key);
+    for (const room of this.acks.values()) {
+      for (const e of room.values()) {
+        this.deps.clock.clearTimeout(e.timer);
+        e.timer = null;
+        if (e.seqs.length > 0) this.deps.connectionOf(e.roomCode, e.participantId)?.send("hits:ack", { seqs: e.seqs });
+      }
     }
+    this.acks.clear();
   }
 
   /** Stops the timers (after the final flush). */
   close(): void {
     this.deps.clock.clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    for (const e of this.acks.values()) this.deps.clock.clearTimeout(e.timer);
+    for (const room of this.acks.values()) for (const e of room.values()) this.deps.clock.clearTimeout(e.timer);
   }
 }
