@@ -18,6 +18,7 @@
  * only and is reported as skipped otherwise.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { ACK_INTERVAL_MS } from "../../../server/room/writer";
 import { Drummer } from "../../support/drummer";
 import type { JamConnection } from "../../../app/lib/connection/jam-connection";
 import { drained, joined, mapStorage, nodeConnection } from "../../support/jam-node";
@@ -196,8 +197,9 @@ describe("recordings survive faults (postgres unreachable)", () => {
       const down = await health(server.url);
       expect(down.body.db).toMatchObject({ ok: false, kind: "postgres" });
       expect(down.body.status).toBe("degraded");
-      // Writes may have been in flight at the cut; give them a moment to fail, then nothing more may be acked.
-      await sleep(500);
+      // Writes may have been in flight at the cut, and acks of rows stored before it wait for their
+      // pacing (ACK_INTERVAL_MS): give both a moment, then nothing more may be acked.
+      await sleep(ACK_INTERVAL_MS + 500);
       const ackedDuringOutage = [a.stats.acked, b.stats.acked];
       const outboxesAtCut = [a.unackedHits, b.unackedHits];
       await sleep(Math.max(0, 10_000 - (Date.now() - cutAt)));
