@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
-import { LIMITS } from "../core/protocol";
+import { LIMITS } from "../core/limits";
 import { normalizeTypedRoomCode } from "../core/room-code";
 import { loadName, saveHostPasscode, saveHostToken, saveName } from "./lib/identity";
 

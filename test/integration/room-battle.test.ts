@@ -28,11 +28,11 @@ describe("battles in memory", () => {
     const rec = await a.do("recording:start", {});
     if (!rec.ok) throw new Error(rec.error.message);
     expect((await h.connect().do("battle:start", { barsPerTurn: 2, rounds: 1, subdivision: 16 })).ok).toBe(false);
-    expect((await b.do("battle:start", { barsPerTurn: 2, rounds: 1, subdivision: 16 })).error?.code).toBe("not_host");
+    expect(await b.do("battle:start", { barsPerTurn: 2, rounds: 1, subdivision: 16 })).toMatchObject({ ok: false, error: { code: "not_host" } });
     const started = await a.do("battle:start", { barsPerTurn: 2, rounds: 1, subdivision: 16 });
     if (!started.ok) throw new Error(started.error.message);
     const startAtMs = started.data.startAtMs;
-    expect((await a.do("tempo:set", { tempoBpm: 100, beatsPerBar: 4 })).error?.code).toBe("battle_running");
+    expect(await a.do("tempo:set", { tempoBpm: 100, beatsPerBar: 4 })).toMatchObject({ ok: false, error: { code: "battle_running" } });
     const stepMs = 62.5; // 16ths at 240 BPM
 
     // Ada's turn (first 2 s): tight 8ths. Bo plays during Ada's turn too: not scored for him.

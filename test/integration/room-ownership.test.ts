@@ -85,7 +85,7 @@ describe("one owner per room, in memory", () => {
     );
     // the seat is still bound to its key
     const thief = other.connect();
-    expect((await thief.do("join", { protocolVersion: 1, roomCode: code, participantId: "host-000001", name: "Thief", seatKey: "x".repeat(16) })).error?.code).toBe("seat_taken");
+    expect(await thief.do("join", { protocolVersion: 1, roomCode: code, participantId: "host-000001", name: "Thief", seatKey: "x".repeat(16) })).toMatchObject({ ok: false, error: { code: "seat_taken" } });
   });
 
   it("a process fenced out by a newer owner drops the room and closes its connections (moved)", async () => {

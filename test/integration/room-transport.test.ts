@@ -20,8 +20,8 @@ describe("the transport in memory", () => {
     const guest = h.connect();
     const before = await host.join(code, "host-000001", "Host", { hostToken });
     await guest.join(code, "guest-00001", "Guest");
-    expect((await guest.do("tempo:set", { tempoBpm: 90, beatsPerBar: 4 })).error?.code).toBe("not_host");
-    expect((await guest.do("mode:set", { mode: "groove" })).error?.code).toBe("not_host");
+    expect(await guest.do("tempo:set", { tempoBpm: 90, beatsPerBar: 4 })).toMatchObject({ ok: false, error: { code: "not_host" } });
+    expect(await guest.do("mode:set", { mode: "groove" })).toMatchObject({ ok: false, error: { code: "not_host" } });
 
     const bar100 = (4 * 60_000) / 100;
     // 100 ms before a bar line: too close (< 250 ms) — the change waits for the one after.

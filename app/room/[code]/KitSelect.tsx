@@ -1,6 +1,7 @@
 "use client";
 import { useEffect, useState } from "react";
-import { KIT_IDS, KIT_NAMES, type AudioEngine, type KitId } from "../../lib/audio/engine";
+import type { AudioEngine } from "../../lib/audio/engine";
+import { KIT_IDS, KIT_NAMES, type KitId } from "../../lib/audio/kit-ids";
 import { saveKit } from "./use-jam-connection";
 
 /** The drum kit this device plays with (remembered per device). */

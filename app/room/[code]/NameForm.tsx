@@ -1,6 +1,6 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { LIMITS } from "../../../core/protocol";
+import { LIMITS } from "../../../core/limits";
 import { saveName } from "../../lib/identity";
 import type { Role } from "./use-jam-connection";
 

@@ -1,6 +1,6 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { LIMITS } from "../../../core/protocol";
+import { LIMITS } from "../../../core/limits";
 
 /** A private room's passcode, asked when the join was refused for the lack of it (or a wrong one). */
 export function PasscodeForm({ code, error, checking, onSubmit }: { code: string; error: string | null; checking: boolean; onSubmit: (passcode: string) => void }) {

@@ -1,6 +1,7 @@
 "use client";
 import { useEffect, useState } from "react";
-import { LIMITS, type RoomView } from "../../../core/protocol";
+import { LIMITS } from "../../../core/limits";
+import type { RoomView } from "../../../core/protocol";
 import { loadOwnerToken, saveOwnerToken } from "../../lib/identity";
 
 /** One recording: a link to its replay; rename and delete for whoever started it (they hold its owner token). */

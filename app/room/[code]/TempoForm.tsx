@@ -2,7 +2,8 @@
 import { useEffect, useRef, useState } from "react";
 import { GROOVE_IDS, GROOVE_NAMES, type GrooveId } from "../../../core/grooves";
 import { METERS, meterLabel } from "../../../core/metronome";
-import { LIMITS, type RoomView } from "../../../core/protocol";
+import { LIMITS } from "../../../core/limits";
+import type { RoomView } from "../../../core/protocol";
 import { TapTempo } from "../../../core/tap-tempo";
 import type { JamConnection } from "../../lib/connection/jam-connection";
 import type { Act } from "./act";

@@ -5,7 +5,8 @@
  * exposes `window.__backbeat` (docs/diagnostics.md), and re-renders on each snapshot.
  */
 import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
-import { KIT_IDS, type AudioEngine, type KitId } from "../../lib/audio/engine";
+import type { AudioEngine } from "../../lib/audio/engine";
+import { KIT_IDS, type KitId } from "../../lib/audio/kit-ids";
 import type { JamConnection } from "../../lib/connection/jam-connection";
 import {
   loadFairMonitoring,
