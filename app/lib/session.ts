@@ -8,6 +8,7 @@
  * The engine (app/lib/audio/engine.ts) is handed in: how it makes sound (and
  * whether any library backs it) is its business; this file only maps times.
  */
+import { median } from "../../core/stats";
 import { audioLeadMs, OutputPathMeter, renderQuantumMs } from "../../core/audio-deadline";
 import { AudioClockLine } from "../../core/audio-clock-line";
 import type { PadId } from "../../core/kit";
@@ -250,7 +251,7 @@ export class JamSession {
       outputPathMs: this.outputPath.ms,
       audioLeadMs: this.audioLeadMs(),
       lateTarget: conn.lateTarget,
-      monitorLatencyMs: this.monitorMs.length ? medianOf(this.monitorMs) : null,
+      monitorLatencyMs: this.monitorMs.length ? median(this.monitorMs) : null,
       monitorFloorMs: this.outputPath.ms === null ? null : this.outputPath.ms + renderQuantumMs(ctx.sampleRate),
       partners,
       remoteHits: sum((p) => p.hits),
@@ -275,10 +276,4 @@ export class JamSession {
     this.connection.close();
     this.listeners.clear();
   }
-}
-
-function medianOf(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

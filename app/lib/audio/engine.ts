@@ -19,7 +19,7 @@
 import type { PadId } from "../../../core/kit";
 import { acousticKit } from "./kits/acoustic";
 import { tr808Kit } from "./kits/tr808";
-import { Hit, NOISE_SECONDS, type KitVoices, type SynthResources } from "./kits/voice";
+import { HitSound, NOISE_SECONDS, type KitVoices, type SynthResources } from "./kits/voice";
 import { DEFAULT_KIT, type KitId } from "./kit-ids";
 
 export { DEFAULT_KIT, KIT_IDS, KIT_NAMES, type KitId } from "./kit-ids";
@@ -262,12 +262,12 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
     if (pad === "hihatClosed") {
       chokeOpenHatsAt(t);
       rememberHatEvent(t);
-      voice(new Hit(resources, t, out.input(pad)), velocity);
+      voice(new HitSound(resources, t, out.input(pad)), velocity);
     } else if (pad === "hihatOpen") {
       chokeOpenHatsAt(t);
       const chokeGain = ctx.createGain();
       chokeGain.connect(out.input(pad));
-      const hit = new Hit(resources, t, chokeGain);
+      const hit = new HitSound(resources, t, chokeGain);
       hit.node(chokeGain); // disconnected with the hit's other nodes
       voice(hit, velocity);
       const openHat: OpenHatVoice = { startTime: t, endTime: hit.endTime, chokeGain, chokedAt: Infinity };
@@ -278,7 +278,7 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
       rememberHatEvent(t);
       openHats.push(openHat);
     } else {
-      voice(new Hit(resources, t, out.input(pad)), velocity);
+      voice(new HitSound(resources, t, out.input(pad)), velocity);
     }
   }
 
@@ -323,7 +323,7 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
     playClick(audioTime: number, accent: boolean): void {
       const t = startTime(audioTime);
       if (!usable()) return;
-      const hit = new Hit(resources, t, master);
+      const hit = new HitSound(resources, t, master);
       const env = hit.envelope(accent ? 0.45 : 0.3, 0.03);
       env.gain.connect(hit.out);
       const lp = hit.filter("lowpass", 5000); // soften the square's top end

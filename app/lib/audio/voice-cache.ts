@@ -39,7 +39,7 @@
  */
 import { PAD_IDS, type PadId } from "../../../core/kit";
 import { CHOKE_FADE_S, createOutputChain, kitVoices, type EngineOutput, type KitId } from "./engine";
-import { amplitude, Hit, NOISE_SECONDS, type SynthResources } from "./kits/voice";
+import { amplitude, HitSound, NOISE_SECONDS, type SynthResources } from "./kits/voice";
 
 /** velocity layers per pad: centres 1/L … L/L */
 export const VOICE_LAYERS = 12;
@@ -111,7 +111,7 @@ async function renderLayers(kit: KitId, pad: PadId, sampleRate: number, layerCou
   const probeRes: SynthResources = { ctx: probe, noiseBuffer: noise };
   let endS = 0;
   const subSample = layers.map((l) => {
-    const hit = new Hit(probeRes, 0, probe.destination);
+    const hit = new HitSound(probeRes, 0, probe.destination);
     voice(hit, layerVelocity(l, layerCount));
     endS = Math.max(endS, hit.endTime);
     return hit.nodes.some((n) => n instanceof AudioBufferSourceNode);
@@ -125,7 +125,7 @@ async function renderLayers(kit: KitId, pad: PadId, sampleRate: number, layerCou
     for (let k = 0; k < variants; k++) {
       const out = ctx.createGain();
       out.connect(merger, 0, i * variants + k);
-      voice(new Hit(res, 0, out), layerVelocity(l, layerCount));
+      voice(new HitSound(res, 0, out), layerVelocity(l, layerCount));
     }
   });
   const rendered = await ctx.startRendering();

@@ -4,7 +4,7 @@
  * changes tone everywhere: harder hits start higher in pitch, have a louder,
  * brighter attack and open the filters further.
  */
-import { amplitude, squareBank, type Hit, type KitVoices } from "./voice";
+import { amplitude, squareBank, type HitSound, type KitVoices } from "./voice";
 
 /**
  * Frequency ratios of the six square waves in the classic metallic voice;
@@ -12,7 +12,7 @@ import { amplitude, squareBank, type Hit, type KitVoices } from "./voice";
  * of the cymbals (the 808 kit uses the bank on its own).
  */
 const METAL_RATIOS = [2, 3, 4.16, 5.43, 6.79, 8.21] as const;
-function metal(hit: Hit, fundamentalHz: number, stopTime: number, dest: AudioNode): void {
+function metal(hit: HitSound, fundamentalHz: number, stopTime: number, dest: AudioNode): void {
   squareBank(
     hit,
     METAL_RATIOS.map((r) => r * fundamentalHz),
@@ -37,7 +37,7 @@ interface DrumOptions {
 }
 
 /** Kick / toms: a sine whose pitch drops a little after the hit, inharmonic head modes and a stick/beater attack. */
-function drum(hit: Hit, v: number, o: DrumOptions): void {
+function drum(hit: HitSound, v: number, o: DrumOptions): void {
   const t = hit.startTime;
   const amp = amplitude(v) * o.level;
   // Harder hits stretch the head further: a higher start pitch and slightly longer ring.
@@ -64,7 +64,7 @@ function drum(hit: Hit, v: number, o: DrumOptions): void {
   hit.noise(attack.endTime).connect(bp).connect(attack.gain);
 }
 
-function kick(hit: Hit, v: number): void {
+function kick(hit: HitSound, v: number): void {
   drum(hit, v, {
     endHz: 56,
     startRatio: 2.1,
@@ -89,7 +89,7 @@ const TOM_MODES: DrumOptions["modes"] = [
   [2.65, 0.1, 0.25],
 ];
 
-function tomLow(hit: Hit, v: number): void {
+function tomLow(hit: HitSound, v: number): void {
   drum(hit, v, {
     endHz: 98,
     startRatio: 1.45,
@@ -102,7 +102,7 @@ function tomLow(hit: Hit, v: number): void {
   });
 }
 
-function tomHigh(hit: Hit, v: number): void {
+function tomHigh(hit: HitSound, v: number): void {
   drum(hit, v, {
     endHz: 155,
     startRatio: 1.4,
@@ -116,7 +116,7 @@ function tomHigh(hit: Hit, v: number): void {
 }
 
 /** Snare: a short tonal body (two drum-head modes), a stick crack, and band-limited noise (the wires). */
-function snare(hit: Hit, v: number): void {
+function snare(hit: HitSound, v: number): void {
   const t = hit.startTime;
   const amp = amplitude(v);
   const body = hit.envelope(amp * 0.45, 0.09);
@@ -145,7 +145,7 @@ function snare(hit: Hit, v: number): void {
  * a faint metallic tint; harder hits open the top end and move the "chick"
  * resonance up.
  */
-function hat(hit: Hit, v: number, decayS: number, level: number): void {
+function hat(hit: HitSound, v: number, decayS: number, level: number): void {
   const amp = amplitude(v) * level;
   const env = hit.envelope(amp, decayS);
   env.gain.connect(hit.out);
@@ -168,16 +168,16 @@ function hat(hit: Hit, v: number, decayS: number, level: number): void {
   metal(hit, 40, env.endTime, tint);
 }
 
-function hihatClosed(hit: Hit, v: number): void {
+function hihatClosed(hit: HitSound, v: number): void {
   hat(hit, v, 0.05 + 0.03 * v, 0.9);
 }
 
-function hihatOpen(hit: Hit, v: number): void {
+function hihatOpen(hit: HitSound, v: number): void {
   hat(hit, v, 0.5 + 0.25 * v, 0.7);
 }
 
 /** Crash: a long, bright wash of noise and metal. */
-function crash(hit: Hit, v: number): void {
+function crash(hit: HitSound, v: number): void {
   const amp = amplitude(v) * 0.6;
   const decayS = 1.6 + 0.8 * v;
   const env = hit.envelope(amp, decayS);
@@ -197,7 +197,7 @@ function crash(hit: Hit, v: number): void {
 }
 
 /** Ride: a metallic ping (inharmonic sine partials) over a soft sustaining shimmer. */
-function ride(hit: Hit, v: number): void {
+function ride(hit: HitSound, v: number): void {
   const amp = amplitude(v) * 0.7;
   // ping: partials of a struck plate, short
   const ping = hit.envelope(amp * 0.5, 0.25);

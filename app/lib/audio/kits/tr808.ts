@@ -8,7 +8,7 @@
  * The 808 only knows accent on/off; here velocity changes tone on every pad
  * (drive, pitch sweep depth, filter cut-off, noise/tone balance, decay).
  */
-import { amplitude, squareBank, tanhCurve, TANH_RANGE, type Hit, type KitVoices } from "./voice";
+import { amplitude, squareBank, tanhCurve, TANH_RANGE, type HitSound, type KitVoices } from "./voice";
 
 /**
  * The six square-wave oscillators of the TR-808 metallic voice (cymbal, hats,
@@ -32,7 +32,7 @@ const DEFAULT_KICK_TUNE_HZ = 50;
  * gain odd harmonics (brighter) while the peak level stays `peak`. The
  * envelope sits before the saturator so the tail comes out clean.
  */
-function saturatedSine(hit: Hit, o: { startHz: number; endHz: number; sweepS: number; decayS: number; drive: number; peak: number }): OscillatorNode {
+function saturatedSine(hit: HitSound, o: { startHz: number; endHz: number; sweepS: number; decayS: number; drive: number; peak: number }): OscillatorNode {
   const drive = Math.min(o.drive, TANH_RANGE);
   const env = hit.envelope(drive / TANH_RANGE, o.decayS);
   const osc = hit.osc("sine", o.startHz, env.endTime);
@@ -49,7 +49,7 @@ export function createTr808Kit(options: Tr808Options = {}): KitVoices {
   }
 
   /** Bass drum: a long sine boom with a fast pitch drop, a tick on top; harder = deeper sweep, more drive, longer boom. */
-  function kick(hit: Hit, v: number): void {
+  function kick(hit: HitSound, v: number): void {
     const amp = amplitude(v) * 0.8;
     const decayS = kickDecayS * (0.6 + 0.4 * v);
     const osc = saturatedSine(hit, {
@@ -69,7 +69,7 @@ export function createTr808Kit(options: Tr808Options = {}): KitVoices {
   }
 
   /** Snare: two detuned sine tones plus high-passed noise ("snappy"); harder = more snappy, higher tones. */
-  function snare(hit: Hit, v: number): void {
+  function snare(hit: HitSound, v: number): void {
     const t = hit.startTime;
     const amp = amplitude(v);
     const pitch = 0.96 + 0.08 * v;
@@ -95,7 +95,7 @@ export function createTr808Kit(options: Tr808Options = {}): KitVoices {
   }
 
   /** Hats: the six-square bank, band-passed high; harder = higher band, longer. */
-  function hat(hit: Hit, v: number, decayS: number, level: number): void {
+  function hat(hit: HitSound, v: number, decayS: number, level: number): void {
     const amp = amplitude(v) * level;
     const env = hit.envelope(amp, decayS);
     env.gain.connect(hit.out);
@@ -106,16 +106,16 @@ export function createTr808Kit(options: Tr808Options = {}): KitVoices {
     squareBank(hit, TR808_METAL_HZ, env.endTime, bp);
   }
 
-  function hihatClosed(hit: Hit, v: number): void {
+  function hihatClosed(hit: HitSound, v: number): void {
     hat(hit, v, 0.04 + 0.025 * v, 0.9);
   }
 
-  function hihatOpen(hit: Hit, v: number): void {
+  function hihatOpen(hit: HitSound, v: number): void {
     hat(hit, v, 0.45 + 0.25 * v, 0.75);
   }
 
   /** Toms: a sine with a pitch drop and a breath of low-passed noise; harder = bigger drop, more noise, longer. */
-  function tom(hit: Hit, v: number, hz: number, decayS: number, level: number): void {
+  function tom(hit: HitSound, v: number, hz: number, decayS: number, level: number): void {
     const amp = amplitude(v) * level;
     // the 808's tom pitch keeps falling for most of the note ("pew")
     saturatedSine(hit, {
@@ -134,16 +134,16 @@ export function createTr808Kit(options: Tr808Options = {}): KitVoices {
       .connect(breath.gain);
   }
 
-  function tomLow(hit: Hit, v: number): void {
+  function tomLow(hit: HitSound, v: number): void {
     tom(hit, v, 72, 0.55, 0.75);
   }
 
-  function tomHigh(hit: Hit, v: number): void {
+  function tomHigh(hit: HitSound, v: number): void {
     tom(hit, v, 110, 0.45, 0.7);
   }
 
   /** Cymbal: the square bank through a low "body" band (short) and a high band (long sizzle); harder = more highs. */
-  function crash(hit: Hit, v: number): void {
+  function crash(hit: HitSound, v: number): void {
     const amp = amplitude(v) * 0.6;
     const high = hit.envelope(amp, 1.2 + 0.6 * v);
     high.gain.connect(hit.out);
@@ -161,7 +161,7 @@ export function createTr808Kit(options: Tr808Options = {}): KitVoices {
   }
 
   /** Ride: an 808 cowbell-like ping (the 540/800 Hz pair) over a thin metallic sizzle; harder = brighter, longer. */
-  function ride(hit: Hit, v: number): void {
+  function ride(hit: HitSound, v: number): void {
     const amp = amplitude(v) * 0.6;
     const ping = hit.envelope(amp * 0.7, 0.22 + 0.1 * v);
     ping.gain.connect(hit.out);

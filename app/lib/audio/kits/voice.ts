@@ -1,6 +1,6 @@
 /**
  * Building blocks shared by the synthesized kits: a per-hit node collector
- * (`Hit`) and small helpers. Every hit gets fresh native nodes that start at
+ * (`HitSound`) and small helpers. Every hit gets fresh native nodes that start at
  * exactly its time, so voices are polyphonic and never trip Web Audio's
  * start-time rules (see engine.ts).
  */
@@ -21,7 +21,7 @@ export interface SynthResources {
 }
 
 /** Collects a hit's nodes and disconnects them all when its sound ends. */
-export class Hit {
+export class HitSound {
   readonly nodes: AudioNode[] = [];
   readonly out: GainNode;
   readonly ctx: BaseAudioContext;
@@ -118,7 +118,7 @@ export class Hit {
 }
 
 /** One pad's sound: builds the hit's nodes into `hit.out`, starting at `hit.startTime`. velocity is in (0, 1]. */
-export type Voice = (hit: Hit, velocity: number) => void;
+export type Voice = (hit: HitSound, velocity: number) => void;
 
 /** A kit: one voice per pad. Choking and scheduling are the engine's job. */
 export type KitVoices = Readonly<Record<PadId, Voice>>;
@@ -129,7 +129,7 @@ export function amplitude(velocity: number): number {
 }
 
 /** A bank of square waves at `frequenciesHz`, mixed (equal level) into `dest`. */
-export function squareBank(hit: Hit, frequenciesHz: readonly number[], stopTime: number, dest: AudioNode): void {
+export function squareBank(hit: HitSound, frequenciesHz: readonly number[], stopTime: number, dest: AudioNode): void {
   const mix = hit.gain(1 / frequenciesHz.length);
   mix.connect(dest);
   for (const hz of frequenciesHz) {
