@@ -13,6 +13,7 @@ function step(name, cmd, args, env = {}) {
 
 const node = process.execPath;
 step("prisma clients", node, ["scripts/generate-prisma.mjs"]);
+step("nginx", node, ["scripts/ensure-nginx.mjs"]);
 step("unit + integration tests", node, ["node_modules/vitest/vitest.mjs", "run"]);
 step("chromium", node, ["scripts/ensure-chromium.mjs"]);
 step("next build", node, ["node_modules/next/dist/bin/next", "build"]);
