@@ -5,9 +5,9 @@
  * installer. Fails with a clear message when none of them works.
  * Prints the executable path on the last line of stdout.
  */
-import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { aptInstall, run } from "./apt-install.mjs";
 
 const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].filter(Boolean);
 
@@ -24,26 +24,6 @@ export function findChromium() {
   return null;
 }
 
-function run(cmd, args) {
-  console.error(`$ ${cmd} ${args.join(" ")}`);
-  return spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] }).status === 0;
-}
-
-function tryApt() {
-  if (!existsSync("/usr/bin/apt-get")) return false;
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  const prefix = isRoot ? [] : ["sudo", "-n"];
-  const aptRun = (args) => (prefix.length ? run(prefix[0], [...prefix.slice(1), "apt-get", ...args]) : run("apt-get", args));
-  if (!isRoot) {
-    try {
-      execFileSync("sudo", ["-n", "true"], { stdio: "ignore" });
-    } catch {
-      return false;
-    }
-  }
-  return aptRun(["update", "-qq"]) && aptRun(["install", "-y", "-qq", "chromium"]);
-}
-
 function tryPlaywright() {
   return run(process.execPath, ["node_modules/@playwright/test/cli.js", "install", "chromium"]);
 }
@@ -53,7 +33,7 @@ if (isMain) {
   let path = findChromium();
   if (!path) {
     console.error("No Chromium found; trying Debian's chromium package…");
-    if (tryApt()) path = findChromium();
+    if (aptInstall("chromium")) path = findChromium();
   }
   if (!path) {
     console.error("apt-get did not work; trying Playwright's installer…");

@@ -8,20 +8,13 @@
  */
 import { randomBytes } from "node:crypto";
 import type { JamConnection } from "../../app/lib/connection/jam-connection";
+import type { JamConnectionOptions } from "../../app/lib/connection/types";
 import type { PadId } from "../../core/kit";
 import type { ErrorMsg, HitMsg, RoomView } from "../../core/protocol";
 import { drained, joined, nodeConnection } from "./jam-node";
 
-export interface RoutedClientOptions {
-  /** the balancer */
-  url: string;
-  roomCode: string;
-  participantId: string;
-  name: string;
-  hostToken?: string;
-  role?: "player" | "spectator";
-  passcode?: string;
-}
+/** `url` is the balancer's */
+export type RoutedClientOptions = Pick<JamConnectionOptions, "url" | "roomCode" | "participantId" | "name" | "hostToken" | "role" | "passcode">;
 
 export class RoutedClient {
   readonly conn: JamConnection;
