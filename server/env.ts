@@ -78,7 +78,7 @@ const envSchema = z.object({
   IP_CONNECTION_LIMITS: z.preprocess(emptyAsUnset, z.enum(["on", "off"]).default("on")),
   /**
    * Seconds a room nobody is connected to stays in this server's memory (its state is in the
-   * database): 60 by default, 0 = it leaves with its last member (server/rooms.ts).
+   * database): 60 by default, 0 = it leaves with its last member (server/room/membership.ts).
    */
   ROOM_IDLE_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(86_400).default(60)),
   /**

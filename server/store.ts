@@ -60,8 +60,11 @@ export interface RecordingSummary {
   participants: { id: string; name: string; color: string }[];
 }
 
-/** alias kept until the room modules switch (server/rooms.ts, server/room/): use Hit (core/hit.ts) */
-export type StoredHit = Hit;
+/** One hit to store, with its recording (a row of the Hit table). */
+export interface HitRow {
+  recordingId: string;
+  hit: Hit;
+}
 
 export interface StoredHearing {
   listenerId: string;

@@ -4,7 +4,7 @@
  * senders at most once per ACK_INTERVAL_MS each, stored hearings at once (they come in ~1 s
  * batches already). Shared by every room of the process: one batch holds all rooms' rows.
  */
-import type { Store, StoredHearing, StoredHit } from "../store";
+import type { HitRow, Store, StoredHearing } from "../store";
 import { WriteQueue } from "../write-queue";
 import type { Clock, TimerHandle } from "./clock";
 import type { Connection } from "./connection";
@@ -30,10 +30,9 @@ export const RETRY_INTERVAL_MS = 1_000;
  */
 export const ACK_INTERVAL_MS = 1_000;
 
-export interface HitRow {
-  recordingId: string;
+/** a hit waiting to be stored, with the room its sender gets the ack in */
+export interface QueuedHit extends HitRow {
   roomCode: string;
-  hit: StoredHit;
 }
 export interface HearingRow {
   recordingId: string;
@@ -58,7 +57,7 @@ interface PendingAck {
 }
 
 export class RowWriter {
-  private readonly hits: WriteQueue<HitRow>;
+  private readonly hits: WriteQueue<QueuedHit>;
   private readonly hearings: WriteQueue<HearingRow>;
   private flushTimer: TimerHandle | null = null;
   /** per room, per sender: seqs stored but not yet acknowledged (two lookups, no key string built per hit) */
@@ -72,7 +71,7 @@ export class RowWriter {
       log,
       clock: () => deps.clock.now(),
     };
-    this.hits = new WriteQueue<HitRow>({
+    this.hits = new WriteQueue<QueuedHit>({
       ...checks,
       what: "hit",
       write: (batches) => store.addHitBatches(batches.map((b) => ({ recordingId: b.recordingId, hits: b.rows.map((r) => r.hit) }))),
@@ -99,7 +98,7 @@ export class RowWriter {
     return this.hits.size + this.hearings.size;
   }
 
-  addHit(row: HitRow): void {
+  addHit(row: QueuedHit): void {
     this.hits.add(row);
     this.scheduleFlush(FLUSH_INTERVAL_MS);
   }

@@ -8,6 +8,7 @@ import { compareHits, type Hit } from "../../core/hit";
 import { PAD_IDS, type PadId } from "../../core/kit";
 import { hitRangeError, seqRangeError, timeRangeError } from "../../core/protocol";
 import type {
+  HitRow,
   ParticipantRecord,
   RecordingSummary,
   RecordingWithHits,
@@ -28,11 +29,6 @@ export type StoreClient = PrismaClient;
 // 6 per hit × 1,000 rows stays well inside both.
 const HITS_PER_STATEMENT = 1_000;
 
-/** One hit to insert, with its recording (a row of the Hit table). */
-export interface HitRow {
-  recordingId: string;
-  hit: Hit;
-}
 
 type ParticipantInfo = RecordingSummary["participants"][number];
 

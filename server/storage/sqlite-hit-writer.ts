@@ -19,7 +19,7 @@
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import type { HitRow } from "./prisma-store";
+import type { HitRow } from "../store";
 
 export interface HitWriter {
   write(rows: HitRow[]): Promise<number>;

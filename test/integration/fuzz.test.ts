@@ -292,7 +292,7 @@ function pickKind(rng: Rng): Kind {
 
 /**
  * What the spectators in the normal room send. Not recording:start/stop: today any
- * member may start or stop a room's recording — spectators too (server/rooms.ts; see
+ * member may start or stop a room's recording — spectators too (server/room/recording.ts; see
  * the `.fails` test in security.test.ts) — so a spectator stopping the normal room's
  * recording would be "allowed", not corruption. Even `{}` is a valid recording:stop.
  */
@@ -654,7 +654,7 @@ async function fuzzOnce(seed: number): Promise<void> {
       ).toBe(0);
       expect(count(`SELECT COUNT(*) AS n FROM "Recording" WHERE length(title) > ? OR startedAtMs IS NULL`, LIMITS.titleMaxChars)).toBe(0);
       expect(count(`SELECT COUNT(*) AS n FROM "Hearing" WHERE seq < 1 OR soundedAtMs IS NULL`)).toBe(0);
-      // (Spectators who join during a recording are listed as its participants — server/rooms.ts
+      // (Spectators who join during a recording are listed as its participants — server/room/recording.ts
       // adds every joiner — so the attacking spectators are, with no hits. Not asserted here.)
     } finally {
       db.close();
