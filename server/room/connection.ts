@@ -1,8 +1,9 @@
 /**
  * How the room reaches clients: a Connection per client (server/socket.ts wraps a Socket.IO
  * socket; test/support/room-harness.ts an in-memory recorder), and a Fanout for room-wide
- * broadcasts (Socket.IO rooms encode each event once; without one, the room sends to each
- * member's connection).
+ * broadcasts (server/socket.ts encodes each event once into one WebSocket frame and writes it to
+ * the members' engine.io connections; without a Fanout, the room sends to each member's
+ * connection).
  */
 import type { ServerToClientEvents } from "../../core/protocol";
 
