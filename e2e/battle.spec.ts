@@ -33,11 +33,12 @@ test("battle mode: two players trade bars on a shared countdown, a spectator vot
   await expect(a.getByRole("listitem").filter({ hasText: "Cy" }).filter({ hasText: "spectator" })).toBeVisible();
   await expect(c.getByRole("button", { name: "Kick", exact: true })).toBeDisabled();
 
-  // A fast tempo keeps the test short: one bar = 1 s.
-  await a.getByLabel("Tempo (BPM)").fill("240");
+  // One bar = 2 s: a turn of 2 bars leaves room for three pages' clicks and key presses on a
+  // busy 2-core CI machine (at 240 BPM, 1 s bars, the last presses of a turn fell into the next).
+  await a.getByLabel("Tempo (BPM)").fill("120");
   await a.getByRole("button", { name: "Apply" }).click();
-  await expect(c.getByRole("img", { name: /240 BPM/ })).toBeVisible();
-  await a.waitForTimeout(1500);
+  await expect(c.getByRole("img", { name: /120 BPM/ })).toBeVisible();
+  await a.waitForTimeout(2500);
 
   await a.getByRole("button", { name: "Start recording" }).click();
   await expect(b.getByRole("button", { name: "Start battle" })).toHaveCount(0); // only the host
@@ -47,7 +48,7 @@ test("battle mode: two players trade bars on a shared countdown, a spectator vot
   for (const p of [a, b, c]) await expect(p.getByText(/Battle starts in \d+ s — Ada plays first/)).toBeVisible();
 
   // Ada's turn: everyone sees it; Ada plays; the spectator reacts (a vote for Ada).
-  await expect(c.getByText(/Ada’s turn — \d bars? left · then Bo/)).toBeVisible({ timeout: 5_000 });
+  await expect(c.getByText(/Ada’s turn — \d bars? left · then Bo/)).toBeVisible({ timeout: 8_000 });
   await c.getByRole("button", { name: "React with fire" }).click();
   for (const p of [a, b]) await expect(p.getByText(/Ada’s turn — \d bars? left · then Bo/)).toBeVisible();
   for (let i = 0; i < 6; i++) {
@@ -57,7 +58,7 @@ test("battle mode: two players trade bars on a shared countdown, a spectator vot
   await expect(a.getByText("🔥 Cy")).toBeVisible();
 
   // Bo's turn: Bo plays; the spectator and Ada react (two votes for Bo).
-  await expect(b.getByText(/Bo’s turn — \d bars? left · last turn/)).toBeVisible({ timeout: 5_000 });
+  await expect(b.getByText(/Bo’s turn — \d bars? left · last turn/)).toBeVisible({ timeout: 8_000 });
   await c.getByRole("button", { name: "React with applause" }).click();
   await a.getByRole("button", { name: "React with wow" }).click();
   for (let i = 0; i < 4; i++) {
