@@ -1,29 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { MemberView, RoomView } from "../../core/protocol";
+import { memberView, roomView } from "../../test/support/views";
 import { PartnerPlayouts } from "./partner-playout";
 
 const LEAD_MS = 42 + 2.9 + 1; // headless Chromium's output path + a quantum + margin
 
-function member(id: string, legs: MemberView["legs"], role: MemberView["role"] = "player"): MemberView {
-  return { id, name: id, color: "#fff", rttMs: null, clockErrorMs: null, connected: true, isHost: false, role, listening: [], legs };
-}
-
-function room(members: MemberView[], tempoBpm = 100): RoomView {
-  return {
-    code: "brave-otter-12",
-    tempoBpm,
-    beatsPerBar: 4,
-    epochMs: 0,
-    beatUnit: 4,
-    groove: "none",
-    mode: "live",
-    battle: null,
-    recording: null,
-    members,
-    recordings: [],
-    private: false,
-  };
-}
+const member = (id: string, legs: MemberView["legs"], role: MemberView["role"] = "player"): MemberView => memberView(id, { legs, role });
+const room = (members: MemberView[], tempoBpm = 100): RoomView => roomView(members, { code: "brave-otter-12", tempoBpm });
 
 const myLegs = { upP50Ms: 9, upP99Ms: 12, downP50Ms: 10, downP99Ms: 14, samples: 40 };
 

@@ -1,34 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { MemberView, RoomView } from "../../../core/protocol";
+import type { MemberView } from "../../../core/protocol";
+import { memberView, roomView } from "../../../test/support/views";
 import { fairMonitoringDelayMs, mergeMemberQuality } from "./room-view";
 
-const member = (id: string, extra: Partial<MemberView> = {}): MemberView => ({
-  id,
-  name: id,
-  color: "#fff",
-  rttMs: null,
-  clockErrorMs: null,
-  connected: true,
-  isHost: false,
-  role: "player",
-  listening: [],
-  legs: null,
-  ...extra,
-});
-const room = (members: MemberView[]): RoomView => ({
-  code: "brave-otter-7k3m9q2x",
-  tempoBpm: 100,
-  beatsPerBar: 4,
-  epochMs: 0,
-  beatUnit: 4,
-  groove: "none",
-  mode: "live",
-  battle: null,
-  recording: null,
-  members,
-  recordings: [],
-  private: false,
-});
+const member = memberView;
+const room = (members: MemberView[]) => roomView(members);
 
 describe("mergeMemberQuality", () => {
   it("replaces one member's telemetry and nothing else, without touching the old view", () => {
