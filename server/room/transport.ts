@@ -62,6 +62,7 @@ export class TimelineWriter {
           return await ctx.store.addTimelineEntry(recordingId, entry);
         } catch (err) {
           if (attempt >= TIMELINE_WRITE_ATTEMPTS) return ctx.log("storing a tempo change failed (given up)", err);
+          if (attempt === 1) ctx.log("storing a tempo change failed (will retry)", err);
           await new Promise<void>((r) => ctx.clock.setTimeout(r, RETRY_INTERVAL_MS));
         }
       }
