@@ -1,6 +1,6 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { LIMITS } from "../core/limits";
 import { normalizeTypedRoomCode } from "../core/room-code";
 import { loadName, saveHostPasscode, saveHostToken, saveName } from "./lib/identity";
@@ -14,7 +14,9 @@ export default function Landing() {
   const [isPrivate, setIsPrivate] = useState(false);
   const [passcode, setPasscode] = useState("");
 
-  useEffect(() => setName(loadName()), []);
+  const nameInput = useRef<HTMLInputElement>(null);
+  // A name typed before the page was interactive is kept; otherwise the remembered one is filled in.
+  useEffect(() => setName(nameInput.current?.value || loadName()), []);
 
   async function create(e: FormEvent) {
     e.preventDefault();
@@ -78,7 +80,7 @@ export default function Landing() {
       <form className="panel stack" onSubmit={create} aria-labelledby="create-heading">
         <h2 id="create-heading">Start a jam</h2>
         <label htmlFor="name">Your name</label>
-        <input id="name" type="text" autoComplete="nickname" maxLength={32} value={name} onChange={(e) => setName(e.target.value)} />
+        <input id="name" ref={nameInput} type="text" autoComplete="nickname" maxLength={32} value={name} onChange={(e) => setName(e.target.value)} />
         <label className="inline-check">
           <input type="checkbox" checked={isPrivate} onChange={(e) => setIsPrivate(e.target.checked)} /> Private room
         </label>

@@ -9,15 +9,20 @@ export function BeatDots({ conn, room }: { conn: JamConnection | null; room: Roo
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let raf = 0;
+    let lit = -1;
     const tick = () => {
       const el = ref.current;
       if (el && conn) {
         const step = beatMs(room.tempoBpm);
         const k = Math.floor((conn.sharedNow() - room.epochMs) / step);
         const inBar = ((k % room.beatsPerBar) + room.beatsPerBar) % room.beatsPerBar;
-        el.querySelectorAll("span").forEach((s, i) => {
-          s.className = i === inBar ? `on${i === 0 ? " down" : ""}` : "";
-        });
+        // the DOM is touched once a beat, not every frame
+        if (inBar !== lit) {
+          lit = inBar;
+          el.querySelectorAll("span").forEach((s, i) => {
+            s.className = i === inBar ? `on${i === 0 ? " down" : ""}` : "";
+          });
+        }
       }
       raf = requestAnimationFrame(tick);
     };

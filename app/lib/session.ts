@@ -28,11 +28,19 @@ export interface SessionSnapshot extends ConnectionSnapshot {
   /** this player hears the room's backing groove */
   backingOn: boolean;
   fairMonitoring: boolean;
-  /** pad → time (performance.now) of the last remote hit sounding, for lighting pads */
-  lastRemote: { pad: PadId; from: string; atLocalMs: number } | null;
 }
 
-type SoundState = Pick<SessionSnapshot, "metronomeOn" | "backingOn" | "fairMonitoring" | "lastRemote">;
+type SoundState = Pick<SessionSnapshot, "metronomeOn" | "backingOn" | "fairMonitoring">;
+
+/**
+ * A pad to light: your strike at once (`from` null), a partner's hit when it sounds here. Its own
+ * event, not a snapshot: a hit must not re-render the room page (bench:e2e measured the page's
+ * main thread delaying partners' hits by tens of ms when every hit re-rendered it).
+ */
+export interface PadFlash {
+  pad: PadId;
+  from: string | null;
+}
 
 export interface JamSessionOptions extends Omit<JamConnectionOptions, "now" | "audioLead" | "storage" | "url"> {
   engine: AudioEngine;
@@ -60,6 +68,7 @@ export class JamSession {
   private sound: SoundState;
   private snap: SessionSnapshot;
   private readonly listeners = new Set<(s: SessionSnapshot) => void>();
+  private readonly flashListeners = new Set<(f: PadFlash) => void>();
   private readonly schedTimer: ReturnType<typeof setInterval>;
   private readonly unsubscribe: (() => void)[] = [];
 
@@ -67,7 +76,7 @@ export class JamSession {
     this.engine = opts.engine;
     this.inputOffsetMs = opts.inputOffsetMs ?? 0;
     this.clicks = new ClickScheduler(opts.engine);
-    this.sound = { metronomeOn: true, backingOn: true, fairMonitoring: opts.fairMonitoring ?? false, lastRemote: null };
+    this.sound = { metronomeOn: true, backingOn: true, fairMonitoring: opts.fairMonitoring ?? false };
     this.connection = new JamConnection({
       ...opts,
       url: opts.url ?? "",
@@ -94,6 +103,14 @@ export class JamSession {
     this.listeners.add(fn);
     fn(this.snap);
     return () => this.listeners.delete(fn);
+  }
+  /** pads to light (PadFlash) */
+  onFlash(fn: (f: PadFlash) => void): () => void {
+    this.flashListeners.add(fn);
+    return () => this.flashListeners.delete(fn);
+  }
+  private flash(f: PadFlash): void {
+    for (const fn of this.flashListeners) fn(f);
   }
   get current(): SessionSnapshot {
     return this.snap;
@@ -174,6 +191,7 @@ export class JamSession {
       audioTime,
       playAtLocalMs: heardLocalMs,
     });
+    this.flash({ pad, from: null });
   }
 
   /** A partner's hit, with the connection's playout decision: on time or late, the engine gets the time it is really heard. */
@@ -198,7 +216,7 @@ export class JamSession {
     });
     if (d.skipped) return;
     const delayLocalMs = Math.max(0, d.playAtMs - nowMs);
-    setTimeout(() => this.emit({ lastRemote: { pad: hit.pad, from: hit.from, atLocalMs: performance.now() } }), delayLocalMs);
+    setTimeout(() => this.flash({ pad: hit.pad, from: hit.from }), delayLocalMs);
   }
 
   /** Quick ↔ safe for partners' hits; the page stores it per device. */

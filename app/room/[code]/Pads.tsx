@@ -1,51 +1,70 @@
 "use client";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef } from "react";
 import { KIT, type PadId } from "../../../core/kit";
 import { keyLabel, type KeyMap } from "../../../core/keymap";
 import type { RoomView } from "../../../core/protocol";
-import type { SessionSnapshot } from "../../lib/session";
+import type { JamSession, PadFlash } from "../../lib/session";
 import type { Strike } from "./use-strike-inputs";
+
+/** how long a pad stays lit: your strike, a partner's hit */
+const LOCAL_FLASH_MS = 90;
+const REMOTE_FLASH_MS = 120;
 
 /**
  * The drum pads: your strikes light them in your colour, partners' hits in theirs at the moment
  * they sound here. Spectators see them light but cannot play.
+ *
+ * Lighting is done on the buttons themselves (data-local, data-remote, --remote-color, data-remote-lit), not
+ * through React state: a hit re-renders nothing, so the main thread stays free for the next hit.
  */
-export function Pads({
-  room,
-  lastRemote,
-  keyMap,
-  spectator,
-  activeLocal,
-  strike,
-}: {
-  room: RoomView | null;
-  lastRemote: SessionSnapshot["lastRemote"];
-  keyMap: KeyMap | null;
-  spectator: boolean;
-  activeLocal: PadId | null;
-  strike: Strike;
-}) {
-  const remoteMember = lastRemote && room ? room.members.find((m) => m.id === lastRemote.from) : undefined;
-  const [remoteFlash, setRemoteFlash] = useState<{ pad: PadId; color: string } | null>(null);
-  /** how often each pad lit for a partner's hit (a data attribute: tests can't rely on catching a 120 ms flash) */
-  const litCount = useRef<Partial<Record<PadId, number>>>({});
+export function Pads({ session, room, keyMap, spectator, strike }: { session: JamSession | null; room: RoomView | null; keyMap: KeyMap | null; spectator: boolean; strike: Strike }) {
+  const buttons = useRef<Partial<Record<PadId, HTMLButtonElement | null>>>({});
+  const roomRef = useRef(room);
+  roomRef.current = room;
+
   useEffect(() => {
-    if (!lastRemote) return;
-    litCount.current[lastRemote.pad] = (litCount.current[lastRemote.pad] ?? 0) + 1;
-    setRemoteFlash({ pad: lastRemote.pad, color: remoteMember?.color ?? "#22d3ee" });
-    const t = window.setTimeout(() => setRemoteFlash(null), 120);
-    return () => window.clearTimeout(t);
-  }, [lastRemote, remoteMember?.color]);
+    if (!session) return;
+    const timers = new Map<string, number>();
+    /** data-local / data-remote on the button while it is lit (globals.css) */
+    const light = (el: HTMLElement, kind: "local" | "remote", ms: number) => {
+      el.setAttribute(`data-${kind}`, "");
+      const key = `${el.id}:${kind}`;
+      window.clearTimeout(timers.get(key));
+      timers.set(
+        key,
+        window.setTimeout(() => {
+          el.removeAttribute(`data-${kind}`);
+          timers.delete(key);
+        }, ms),
+      );
+    };
+    const off = session.onFlash((f: PadFlash) => {
+      const el = buttons.current[f.pad];
+      if (!el) return;
+      if (f.from === null) return light(el, "local", LOCAL_FLASH_MS);
+      // how often each pad lit for a partner's hit (a data attribute: tests can't rely on catching a 120 ms flash)
+      el.dataset.remoteLit = String(Number(el.dataset.remoteLit ?? 0) + 1);
+      const color = roomRef.current?.members.find((m) => m.id === f.from)?.color ?? "#22d3ee";
+      el.style.setProperty("--remote-color", color);
+      light(el, "remote", REMOTE_FLASH_MS);
+    });
+    return () => {
+      off();
+      for (const t of timers.values()) window.clearTimeout(t);
+    };
+  }, [session]);
 
   return (
     <div className={`pads${spectator ? " spectating" : ""}`}>
       {KIT.map((p) => (
         <button
           key={p.id}
+          id={`pad-${p.id}`}
+          ref={(el) => {
+            buttons.current[p.id] = el;
+          }}
           type="button"
-          className={`pad${activeLocal === p.id ? " local-active" : ""}${remoteFlash?.pad === p.id ? " remote-active" : ""}`}
-          data-remote-lit={litCount.current[p.id] ?? 0}
-          style={remoteFlash?.pad === p.id ? ({ "--remote-color": remoteFlash.color } as React.CSSProperties) : undefined}
+          className="pad"
           disabled={spectator}
           aria-keyshortcuts={keyMap ? keyLabel(keyMap[p.id]) : undefined}
           onPointerDown={(e) => {

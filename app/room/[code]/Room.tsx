@@ -29,7 +29,6 @@ import { useKeyboardPads, useMidiPads } from "./use-strike-inputs";
 export function Room({ code, name, role, onLeft }: { code: string; name: string; role: Role; onLeft: () => void }) {
   const { session, conn, engine, snap, audioState, initialKit } = useJamConnection(code, name, role);
   const [copyStatus, setCopyStatus] = useState("");
-  const [activeLocal, setActiveLocal] = useState<PadId | null>(null);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const [keyMap, setKeyMap] = useState<KeyMap | null>(null);
@@ -45,9 +44,7 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
     (pad: PadId, velocity: number, timeStamp: number) => {
       if (!session || !engine || passcodeAsked) return;
       if (engine.context.state !== "running") void engine.resume();
-      session.strike(pad, velocity, timeStamp);
-      setActiveLocal(pad);
-      window.setTimeout(() => setActiveLocal((p) => (p === pad ? null : p)), 90);
+      session.strike(pad, velocity, timeStamp); // lights the pad itself (Pads): a strike re-renders nothing
     },
     [session, engine, passcodeAsked],
   );
@@ -133,7 +130,7 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
             {room && <BeatDots conn={conn} room={room} />}
           </div>
           {role === "spectator" && <p className="muted">You are listening as a spectator: the pads light up as the players play.</p>}
-          <Pads room={room} lastRemote={snap?.lastRemote ?? null} keyMap={keyMap} spectator={role === "spectator"} activeLocal={activeLocal} strike={strike} />
+          <Pads session={session} room={room} keyMap={keyMap} spectator={role === "spectator"} strike={strike} />
           <Reactions onReact={(r) => conn?.react(r)} last={snap?.lastReaction ?? null} room={room} />
           <div className="stack">
             <SoundControls session={session} snap={snap} />
