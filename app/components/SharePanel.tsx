@@ -1,5 +1,6 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
+import styles from "./SharePanel.module.css";
 
 /**
  * Copy link, the native share sheet where there is one, and a QR code of the link (qrcode library).
@@ -11,6 +12,7 @@ export function SharePanel({
   onStatus,
   privateRoom = false,
   passcode,
+  qrOpen = false,
 }: {
   url: string;
   title: string;
@@ -18,10 +20,14 @@ export function SharePanel({
   privateRoom?: boolean;
   /** the host's own passcode (kept in their browser only) */
   passcode?: string;
+  /** show the QR code from the start, in the flow of the page (the waiting-for-a-partner card) */
+  qrOpen?: boolean;
 }) {
   const [showPasscode, setShowPasscode] = useState(false);
   const [qr, setQr] = useState<string | null>(null);
-  const [showQr, setShowQr] = useState(false);
+  const [showQr, setShowQr] = useState(qrOpen);
+  const qrId = useId();
+  const passcodeId = useId();
   const [canShare, setCanShare] = useState(false);
   useEffect(() => setCanShare(typeof navigator !== "undefined" && typeof navigator.share === "function"), []);
   useEffect(() => {
@@ -48,7 +54,7 @@ export function SharePanel({
           Share…
         </button>
       )}
-      <button type="button" aria-expanded={showQr} aria-controls="room-qr" onClick={() => setShowQr(!showQr)}>
+      <button type="button" aria-expanded={showQr} aria-controls={qrId} onClick={() => setShowQr(!showQr)}>
         QR code
       </button>
       {privateRoom && (
@@ -58,18 +64,18 @@ export function SharePanel({
       )}
       {privateRoom && passcode && (
         <>
-          <button type="button" className="small" aria-expanded={showPasscode} aria-controls="room-passcode" onClick={() => setShowPasscode(!showPasscode)}>
+          <button type="button" className="small" aria-expanded={showPasscode} aria-controls={passcodeId} onClick={() => setShowPasscode(!showPasscode)}>
             {showPasscode ? "Hide passcode" : "Show passcode"}
           </button>
           {showPasscode && (
-            <span id="room-passcode">
+            <span id={passcodeId}>
               Passcode: <code>{passcode}</code>
             </span>
           )}
         </>
       )}
       {showQr && (
-        <div id="room-qr" className="qr-popover">
+        <div id={qrId} className={qrOpen ? styles.qrInline : "qr-popover"}>
           {qr ? <img src={qr} width={220} height={220} alt={`QR code of the room link ${url}`} /> : <span className="muted">Drawing…</span>}
         </div>
       )}

@@ -1,0 +1,56 @@
+"use client";
+/**
+ * The room's notices as toasts (issue 14, defect 4): one message per cause (app/lib/notices.ts),
+ * over the page in a fixed position so nothing moves while playing, announced politely by screen
+ * readers, and gone when the cause no longer holds or after a short while. Any part of the room
+ * pushes through the `NoticesApi` that useNotices returns.
+ */
+import { useCallback, useEffect, useMemo, useReducer } from "react";
+import { ERROR_TTL_MS, initialNotices, nextExpiryMs, noticesReducer, type NoticesState, type NoticeTone } from "../../lib/notices";
+import styles from "./Notices.module.css";
+
+export interface NoticesApi {
+  state: NoticesState;
+  /** Shows `text` for `key`, replacing what that key showed; `ttlMs` null keeps it until cleared. */
+  push(key: string, tone: NoticeTone, text: string, ttlMs?: number | null): void;
+  clear(key: string): void;
+  dismiss(id: number): void;
+}
+
+export function useNotices(): NoticesApi {
+  const [state, dispatch] = useReducer(noticesReducer, initialNotices);
+  const push = useCallback(
+    (key: string, tone: NoticeTone, text: string, ttlMs: number | null = ERROR_TTL_MS) =>
+      dispatch({ type: "push", key, tone, text, nowMs: performance.now(), ttlMs }),
+    [],
+  );
+  const clear = useCallback((key: string) => dispatch({ type: "clear", key }), []);
+  const dismiss = useCallback((id: number) => dispatch({ type: "dismiss", id }), []);
+  // One timer, for the next notice due to expire.
+  const due = nextExpiryMs(state);
+  useEffect(() => {
+    if (due === null) return;
+    const t = window.setTimeout(() => dispatch({ type: "expire", nowMs: performance.now() }), Math.max(0, due - performance.now()));
+    return () => window.clearTimeout(t);
+  }, [due]);
+  return useMemo(() => ({ state, push, clear, dismiss }), [state, push, clear, dismiss]);
+}
+
+export function Notices({ api }: { api: NoticesApi }) {
+  return (
+    // Always in the DOM, so screen readers hear what is added to it.
+    <div className={styles.region} aria-live="polite" aria-label="Notices" role="region">
+      {api.state.notices.map((n) => (
+        <div key={n.id} className={`${styles.toast} ${n.tone === "error" ? styles.error : ""}`} data-notice={n.key} data-tone={n.tone}>
+          <p className={styles.text}>
+            {n.tone === "error" ? <span className="visually-hidden">Error: </span> : null}
+            {n.text}
+          </p>
+          <button type="button" className={`small ${styles.dismiss}`} aria-label={`Dismiss: ${n.text}`} onClick={() => api.dismiss(n.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+"use client";
+/**
+ * Each partner's one-way delay from you, refreshed once a second: the one figure the member list,
+ * the distance summary and the latency table all show (issue 14, defect 7; app/lib/partner-latency.ts).
+ */
+import { useEffect, useState } from "react";
+import type { MemberView, RoomView } from "../../../core/protocol";
+import type { JamConnection } from "../../lib/connection/jam-connection";
+import { partnerOneWay, type OneWay } from "../../lib/partner-latency";
+
+export interface PartnerDistance {
+  member: MemberView;
+  oneWay: OneWay;
+  /** bars Groove delays them by here (null until the playout has run in Groove) */
+  grooveBars: number | null;
+}
+
+/** One partner's figure now (no hook: for a render that already re-renders on room changes). */
+export function distanceTo(conn: JamConnection | null, member: MemberView): PartnerDistance {
+  const mine = conn?.partnerStats().find((p) => p.from === member.id);
+  return { member, oneWay: partnerOneWay(mine?.oneWayMs, conn?.snapshot.rttMs ?? null, member.rttMs), grooveBars: mine?.grooveBars ?? null };
+}
+
+/** The connected partners (not you), with their distances; re-rendered every second while there are any. */
+export function usePartnerDistances(conn: JamConnection | null, room: RoomView | null): PartnerDistance[] {
+  const me = conn?.participantId;
+  const partners = room?.members.filter((m) => m.id !== me && m.connected) ?? [];
+  const [, setTick] = useState(0);
+  const any = partners.length > 0;
+  useEffect(() => {
+    if (!any) return;
+    const t = window.setInterval(() => setTick((n) => n + 1), 1_000);
+    return () => window.clearInterval(t);
+  }, [any]);
+  return partners.map((m) => distanceTo(conn, m));
+}
