@@ -4,6 +4,7 @@
  * the distance summary and the latency table all show (issue 14, defect 7; app/lib/partner-latency.ts).
  */
 import { useEffect, useState } from "react";
+import { latencyBand } from "../../../core/play-mode";
 import type { MemberView, RoomView } from "../../../core/protocol";
 import type { JamConnection } from "../../lib/connection/jam-connection";
 import { partnerOneWay, type OneWay } from "../../lib/partner-latency";
@@ -33,4 +34,19 @@ export function usePartnerDistances(conn: JamConnection | null, room: RoomView |
     return () => window.clearInterval(t);
   }, [any]);
   return partners.map((m) => distanceTo(conn, m));
+}
+
+/**
+ * The member list's figure: for a partner the same one-way delay as the distance summary and the
+ * latency table (it used to show their round trip to the server, a different number coloured by
+ * different bands); for yourself, half your round trip (one way to the server).
+ */
+export function memberLatency(conn: JamConnection | null, m: MemberView, me: string | undefined): { label: string; cls: string; title: string } {
+  if (!m.connected) return { label: "offline", cls: "q-off", title: "Not connected" };
+  const self = m.id === me;
+  const ms = self ? (m.rttMs === null ? null : m.rttMs / 2) : distanceTo(conn, m).oneWay.ms;
+  const title = self ? "One way from you to the server" : `One way between you and ${m.name}`;
+  if (ms === null) return { label: "measuring…", cls: "q-off", title };
+  const band = latencyBand(ms);
+  return { label: `${band} · ${Math.round(ms)} ms`, cls: `q-${band}`, title };
 }
