@@ -8,6 +8,7 @@ import { limitMessage, type AddressLimiter, type BudgetName } from "./address-li
 import type { RoomService } from "./room/service";
 import { rejectCrossOriginWrite } from "./security";
 import type { Store } from "./store";
+import { exportFileName } from "../core/export-name";
 
 export interface ApiDeps {
   store: Store;
@@ -99,12 +100,6 @@ function ownerTokenOk(req: IncomingMessage, hash: string | null): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** A filename-safe version of a title for Content-Disposition. */
-function fileName(title: string, ext: string): string {
-  const base = title.replace(/[^A-Za-z0-9 _-]+/g, "").trim().replace(/\s+/g, "-").slice(0, 60) || "backbeat";
-  return `${base}.${ext}`;
-}
-
 /** Returns true when the request was an API request (and has been answered). */
 export async function handleApi(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): Promise<boolean> {
   const url = new URL(req.url ?? "/", "http://localhost");
@@ -180,7 +175,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
           res.writeHead(200, {
             "content-type": "audio/midi",
             "content-length": bytes.byteLength,
-            "content-disposition": `attachment; filename="${fileName(rec.title, "mid")}"`,
+            "content-disposition": `attachment; filename="${exportFileName(rec.title, "mid")}"`,
             "cache-control": "no-store",
           });
           res.end(Buffer.from(bytes));
@@ -203,7 +198,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
           timeline: rec.timeline,
         };
         if (url.searchParams.get("download") === "json") {
-          res.setHeader("content-disposition", `attachment; filename="${fileName(rec.title, "json")}"`);
+          res.setHeader("content-disposition", `attachment; filename="${exportFileName(rec.title, "json")}"`);
         }
         sendJson(res, 200, body);
         return true;

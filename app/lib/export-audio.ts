@@ -12,6 +12,7 @@
  */
 import { zipSync } from "fflate";
 import { encodeWav16 } from "./wav";
+import { fileSlug } from "../../core/export-name";
 
 /** the highest peak an exported file may have (issue 12: a DAW's headroom) */
 export const EXPORT_PEAK_DBFS = -1;
@@ -80,7 +81,7 @@ export interface Stem {
 
 /** "01-ada.wav": numbered in player order, names made file-safe. */
 export function stemFileName(index: number, name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "player";
+  const slug = fileSlug(name, 40) || "player"; // the style of core/export-name.ts
   return `${String(index + 1).padStart(2, "0")}-${slug}.wav`;
 }
 

@@ -7,6 +7,7 @@
  * the mix and the stems line up at bar 1 in a DAW.
  */
 import { useEffect, useRef, useState, type MouseEvent } from "react";
+import { exportFileName } from "../../../core/export-name";
 import type { RecordingJson } from "../../../core/protocol";
 import { formatClock, selectPlayable, type ReplayEvents, type ReplayPlayer } from "../../../core/replay";
 import type { ReplayTransport } from "../../lib/replay-player";
@@ -16,10 +17,6 @@ type RenderState =
   | { kind: "rendering"; progress: number }
   | { kind: "done"; url: string; fileName: string; bytes: number; renderedSec: number; speed: number; note: string }
   | { kind: "error"; message: string };
-
-export function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60) || "backbeat";
-}
 
 /** A render with a progress bar, a cancel button and a download link; revokes its object URL when replaced. */
 function useRender() {
@@ -101,7 +98,8 @@ export function ExportPanel(p: {
   const [notice, setNotice] = useState("");
   const range = p.loop ?? { startMs: p.wholeFromMs, endMs: p.durationMs };
   const rangeS = (range.endMs - range.startMs) / 1000;
-  const viewPart = listenerId === null ? "" : `-as-${slug(players.find((x) => x.id === listenerId)?.name ?? "listener")}-heard`;
+  // one naming style with the server's MIDI and JSON (core/export-name.ts)
+  const viewPart = listenerId === null ? "" : `as ${players.find((x) => x.id === listenerId)?.name ?? "listener"} heard`;
   const tooLong = rangeS > 20 * 60;
   const busy = wav.state.kind === "rendering" || stems.state.kind === "rendering";
   const headroomNote = (scale: number) => (scale < 1 ? ` · turned down ${(-20 * Math.log10(scale)).toFixed(1)} dB to stay under −1 dBFS` : "");
@@ -116,8 +114,8 @@ export function ExportPanel(p: {
       if (p.transport) {
         p.transport.diag.wavRender = { renderedSec: r.renderedSec, wallMs: r.renderWallMs, totalWallMs: r.totalWallMs, speed, hits: r.hits, bytes: r.wav.byteLength, segments: r.segments, peakDbfs: r.peakDbfs, scale: r.scale, fromMs: range.startMs };
       }
-      const who = only === null ? "mix" : slug(players.find((x) => x.id === only)?.name ?? "player");
-      return { blob: new Blob([r.wav], { type: "audio/wav" }), fileName: `${slug(rec.title)}-${who}${viewPart}.wav`, bytes: r.wav.byteLength, renderedSec: r.renderedSec, speed, note: headroomNote(r.scale) };
+      const who = only === null ? "mix" : (players.find((x) => x.id === only)?.name ?? "player");
+      return { blob: new Blob([r.wav], { type: "audio/wav" }), fileName: exportFileName(rec.title, "wav", who, viewPart), bytes: r.wav.byteLength, renderedSec: r.renderedSec, speed, note: headroomNote(r.scale) };
     });
 
   const exportStems = () =>
@@ -129,7 +127,7 @@ export function ExportPanel(p: {
         p.transport.diag.stemsRender = { files: r.files, frames: r.frames, renderedSec: r.renderedSec, wallMs: r.renderWallMs, hits: r.hits, bytes: r.zip.byteLength, peakDbfs: r.peakDbfs, scale: r.scale, fromMs: range.startMs };
       }
       const blob = new Blob([r.zip.slice().buffer as ArrayBuffer], { type: "application/zip" });
-      return { blob, fileName: `${slug(rec.title)}-stems${viewPart}.zip`, bytes: r.zip.byteLength, renderedSec: r.renderedSec * r.files.length, speed, note: ` · ${r.files.length} stems${headroomNote(r.scale)}` };
+      return { blob, fileName: exportFileName(rec.title, "zip", "stems", viewPart), bytes: r.zip.byteLength, renderedSec: r.renderedSec * r.files.length, speed, note: ` · ${r.files.length} stems${headroomNote(r.scale)}` };
     });
 
   async function copyLink(e: MouseEvent<HTMLAnchorElement>) {
@@ -150,8 +148,8 @@ export function ExportPanel(p: {
       <div className="row">
         {/* a link (to this replay) that copies itself: also works with "Copy link address" */}
         <a className="button" href={`/replay/${encodeURIComponent(rec.id)}`} onClick={(e) => void copyLink(e)}>Copy replay link</a>
-        <a className="button" href={`/api/recordings/${encodeURIComponent(rec.id)}?download=json`} download={`${slug(rec.title)}.json`}>Download JSON</a>
-        <a className="button" href={`/api/recordings/${encodeURIComponent(rec.id)}/midi`} download={`${slug(rec.title)}.mid`}>Download MIDI</a>
+        <a className="button" href={`/api/recordings/${encodeURIComponent(rec.id)}?download=json`} download={exportFileName(rec.title, "json")}>Download JSON</a>
+        <a className="button" href={`/api/recordings/${encodeURIComponent(rec.id)}/midi`} download={exportFileName(rec.title, "mid")}>Download MIDI</a>
       </div>
       <div className="row">
         <label className="field">
