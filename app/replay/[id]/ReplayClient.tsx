@@ -21,6 +21,7 @@ import { ReplayTransport, type PlayState } from "../../lib/replay-player";
 import { StatsTable } from "./Stats";
 import { Battles } from "./Battles";
 import { ExportPanel } from "./Export";
+import { BackToRoom } from "./BackToRoom";
 
 /** performance.now() marks of the recording's fetch, copied into window.__backbeatReplay.perf */
 const loadMarks = { fetchStartMs: null as number | null, fetchedMs: null as number | null };
@@ -200,7 +201,7 @@ function Player({ rec }: { rec: RecordingJson }) {
       <div>
         <h1>{rec.title}</h1>
         <p className="muted">
-          Room {rec.roomCode} · {new Date(rec.createdAt).toLocaleString()} · {gridLabel(grid)} · {rec.hits.length} hits · {formatClock(durationMs)}
+          <BackToRoom roomCode={rec.roomCode} /> · {new Date(rec.createdAt).toLocaleString()} · {gridLabel(grid)} · {rec.hits.length} hits · {formatClock(durationMs)}
         </p>
       </div>
 

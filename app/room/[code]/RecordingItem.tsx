@@ -50,7 +50,12 @@ export function RecordingItem({ rec }: { rec: RoomView["recordings"][number] }) 
         </form>
       ) : (
         <>
-          <a href={`/replay/${rec.id}`}>{rec.title}</a>{" "}
+          {/* a new tab: the jam goes on (issue 14, defect 2: leaving the page left the room) */}
+          <a href={`/replay/${rec.id}`} target="_blank" rel="noopener">
+            {rec.title}
+            <span aria-hidden="true"> ↗</span>
+            <span className="visually-hidden"> (opens in a new tab)</span>
+          </a>{" "}
           <span className="muted">
             · {date.toLocaleDateString()} {date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} ·{" "}
             {lengthS === null ? "recording" : `${Math.floor(lengthS / 60)}:${String(lengthS % 60).padStart(2, "0")}`} · {rec.hitCount} hits ·{" "}
