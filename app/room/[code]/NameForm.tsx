@@ -5,9 +5,9 @@ import { saveName } from "../../lib/identity";
 import type { Role } from "./use-jam-connection";
 
 /** Who you are in this room (remembered for next time) and whether you play or listen. */
-export function NameForm({ code, onDone }: { code: string; onDone: (name: string, role: Role) => void }) {
-  const [name, setName] = useState("");
-  const [role, setRole] = useState<Role>("player");
+export function NameForm({ code, onDone, initialName = "", initialRole = "player" }: { code: string; onDone: (name: string, role: Role) => void; initialName?: string; initialRole?: Role }) {
+  const [name, setName] = useState(initialName);
+  const [role, setRole] = useState<Role>(initialRole);
   const [error, setError] = useState<string | null>(null);
   function submit(e: FormEvent) {
     e.preventDefault();

@@ -14,9 +14,10 @@ type Phase =
   | { kind: "checking" }
   | { kind: "not-found" }
   | { kind: "failed"; message: string }
-  | { kind: "need-name" }
+  | { kind: "need-name"; name?: string; role?: Role }
   | { kind: "in-room"; name: string; role: Role }
-  | { kind: "left" };
+  /** after Leave: Rejoin comes back with the same name and role (issue 14, defect 8) */
+  | { kind: "left"; name: string; role: Role };
 
 export default function RoomClient({ code }: { code: string }) {
   const [phase, setPhase] = useState<Phase>({ kind: "checking" });
@@ -59,14 +60,19 @@ export default function RoomClient({ code }: { code: string }) {
         <p><a className="button primary" href="/">Create a room</a></p>
       </div>
     );
-  if (phase.kind === "need-name") return <NameForm code={code} onDone={(name, role) => setPhase({ kind: "in-room", name, role })} />;
-  if (phase.kind === "left")
+  if (phase.kind === "need-name")
+    return <NameForm code={code} initialName={phase.name} initialRole={phase.role} onDone={(name, role) => setPhase({ kind: "in-room", name, role })} />;
+  if (phase.kind === "left") {
+    const { name, role } = phase;
     return (
       <div className="panel stack">
         <h1>You left room {code}</h1>
         <p className="row">
-          <button type="button" className="primary" onClick={() => setPhase({ kind: "need-name" })}>
-            Rejoin
+          <button type="button" className="primary" onClick={() => setPhase({ kind: "in-room", name, role })}>
+            Rejoin as {name}
+          </button>
+          <button type="button" onClick={() => setPhase({ kind: "need-name", name, role })}>
+            Change name
           </button>
           <a className="button" href="/">
             Back to start
@@ -74,5 +80,7 @@ export default function RoomClient({ code }: { code: string }) {
         </p>
       </div>
     );
-  return <Room code={code} name={phase.name} role={phase.role} onLeft={() => setPhase({ kind: "left" })} />;
+  }
+  const { name, role } = phase;
+  return <Room code={code} name={name} role={role} onLeft={() => setPhase({ kind: "left", name, role })} />;
 }
