@@ -17,10 +17,14 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <header className="site-header">
+        {/* one row on a phone too: the room's pads need the height (inline: globals.css is shared) */}
+        <header className="site-header" style={{ display: "flex", alignItems: "center", justifyContent: "space-between", gap: 12 }}>
           <a href="/" className="brand" aria-label="Backbeat home">
             <span aria-hidden="true">◉</span> Backbeat
           </a>
+          <nav aria-label="Site">
+            <a href="/recordings">My recordings</a>
+          </nav>
         </header>
         <main className="site-main">{children}</main>
       </body>

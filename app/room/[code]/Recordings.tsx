@@ -1,10 +1,19 @@
 "use client";
+import { useEffect } from "react";
 import type { RoomView } from "../../../core/protocol";
+import { participantId } from "../../lib/identity";
+import { rememberRecordings } from "../../lib/my-recordings";
 import { RecordingItem } from "./RecordingItem";
 
 /** The room's recordings, newest first as the server lists them. */
 export function Recordings({ room }: { room: RoomView | null }) {
   const list = room?.recordings ?? [];
+  // the ones this browser made or played in, for the "My recordings" page (app/recordings/)
+  const code = room?.code;
+  const recordings = room?.recordings;
+  useEffect(() => {
+    if (code && recordings) rememberRecordings(code, recordings, participantId());
+  }, [code, recordings]);
   return (
     <section className="panel" aria-labelledby="rec-heading">
       <h2 id="rec-heading">Recordings</h2>
