@@ -11,6 +11,8 @@ export const PROTOCOL_VERSION = 1;
 export const LIMITS = {
   nameMaxChars: 32,
   titleMaxChars: 80,
+  /** a room's name (the host names it): short enough for a phone's header */
+  roomNameMaxChars: 40,
   /** optional passcode of a private room */
   passcodeMinChars: 4,
   passcodeMaxChars: 64,

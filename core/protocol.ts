@@ -151,6 +151,11 @@ export const battleStartSchema = z.object({
   subdivision: z.union(BATTLE_SUBDIVISIONS.map((n) => z.literal(n)) as [z.ZodLiteral<4>, z.ZodLiteral<8>, z.ZodLiteral<16>]),
 });
 export const reactSchema = z.object({ emoji: z.enum(REACTIONS) });
+/** the room's name as the host types it; "" clears it (the room is then called by its code) */
+export const roomNameSchema = z
+  .string()
+  .transform((s) => s.trim().replace(/\s+/g, " "))
+  .pipe(z.string().max(LIMITS.roomNameMaxChars, `at most ${LIMITS.roomNameMaxChars} characters`));
 export const emptySchema = z.object({}).strict();
 
 export type JoinMsg = z.infer<typeof joinSchema>;
@@ -200,6 +205,11 @@ export const CLIENT_EVENTS = {
   react: reactSchema,
   "battle:start": battleStartSchema,
   "battle:stop": emptySchema,
+  /** the host hands the host role to another player (the host only, not the co-host) */
+  "host:pass": z.object({ id: participantIdSchema }),
+  /** the host names a co-host (null: none), who gets the host's powers but cannot pass them on */
+  "cohost:set": z.object({ id: participantIdSchema.nullable() }),
+  "room:rename": z.object({ name: roomNameSchema }),
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENTS;
 
@@ -214,6 +224,8 @@ export interface MemberView {
   clockErrorMs: number | null;
   connected: boolean;
   isHost: boolean;
+  /** named by the host: the host's powers (tempo, meter, groove, mode, battles, removing people) */
+  isCoHost: boolean;
   role: "player" | "spectator";
   /** what this member measures of the others' hits */
   listening: ListeningReport[];
@@ -262,6 +274,8 @@ export interface RoomView {
   recordings: RecordingView[];
   /** a passcode is needed to join (the link alone is not enough) */
   private: boolean;
+  /** the name the host gave the room; null: none (call it by its code) */
+  name: string | null;
 }
 
 export interface BattleView {
@@ -357,6 +371,9 @@ export interface ClientToServerEvents {
   react: (msg: { emoji: (typeof REACTIONS)[number] }) => void;
   "battle:start": (msg: z.infer<typeof battleStartSchema>, ack?: Ack<{ startAtMs: number }>) => void;
   "battle:stop": (msg: Record<string, never>, ack?: Ack<null>) => void;
+  "host:pass": (msg: { id: string }, ack?: Ack<null>) => void;
+  "cohost:set": (msg: { id: string | null }, ack?: Ack<null>) => void;
+  "room:rename": (msg: { name: string }, ack?: Ack<null>) => void;
 }
 
 /** Validates an inbound payload; returns the parsed value or an error message. */

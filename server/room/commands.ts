@@ -10,6 +10,8 @@ import { react, startBattle, stopBattle } from "./battle";
 import type { Connection } from "./connection";
 import type { RoomContext } from "./context";
 import { kick, leaveForGood, type Seats } from "./membership";
+import { passHost, setCoHost } from "./host";
+import { renameRoom } from "./naming";
 import { heard, startRecording, stopRecording } from "./recording";
 import { relayHit } from "./relay";
 import type { Result } from "./result";
@@ -67,6 +69,10 @@ export const COMMANDS = {
   "member:kick": { seated: true, host: true, run: (env, s, msg) => kick(env.ctx, env.seats, s.room, s.member, msg.id) },
   "battle:start": { seated: true, host: true, run: (env, s, msg) => startBattle(env.ctx, s.room, s.member, msg) },
   "battle:stop": { seated: true, host: true, run: (env, s) => stopBattle(env.ctx, s.room) },
+  // host: true lets a co-host through; passing the role and naming a co-host check for the host itself
+  "host:pass": { seated: true, host: true, run: (env, s, msg) => passHost(env.ctx, s.room, s.member, msg.id) },
+  "cohost:set": { seated: true, host: true, run: (env, s, msg) => setCoHost(env.ctx, s.room, s.member, msg.id) },
+  "room:rename": { seated: true, host: true, run: (env, s, msg) => renameRoom(env.ctx, s.room, msg.name) },
 } satisfies { [E in RoomEvent]: Command<E> };
 
 /** What an event's handler returns: a Result, or a promise of one for the commands that await the store (never for `hit`). */

@@ -9,6 +9,7 @@ import { verifyPasscode } from "../passcode";
 import type { Connection } from "./connection";
 import { retryUntilStored, type RoomContext } from "./context";
 import { fail, OK_NULL, ok, type Failure, type Result } from "./result";
+import { checkHost, claimHost, forgetCoHost } from "./host";
 import { graceOver } from "./recording";
 import { hashToken, MAX_MEMBERS, MEMBER_COLORS, newMember, roomView, ROOM_CAPACITY, SPECTATOR_CAPACITY, tokenMatches, type Member, type Room } from "./room";
 import { forgetTelemetry } from "./telemetry";
@@ -99,7 +100,7 @@ export async function joinRoom(d: JoinDeps, room: Room, conn: Connection, msg: J
   }
   member.role = role;
   member.name = msg.name;
-  if (isHost) member.isHost = true;
+  if (isHost) claimHost(room, member);
   // A reload or second tab of the same participant takes over the seat.
   if (member.conn && member.conn.id !== conn.id) {
     const old = member.conn;
@@ -111,6 +112,7 @@ export async function joinRoom(d: JoinDeps, room: Room, conn: Connection, msg: J
   room.idleSinceMs = null;
   ctx.fanout.add(room.code, conn);
   seats.bind(conn, room, member);
+  checkHost(ctx, room); // the host is back, or the role was due to someone (changed below says so)
   // A (re)join must work while the database is away (its outbox is waiting to be re-sent):
   // these writes retry in the background instead of failing the join.
   const m = member;
@@ -135,6 +137,7 @@ export function disconnect(ctx: RoomContext, seats: Seats, conn: Connection): Ro
     member.conn = null;
     member.rttMs = null;
     forgetTelemetry(ctx, member);
+    checkHost(ctx, room); // the grace time starts when the host's link drops
     void ctx.changed(room);
   }
   return room;
@@ -146,6 +149,10 @@ export function leaveForGood(ctx: RoomContext, seats: Seats, room: Room, member:
   ctx.fanout.remove(room.code, conn);
   room.members.delete(member.id);
   forgetTelemetry(ctx, member);
+  forgetCoHost(room, member);
+  // A host who leaves gives the role up for good: their token makes nobody host any more.
+  if (member.isHost) room.hostTokenHash = null;
+  checkHost(ctx, room);
   void ctx.changed(room);
   return OK_NULL;
 }
@@ -154,9 +161,11 @@ export function kick(ctx: RoomContext, seats: Seats, room: Room, host: Member, i
   if (id === host.id) return fail("invalid_message", "You cannot remove yourself; use Leave.", "member:kick");
   const target = room.members.get(id);
   if (!target) return fail("invalid_message", "No such member in this room.", "member:kick");
+  if (target.isHost) return fail("not_host", "A co-host cannot remove the host.", "member:kick");
   room.kicked.set(id, ctx.clock.now());
   room.members.delete(id);
   forgetTelemetry(ctx, target);
+  forgetCoHost(room, target);
   if (target.conn) {
     const c = target.conn;
     seats.unbind(c);

@@ -82,6 +82,13 @@ export interface Room {
   idleSinceMs: number | null;
   /** joins awaiting something: the room is not evicted meanwhile */
   joinsInFlight: number;
+  /** the name the host gave the room (null: none, shown as "Room <code>") */
+  name: string | null;
+  /** the member the host named co-host: the host's powers, but cannot pass them on (host.ts) */
+  coHostId: string | null;
+  /** since when the host has been disconnected (host.ts hands the role on after HOST_GRACE_MS) */
+  hostAwaySinceMs: number | null;
+  hostTimer: TimerHandle | null;
 }
 
 /** The room's grid as a recording's timeline stores it (core/timeline.ts). */
@@ -97,7 +104,7 @@ export function isConnected(m: Member): boolean {
   return m.conn !== null;
 }
 
-export function memberView(m: Member): MemberView {
+export function memberView(m: Member, coHostId: string | null = null): MemberView {
   return {
     id: m.id,
     name: m.name,
@@ -106,6 +113,7 @@ export function memberView(m: Member): MemberView {
     clockErrorMs: m.clockErrorMs,
     connected: m.conn !== null,
     isHost: m.isHost,
+    isCoHost: m.id === coHostId,
     role: m.role,
     listening: m.listening,
     legs: m.legs,
@@ -128,9 +136,10 @@ export function roomView(room: Room): RoomView {
     battle: room.battle ? { config: room.battle.config, votes: room.battle.votes, result: room.battle.result } : null,
     mode: room.mode,
     recording: r ? { id: r.id, startedAtMs: r.startedAtMs, startedBy: r.startedBy } : null,
-    members: [...room.members.values()].map(memberView),
+    members: [...room.members.values()].map((m) => memberView(m, room.coHostId)),
     recordings: room.recordings.slice(0, MAX_LISTED_RECORDINGS),
     private: room.passcodeHash !== null,
+    name: room.name,
   };
 }
 

@@ -15,6 +15,7 @@ import type { Clock, TimerHandle } from "./clock";
 import { COMMANDS, type AnswerOf, type Command, type CommandEnv, type DataOf, type MsgOf, type RoomEvent, type Seat } from "./commands";
 import { directFanout, type CloseReason, type Connection, type Fanout } from "./connection";
 import type { RoomContext } from "./context";
+import { mayHost } from "./host";
 import { disconnect, joinRoom, mayEvict, type Seats } from "./membership";
 import { RoomSaver } from "./persistence";
 import { refreshRecordings } from "./recording";
@@ -116,12 +117,12 @@ export class RoomService {
     const env = this.env;
     if (!cmd.seated) return ((conn: Connection, msg: MsgOf<"join">) => cmd.run(env, conn, msg as never)) as unknown as Handler<E>;
     const notJoined = Object.freeze(fail("not_joined", "Join a room first.", event));
-    const notHost = Object.freeze(fail("not_host", "Only the host (the room's creator) can do that.", event));
+    const notHost = Object.freeze(fail("not_host", "Only the host or co-host can do that.", event));
     const host = cmd.host === true;
     return ((conn: Connection, msg: never) => {
       const seat = this.seatsByConn.get(conn.id);
       if (!seat) return notJoined;
-      if (host && !seat.member.isHost) return notHost;
+      if (host && !mayHost(seat.room, seat.member)) return notHost;
       return cmd.run(env, seat, msg, conn);
     }) as unknown as Handler<E>;
   }
@@ -312,6 +313,8 @@ export class RoomService {
 
   private stopTimers(room: Room): void {
     this.deps.clock.clearTimeout(room.battle?.timer);
+    this.deps.clock.clearTimeout(room.hostTimer);
+    room.hostTimer = null;
     for (const m of room.members.values()) forgetTelemetry(this.ctx, m);
   }
 

@@ -6,7 +6,8 @@
  * Kept: the beat epoch and the grid before a pending change (so beats do not move), the kick
  * bans, a battle (config, votes, who voted, result; not its hits — a battle interrupted by a
  * move is scored on the hits struck after it), and the members' identity (id, name, colour,
- * role, host, seat-key hash: colours and seats survive a restart). Not kept: connections and
+ * role, host, seat-key hash: colours and seats survive a restart), the room's name, its co-host and
+ * whether the creator's host token was retired by a handover. Not kept: connections and
  * telemetry (members come back greyed and report again), the recording (its truth is the
  * database's open recording; only who started it is kept here).
  */
@@ -43,6 +44,11 @@ const snapshotSchema = z.object({
   ),
   /** the running recording's id and who started it (the database knows it is open) */
   recording: z.object({ id: z.string(), startedBy: z.string() }).nullable(),
+  // issue 14 (optional: rooms saved before them load as they were)
+  name: z.string().nullable().optional(),
+  coHostId: z.string().nullable().optional(),
+  /** the host role was handed on: the creator's token makes nobody host any more (server/room/host.ts) */
+  hostTokenRetired: z.boolean().optional(),
 });
 export type RoomSnapshot = z.infer<typeof snapshotSchema>;
 
@@ -56,6 +62,9 @@ export function snapshotOf(room: Room): RoomSnapshot {
     battle: b ? { config: b.config, votes: b.votes, result: b.result, voted: [...b.voted] } : null,
     members: [...room.members.values()].map((m) => ({ id: m.id, name: m.name, color: m.color, role: m.role, isHost: m.isHost, seatKeyHash: m.seatKeyHash })),
     recording: room.recording ? { id: room.recording.id, startedBy: room.recording.startedBy } : null,
+    name: room.name,
+    coHostId: room.coHostId,
+    hostTokenRetired: room.hostTokenHash === null,
   };
 }
 
@@ -123,7 +132,7 @@ export function restoreRoom({ stored, recordings, open, nowMs }: RestoreInput): 
     mode: stored.mode as PlayMode,
     battle: snap?.battle ? { ...snap.battle, voted: new Set(snap.battle.voted), hits: new Map(), timer: null } : null,
     kicked: new Map(snap?.kicked ?? []),
-    hostTokenHash: stored.hostTokenHash,
+    hostTokenHash: snap?.hostTokenRetired ? null : stored.hostTokenHash,
     passcodeHash: stored.passcodeHash,
     members: new Map(),
     recording: null,
@@ -131,8 +140,13 @@ export function restoreRoom({ stored, recordings, open, nowMs }: RestoreInput): 
     recordings,
     idleSinceMs: nowMs,
     joinsInFlight: 0,
+    name: snap?.name ?? null,
+    coHostId: null,
+    hostAwaySinceMs: null,
+    hostTimer: null,
   };
   for (const m of snap?.members ?? []) room.members.set(m.id, newMember(m));
+  if (snap?.coHostId && room.members.has(snap.coHostId)) room.coHostId = snap.coHostId;
   if (open) {
     const startedBy = snap?.recording?.id === open.recording.id ? snap.recording.startedBy : "";
     room.recording = { id: open.recording.id, startedAtMs: open.recording.startedAtMs, startedBy, endedAtMs: null };

@@ -9,6 +9,7 @@ export const memberView = (id: string, extra: Partial<MemberView> = {}): MemberV
   clockErrorMs: null,
   connected: true,
   isHost: false,
+  isCoHost: false,
   role: "player",
   listening: [],
   legs: null,
@@ -28,5 +29,6 @@ export const roomView = (members: MemberView[], extra: Partial<RoomView> = {}): 
   members,
   recordings: [],
   private: false,
+  name: null,
   ...extra,
 });
