@@ -17,7 +17,20 @@ const REMOTE_FLASH_MS = 120;
  * Lighting is done on the buttons themselves (data-local, data-remote, --remote-color, data-remote-lit), not
  * through React state: a hit re-renders nothing, so the main thread stays free for the next hit.
  */
-export function Pads({ session, room, keyMap, spectator, strike }: { session: JamSession | null; room: RoomView | null; keyMap: KeyMap | null; spectator: boolean; strike: Strike }) {
+export function Pads({
+  session,
+  room,
+  keyMap,
+  spectator,
+  strike,
+}: {
+  session: JamSession | null;
+  room: RoomView | null;
+  /** the computer keys to show on the pads; null: none (a touch screen, a spectator) */
+  keyMap: KeyMap | null;
+  spectator: boolean;
+  strike: Strike;
+}) {
   const buttons = useRef<Partial<Record<PadId, HTMLButtonElement | null>>>({});
   const roomRef = useRef(room);
   roomRef.current = room;
@@ -84,7 +97,11 @@ export function Pads({ session, room, keyMap, spectator, strike }: { session: Ja
           }}
         >
           <span>{p.name}</span>
-          <span className="key" aria-hidden="true">{keyMap ? keyLabel(keyMap[p.id]) : "\u00a0"}</span>
+          {keyMap && (
+            <span className="key" aria-hidden="true">
+              {keyLabel(keyMap[p.id])}
+            </span>
+          )}
         </button>
       ))}
     </div>

@@ -11,26 +11,37 @@ import { Reactions } from "../../components/Reactions";
 import { SharePanel } from "../../components/SharePanel";
 import { loadHostPasscode, saveRoomPasscode } from "../../lib/identity";
 import { loadKeyMap, saveKeyMap } from "../../lib/keymap";
-import type { Act } from "./act";
 import { KitSelect } from "./KitSelect";
+import { MetronomeToggle } from "./MetronomeToggle";
 import { Members } from "./Members";
+import { Notices } from "./Notices";
+import { PartnerDistance } from "./PartnerDistance";
 import { ModeChoice } from "./ModeChoice";
 import { Pads } from "./Pads";
 import { PasscodeForm } from "./PasscodeForm";
 import { RecordingControls } from "./RecordingControls";
 import { Recordings } from "./Recordings";
+import { SettingsSheet } from "./SettingsSheet";
 import { SoundControls } from "./SoundControls";
 import { statusText } from "./status-text";
 import { TempoForm } from "./TempoForm";
+import { TurnLine } from "./TurnLine";
+import { useKeyboardLikely } from "./use-keyboard-likely";
 import { useJamConnection, type Role } from "./use-jam-connection";
+import { useRoomNotices } from "./use-room-notices";
+import { WaitingCard } from "./WaitingCard";
+import { waitingForPartner } from "../../lib/presence";
 import { useKeyboardPads, useMidiPads } from "./use-strike-inputs";
 
-/** A room once you are in it: the pads and controls on the left, people, battle, latency and recordings on the right. */
+/**
+ * A room once you are in it: the instrument (pads, beat, Record, metronome, reactions) first, on a
+ * phone filling exactly one screen; people, sharing, battle and recordings beside it (desktop) or
+ * below it (phone); everything set once rather than played in the Settings sheet.
+ */
 export function Room({ code, name, role, onLeft }: { code: string; name: string; role: Role; onLeft: () => void }) {
   const { session, conn, engine, snap, audioState, initialKit } = useJamConnection(code, name, role);
   const [copyStatus, setCopyStatus] = useState("");
   const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<string | null>(null);
   const [keyMap, setKeyMap] = useState<KeyMap | null>(null);
   /** a private room asked for its passcode: the form stays until the join succeeds */
   const [passcodeAsked, setPasscodeAsked] = useState(false);
@@ -38,6 +49,7 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
   const triedPasscode = useRef<string | null>(null);
   const [hostPasscode, setHostPasscode] = useState<string | undefined>(undefined);
   useEffect(() => setKeyMap(loadKeyMap()), []);
+  const keyHints = useKeyboardLikely();
   useEffect(() => setHostPasscode(loadHostPasscode(code)), [code]);
 
   const strike = useCallback(
@@ -51,13 +63,8 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
   useKeyboardPads(keyMap, strike);
   const midi = useMidiPads(strike);
 
-  const act: Act = async (fn) => {
-    setBusy(true);
-    setActionError(null);
-    const err = await fn();
-    if (err) setActionError(err.message);
-    setBusy(false);
-  };
+  // Errors and presence as notices over the page (Notices.tsx): one message per cause, cleared when it no longer holds.
+  const { notices, act } = useRoomNotices(snap, conn?.participantId, setBusy);
 
   const room = snap?.room ?? null;
   const me = conn?.participantId;
@@ -96,68 +103,97 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
     );
   }
 
+  const spectator = role === "spectator";
+  const showCopyStatus = (st: string) => {
+    setCopyStatus(st);
+    window.setTimeout(() => setCopyStatus(""), 4000);
+  };
   return (
-    <div className="stack">
-      <div className="row" style={{ justifyContent: "space-between" }}>
-        <h1 style={{ margin: 0 }}>Room {code}</h1>
-        <div className="row">
+    <div className="room">
+      {/* The instrument: on a phone exactly one screen (pads, beat, Record, metronome), everything above the pads fixed in height so nothing moves while playing. */}
+      <div className="instrument">
+        <div className="room-top">
+          <h1>Room {code}</h1>
           {audioState !== "running" && engine && (
             <button type="button" onClick={() => void engine.resume()}>
               Enable sound
             </button>
           )}
-          <SharePanel
-            url={typeof window === "undefined" ? "" : window.location.href}
-            title={`Backbeat room ${code}`}
-            privateRoom={room?.private ?? false}
-            passcode={hostPasscode}
-            onStatus={(st) => {
-              setCopyStatus(st);
-              window.setTimeout(() => setCopyStatus(""), 4000);
-            }}
-          />
+          <SettingsSheet>
+            <section className="sheet-section" aria-labelledby="set-sound">
+              <h3 id="set-sound" className="subhead">Sound</h3>
+              <SoundControls session={session} snap={snap} spectator={spectator} />
+              {!spectator && <KitSelect engine={engine} initialKit={initialKit} />}
+            </section>
+            {!spectator && (
+              <section className="sheet-section" aria-labelledby="set-groove">
+                <h3 id="set-groove" className="subhead">Tempo and mode</h3>
+                <ModeChoice conn={conn} room={room} isHost={amHost} act={act} />
+                <TempoForm conn={conn} room={room} isHost={amHost} act={act} />
+              </section>
+            )}
+            {!spectator && (
+              <section className="sheet-section" aria-labelledby="set-input">
+                <h3 id="set-input" className="subhead">Timing and input</h3>
+                <Calibration engine={engine} onChange={(ms) => session?.setInputOffset(ms)} />
+                {keyMap && (
+                  <InputSettings
+                    keyMap={keyMap}
+                    midi={midi}
+                    onKeyMap={(m) => {
+                      setKeyMap(m);
+                      saveKeyMap(m);
+                    }}
+                  />
+                )}
+              </section>
+            )}
+            <LatencyPanel session={session} room={room} />
+          </SettingsSheet>
         </div>
-      </div>
-      <p className="muted status-line" role="status" aria-live="polite">
-        {copyStatus || statusText(snap, audioState, conn?.unackedHits ?? 0)}
-      </p>
-      {snap?.error && <p role="alert" className="error">{snap.error.message}</p>}
-      {actionError && <p role="alert" className="error">{actionError}</p>}
-      <div className="room-grid">
-        <section className="panel stack" aria-labelledby="pads-heading">
-          <div className="row" style={{ justifyContent: "space-between" }}>
-            <h2 id="pads-heading">Pads</h2>
+        <p className="muted room-status" role="status" aria-live="polite">
+          {copyStatus || statusText(snap, audioState, conn?.unackedHits ?? 0)}
+        </p>
+        <div className="transport">
+          {!spectator && <RecordingControls conn={conn} room={room} joined={joined} busy={busy} act={act} />}
+          <div className="row beat">
+            <MetronomeToggle session={session} snap={snap} />
             {room && <BeatDots conn={conn} room={room} />}
           </div>
-          {role === "spectator" && <p className="muted">You are listening as a spectator: the pads light up as the players play.</p>}
-          <Pads session={session} room={room} keyMap={keyMap} spectator={role === "spectator"} strike={strike} />
-          <Reactions onReact={(r) => conn?.react(r)} last={snap?.lastReaction ?? null} room={room} />
-          <div className="stack">
-            <SoundControls session={session} snap={snap} />
-            <ModeChoice conn={conn} room={room} isHost={amHost} act={act} />
-            <TempoForm conn={conn} room={room} isHost={amHost} act={act} />
-            <RecordingControls conn={conn} room={room} joined={joined} busy={busy} act={act} />
-          </div>
-          <KitSelect engine={engine} initialKit={initialKit} />
-          <Calibration engine={engine} onChange={(ms) => session?.setInputOffset(ms)} />
-          {keyMap && (
-            <InputSettings
-              keyMap={keyMap}
-              midi={midi}
-              onKeyMap={(m) => {
-                setKeyMap(m);
-                saveKeyMap(m);
-              }}
-            />
-          )}
+          {spectator && <p className="muted spectator-note">You are a spectator: the pads light up as the players play; vote with reactions.</p>}
+        </div>
+        <section className="pads-area" aria-labelledby="pads-heading">
+          <h2 id="pads-heading" className="visually-hidden">
+            Pads
+          </h2>
+          <Pads session={session} room={room} keyMap={keyHints && !spectator ? keyMap : null} spectator={spectator} strike={strike} />
         </section>
-        <aside className="stack">
-          <Members room={room} conn={conn} me={me} amHost={amHost} act={act} onLeft={onLeft} />
-          {room && <BattlePanel conn={conn} room={room} isHost={amHost} act={act} />}
-          <LatencyPanel session={session} room={room} />
-          <Recordings room={room} />
-        </aside>
+        <div className="stage">
+          {room && <TurnLine conn={conn} room={room} />}
+          <Reactions onReact={(r) => conn?.react(r)} last={snap?.lastReaction ?? null} room={room} />
+        </div>
       </div>
+      <aside className="room-side">
+        {joined && room && waitingForPartner(room.members, me) ? (
+          <WaitingCard code={code} url={typeof window === "undefined" ? "" : window.location.href} privateRoom={room.private} passcode={hostPasscode} onStatus={showCopyStatus} />
+        ) : (
+          <section className="panel stack" aria-label="Invite">
+            <SharePanel
+              url={typeof window === "undefined" ? "" : window.location.href}
+              title={`Backbeat room ${code}`}
+              privateRoom={room?.private ?? false}
+              passcode={hostPasscode}
+              onStatus={showCopyStatus}
+            />
+          </section>
+        )}
+        <PartnerDistance conn={conn} room={room} isHost={amHost} act={act} />
+        <Members room={room} conn={conn} me={me} amHost={amHost} act={act} onLeft={onLeft} />
+        {room && <BattlePanel conn={conn} room={room} isHost={amHost} act={act} />}
+        <Recordings room={room} />
+      </aside>
+      {/* Over the page, not in its flow: an error appearing does not push the pads down (defect 4). */}
+      <Notices api={notices} />
     </div>
   );
 }
