@@ -269,7 +269,8 @@ export interface RoomView {
   groove: (typeof GROOVE_IDS)[number];
   mode: PlayMode;
   battle: BattleView | null;
-  recording: { id: string; startedAtMs: number; startedBy: string } | null;
+  /** startedAtMs: where the recording begins (its count-in bar, if any); barOneAtMs: the bar after the count-in (= startedAtMs without one) */
+  recording: { id: string; startedAtMs: number; barOneAtMs: number; startedBy: string } | null;
   members: MemberView[];
   recordings: RecordingView[];
   /** a passcode is needed to join (the link alone is not enough) */

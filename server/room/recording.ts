@@ -1,11 +1,18 @@
 /**
  * Recording: start (optionally after a count-in bar) and stop, the grace period after Stop for
  * hits struck before it, and the listeners' hearings. Hits themselves are queued by relay.ts.
+ *
+ * A count-in is part of the recording (issue 14, defect 8): the recording starts AT the count-in
+ * bar (`startedAtMs`, a bar line) and `barOneAtMs` marks the bar after it, where the music
+ * begins. A fill a drummer plays into bar 1 is therefore stored, relayed and acked like any hit,
+ * and the replay, MIDI and WAV exports all begin with the count-in bar (their bar lines stay on
+ * the room's grid, since it starts on one). docs/recordings.md.
  */
 import { randomBytes } from "node:crypto";
 import type { HearingMsg, RecordingStartMsg } from "../../core/protocol";
 import { barMs, nextBarLineMs } from "../../core/metronome";
 import { retryUntilStored, type RoomContext } from "./context";
+import { CHANGE_LEAD_MS } from "./transport";
 import { fail, OK_NULL, ok, type Result } from "./result";
 import { gridEntry, hashToken, newRecordingId, toRecordingView, type ActiveRecording, type Member, type Room } from "./room";
 
@@ -15,7 +22,7 @@ export const STOP_GRACE_MS = 5_000;
 /** The recording a hit struck at `strikeAtMs` belongs to: the running one, or one stopped within the grace period. */
 export function recordingFor(room: Room, strikeAtMs: number, nowMs: number): ActiveRecording | null {
   const r = room.recording;
-  if (r && strikeAtMs >= r.startedAtMs) return r; // (hits during a count-in are before startedAtMs: not recorded)
+  if (r && strikeAtMs >= r.startedAtMs) return r; // a count-in bar is recorded: startedAtMs is its start
   if (room.closing.size === 0) return null;
   for (const [id, c] of room.closing) {
     if (c.endedAtMs !== null && nowMs - c.endedAtMs > STOP_GRACE_MS) {
@@ -40,9 +47,12 @@ export async function startRecording(ctx: RoomContext, room: Room, member: Membe
   const ownerToken = randomBytes(24).toString("base64url");
   const grid = { tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, beatUnit: room.beatUnit, epochMs: room.epochMs };
   const nowMs = ctx.clock.now();
-  // Count-in: start on the bar line after a whole bar of clicks, the same for everyone.
-  const startedAtMs = msg.countIn ? nextBarLineMs(grid, nowMs + barMs(grid)) : nowMs;
-  const rec: ActiveRecording = { id, startedAtMs, startedBy: member.id, endedAtMs: null };
+  // Count-in: one whole bar of clicks, the same for everyone, starting on a bar line at least
+  // CHANGE_LEAD_MS away (as a tempo change: every page gets the room state in time to hand the
+  // first click to its engine), then bar 1. The recording starts with the count-in bar.
+  const barOneAtMs = msg.countIn ? nextBarLineMs(grid, nowMs + CHANGE_LEAD_MS + barMs(grid)) : nowMs;
+  const startedAtMs = msg.countIn ? barOneAtMs - barMs(grid) : nowMs;
+  const rec: ActiveRecording = { id, startedAtMs, barOneAtMs, startedBy: member.id, endedAtMs: null };
   room.recording = rec;
   try {
     const participantIds = [...room.members.values()].filter((m) => m.conn && m.role === "player").map((m) => m.id);
@@ -72,7 +82,7 @@ export async function stopRecording(ctx: RoomContext, room: Room, member: Member
   if (member.role === "spectator") return fail("spectator", "Spectators cannot stop recordings.", "recording:stop");
   const rec = room.recording;
   if (!rec) return fail("not_recording", "This room is not recording.", "recording:stop");
-  // Stopped during the count-in: an empty recording, not a negative length.
+  // Stopped before the count-in bar began: an empty recording, not a negative length.
   const endedAtMs = Math.max(ctx.clock.now(), rec.startedAtMs);
   rec.endedAtMs = endedAtMs;
   room.recording = null;

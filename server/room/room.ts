@@ -51,7 +51,10 @@ export interface BattleState extends BattleView {
 export interface ActiveRecording {
   id: string;
   startedAtMs: number;
+  /** where the recording (and its count-in bar, if any) begins */
   startedBy: string;
+  /** bar 1, after the count-in bar; startedAtMs without a count-in */
+  barOneAtMs: number;
   /** set when stopped; hits struck before it are still accepted during the grace period */
   endedAtMs: number | null;
 }
@@ -135,7 +138,7 @@ export function roomView(room: Room): RoomView {
     groove: room.groove,
     battle: room.battle ? { config: room.battle.config, votes: room.battle.votes, result: room.battle.result } : null,
     mode: room.mode,
-    recording: r ? { id: r.id, startedAtMs: r.startedAtMs, startedBy: r.startedBy } : null,
+    recording: r ? { id: r.id, startedAtMs: r.startedAtMs, barOneAtMs: r.barOneAtMs, startedBy: r.startedBy } : null,
     members: [...room.members.values()].map((m) => memberView(m, room.coHostId)),
     recordings: room.recordings.slice(0, MAX_LISTED_RECORDINGS),
     private: room.passcodeHash !== null,

@@ -43,7 +43,8 @@ const snapshotSchema = z.object({
     }),
   ),
   /** the running recording's id and who started it (the database knows it is open) */
-  recording: z.object({ id: z.string(), startedBy: z.string() }).nullable(),
+  /** barOneAtMs: the count-in's end (missing in rooms saved before it existed) */
+  recording: z.object({ id: z.string(), startedBy: z.string(), barOneAtMs: z.number().finite().optional() }).nullable(),
   // issue 14 (optional: rooms saved before them load as they were)
   name: z.string().nullable().optional(),
   coHostId: z.string().nullable().optional(),
@@ -61,7 +62,7 @@ export function snapshotOf(room: Room): RoomSnapshot {
     kicked: [...room.kicked.entries()],
     battle: b ? { config: b.config, votes: b.votes, result: b.result, voted: [...b.voted] } : null,
     members: [...room.members.values()].map((m) => ({ id: m.id, name: m.name, color: m.color, role: m.role, isHost: m.isHost, seatKeyHash: m.seatKeyHash })),
-    recording: room.recording ? { id: room.recording.id, startedBy: room.recording.startedBy } : null,
+    recording: room.recording ? { id: room.recording.id, startedBy: room.recording.startedBy, barOneAtMs: room.recording.barOneAtMs } : null,
     name: room.name,
     coHostId: room.coHostId,
     hostTokenRetired: room.hostTokenHash === null,
@@ -148,8 +149,9 @@ export function restoreRoom({ stored, recordings, open, nowMs }: RestoreInput): 
   for (const m of snap?.members ?? []) room.members.set(m.id, newMember(m));
   if (snap?.coHostId && room.members.has(snap.coHostId)) room.coHostId = snap.coHostId;
   if (open) {
-    const startedBy = snap?.recording?.id === open.recording.id ? snap.recording.startedBy : "";
-    room.recording = { id: open.recording.id, startedAtMs: open.recording.startedAtMs, startedBy, endedAtMs: null };
+    const mine = snap?.recording?.id === open.recording.id ? snap.recording : null;
+    const startedAtMs = open.recording.startedAtMs;
+    room.recording = { id: open.recording.id, startedAtMs, barOneAtMs: mine?.barOneAtMs ?? startedAtMs, startedBy: mine?.startedBy ?? "", endedAtMs: null };
   }
   return room;
 }

@@ -33,7 +33,7 @@ export function RecordingControls({ conn, room, joined, busy, act }: { conn: Jam
       <label className="inline-check">
         <input type="checkbox" checked={countIn} onChange={(e) => setCountIn(e.target.checked)} /> Count-in bar
       </label>
-      <span className="muted" aria-live="polite">{recording ? (conn && recording.startedAtMs > conn.sharedNow() ? "Count-in…" : "Recording…") : ""}</span>
+      <span className="muted" aria-live="polite">{recording ? (conn && recording.barOneAtMs > conn.sharedNow() ? "Count-in…" : "Recording…") : ""}</span>
     </div>
   );
 }
