@@ -9,6 +9,8 @@ import { grooveHitsInWindow, type GrooveId } from "../../core/grooves";
 import { beatsInWindow, type Grid } from "../../core/metronome";
 import type { RoomView } from "../../core/protocol";
 import type { AudioEngine } from "./audio/engine";
+import { CLICKS_BUS } from "./audio/mix-buses";
+import type { BeatQueue } from "./beat-queue";
 
 /** How far ahead the metronome is scheduled on the audio clock. */
 export const SCHEDULE_AHEAD_MS = 150;
@@ -19,8 +21,8 @@ type SoundingGrid = Grid & { groove: GrooveId };
 export interface ClickOptions {
   metronomeOn: boolean;
   backingOn: boolean;
-  /** the recording's start (count-in clicks sound before it whatever the metronome) */
-  recordingStartAtMs: number | null;
+  /** a recording's count-in bar, [fromMs, barOneAtMs): its clicks sound whatever the metronome, numbered */
+  countIn: { fromMs: number; barOneAtMs: number } | null;
 }
 
 export class ClickScheduler {
@@ -28,7 +30,11 @@ export class ClickScheduler {
   private grids: SoundingGrid[] = [];
   private scheduledUntilMs = 0;
 
-  constructor(private readonly engine: Pick<AudioEngine, "playClick" | "playHit">) {}
+  constructor(
+    private readonly engine: Pick<AudioEngine, "playClick" | "playHit">,
+    /** every beat handed, for the beat display (even with the metronome off: the beat is still shown) */
+    private readonly beats?: BeatQueue,
+  ) {}
 
   get hasGrid(): boolean {
     return this.grids.length > 0;
@@ -73,11 +79,21 @@ export class ClickScheduler {
       if (to <= from) continue;
       for (const b of beatsInWindow(grid, from, to)) {
         // During a count-in everyone hears the clicks, metronome on or off.
-        const countIn = o.recordingStartAtMs !== null && b.atMs < o.recordingStartAtMs;
-        if (o.metronomeOn || countIn) this.engine.playClick(toAudioTime(b.atMs), b.accent);
+        const countIn = o.countIn !== null && b.atMs >= o.countIn.fromMs && b.atMs < o.countIn.barOneAtMs;
+        const audioTime = toAudioTime(b.atMs);
+        if (o.metronomeOn || countIn) this.engine.playClick(audioTime, b.accent);
+        this.beats?.push({
+          atMs: b.atMs,
+          audioTime,
+          inBar: b.inBar,
+          beatsPerBar: grid.beatsPerBar,
+          beatUnit: grid.beatUnit ?? 4,
+          tempoBpm: grid.tempoBpm,
+          count: countIn ? grid.beatsPerBar - b.inBar : null,
+        });
       }
       if (o.backingOn && grid.groove !== "none") {
-        for (const g of grooveHitsInWindow(grid.groove, grid, from, to)) this.engine.playHit(g.pad, toAudioTime(g.atMs), g.velocity);
+        for (const g of grooveHitsInWindow(grid.groove, grid, from, to)) this.engine.playHit(g.pad, toAudioTime(g.atMs), g.velocity, CLICKS_BUS);
       }
     }
   }

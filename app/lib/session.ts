@@ -16,10 +16,13 @@ import type { LateTargetId } from "../../core/playout";
 import type { RelayedHit } from "../../core/protocol";
 import type { AdaptiveDecision } from "../../core/playout";
 import type { AudioEngine } from "./audio/engine";
+import { CLICKS_BUS, DEFAULT_VOLUME } from "./audio/mix-buses";
 import { measuredOutputPathMs, outputLatencyMs, perfToAudioTime, sampleAudioClock } from "./audio-clock";
+import { BeatQueue, type ScheduledBeat } from "./beat-queue";
 import { ClickScheduler, SCHEDULER_TICK_MS } from "./click-scheduler";
 import { JamConnection, type AudioLead, type ConnectionSnapshot, type JamConnectionOptions } from "./connection/jam-connection";
 import { HitLog, type Diagnostics } from "./diagnostics";
+import { levelToGain, loadMix, partnerLevel, saveMix, withPartner, type ChannelLevel, type MixLevels } from "./mix-levels";
 
 export type { DiagHit, Diagnostics, PartnerStats } from "./diagnostics";
 
@@ -61,6 +64,13 @@ export class JamSession {
   // stays put instead of following currentTime's steps (bench:e2e saw the delay move −20…+10 ms).
   private readonly outputPath = new OutputPathMeter(400);
   private readonly clicks: ClickScheduler;
+  /** the beats handed to the engine, for the beat display (heardBeat) */
+  private readonly beats = new BeatQueue();
+  /** this device's mix (./mix-levels.ts), applied to the engine's buses */
+  private mix: MixLevels;
+  /** the gain each partner's bus was last given (set only when it changes) */
+  private readonly partnerGains = new Map<string, number>();
+  private readonly mixListeners = new Set<() => void>();
   private readonly log = new HitLog();
   /** your strike → your sound, last 50 hits */
   private monitorMs: number[] = [];
@@ -75,7 +85,9 @@ export class JamSession {
   constructor(opts: JamSessionOptions) {
     this.engine = opts.engine;
     this.inputOffsetMs = opts.inputOffsetMs ?? 0;
-    this.clicks = new ClickScheduler(opts.engine);
+    this.clicks = new ClickScheduler(opts.engine, this.beats);
+    this.mix = loadMix();
+    this.applyMix();
     this.sound = { metronomeOn: true, backingOn: true, fairMonitoring: opts.fairMonitoring ?? false };
     this.connection = new JamConnection({
       ...opts,
@@ -88,7 +100,10 @@ export class JamSession {
     let room = this.connection.room;
     this.unsubscribe.push(
       this.connection.subscribe((c) => {
-        if (c.room && c.room !== room) this.clicks.onRoom(c.room, this.sharedNow());
+        if (c.room && c.room !== room) {
+          this.clicks.onRoom(c.room, this.sharedNow());
+          this.applyPartnerLevels(c.room.members);
+        }
         room = c.room;
         this.emit();
       }),
@@ -197,7 +212,8 @@ export class JamSession {
   /** A partner's hit, with the connection's playout decision: on time or late, the engine gets the time it is really heard. */
   private playRemote(hit: RelayedHit, d: AdaptiveDecision, nowMs: number): void {
     const audioTime = d.skipped ? null : this.sharedToAudioTime(d.playAtMs);
-    if (audioTime !== null) this.engine.playHit(hit.pad, audioTime, hit.velocity);
+    // through the sender's bus: their fader and mute (a partner not in the room view yet plays at unity)
+    if (audioTime !== null) this.engine.playHit(hit.pad, audioTime, hit.velocity, hit.from);
     this.log.push({
       kind: "remote",
       from: hit.from,
@@ -241,8 +257,69 @@ export class JamSession {
     if (!this.connection.clock.sync.synced || !this.clicks.hasGrid) return;
     const nowMs = this.sharedNow();
     const rec = this.connection.room?.recording ?? null;
-    const opts = { metronomeOn: this.sound.metronomeOn, backingOn: this.sound.backingOn, recordingStartAtMs: rec ? rec.startedAtMs : null };
+    const countIn = rec && rec.barOneAtMs > rec.startedAtMs ? { fromMs: rec.startedAtMs, barOneAtMs: rec.barOneAtMs } : null;
+    const opts = { metronomeOn: this.sound.metronomeOn, backingOn: this.sound.backingOn, countIn };
     this.clicks.tick(nowMs, this.audioLeadMs(), opts, (ms) => this.sharedToAudioTime(ms));
+  }
+
+  // ---------- the beat you can see ----------
+  /**
+   * The beat whose click is at this device's speaker now, and how long ago it got there (ms):
+   * the audio clock's output time (getOutputTimestamp through the fitted line) against the time
+   * each beat was handed to the engine at. Call it per animation frame. While the context does
+   * not run nothing is heard, so the beat follows the shared clock instead.
+   */
+  heardBeat(): { beat: ScheduledBeat; sinceMs: number } | null {
+    const ctx = this.engine.context;
+    if (ctx.state === "running") {
+      const heard = perfToAudioTime(ctx, performance.now(), this.audioClock);
+      const beat = this.beats.latest((b) => b.audioTime, heard);
+      return beat && { beat, sinceMs: (heard - beat.audioTime) * 1000 };
+    }
+    const nowMs = this.connection.clock.sync.synced ? this.sharedNow() : -Infinity;
+    const beat = this.beats.latest((b) => b.atMs, nowMs);
+    return beat && { beat, sinceMs: nowMs - beat.atMs };
+  }
+
+  // ---------- the mix ----------
+  get mixLevels(): MixLevels {
+    return this.mix;
+  }
+  /** called on every change of the mix (the Mix panel; not the room page) */
+  subscribeMix(fn: () => void): () => void {
+    this.mixListeners.add(fn);
+    return () => this.mixListeners.delete(fn);
+  }
+  setMasterLevel(level: number): void {
+    this.updateMix({ ...this.mix, master: level });
+  }
+  setClicksLevel(level: number): void {
+    this.updateMix({ ...this.mix, clicks: level });
+  }
+  setPartnerLevel(id: string, name: string, patch: Partial<ChannelLevel>): void {
+    this.updateMix(withPartner(this.mix, id, name, patch, Date.now()));
+  }
+  private updateMix(mix: MixLevels): void {
+    this.mix = mix;
+    saveMix(mix);
+    this.applyMix();
+    for (const fn of this.mixListeners) fn();
+  }
+  private applyMix(): void {
+    // the master's full travel is the engine's usual level, which leaves headroom for stacked hits
+    this.engine.setVolume(DEFAULT_VOLUME * levelToGain(this.mix.master));
+    this.engine.setBusGain(CLICKS_BUS, levelToGain(this.mix.clicks));
+    this.applyPartnerLevels(this.connection.room?.members ?? []);
+  }
+  private applyPartnerLevels(members: readonly { id: string; name: string }[]): void {
+    const me = this.connection.participantId;
+    for (const m of members) {
+      if (m.id === me) continue;
+      const gain = levelToGain(partnerLevel(this.mix, m.id, m.name));
+      if (this.partnerGains.get(m.id) === gain) continue;
+      this.partnerGains.set(m.id, gain);
+      this.engine.setBusGain(m.id, gain);
+    }
   }
 
   diagnostics(): Diagnostics {
@@ -293,5 +370,6 @@ export class JamSession {
     for (const u of this.unsubscribe) u();
     this.connection.close();
     this.listeners.clear();
+    this.mixListeners.clear();
   }
 }

@@ -21,8 +21,10 @@ import { acousticKit } from "./kits/acoustic";
 import { tr808Kit } from "./kits/tr808";
 import { HitSound, NOISE_SECONDS, type KitVoices, type SynthResources } from "./kits/voice";
 import { DEFAULT_KIT, type KitId } from "./kit-ids";
+import { CLICKS_BUS, DEFAULT_VOLUME, MixBuses } from "./mix-buses";
 
 export { DEFAULT_KIT, KIT_IDS, KIT_NAMES, type KitId } from "./kit-ids";
+export { CLICKS_BUS, DEFAULT_VOLUME } from "./mix-buses";
 
 const KITS: Readonly<Record<KitId, KitVoices>> = {
   acoustic: acousticKit,
@@ -54,8 +56,10 @@ export interface AudioEngine<C extends BaseAudioContext = AudioContext> {
    * velocity 0..1 changes loudness and tone (brighter, and on drums a
    * higher-starting pitch, when harder); velocity 0 is silent.
    * Sounds with the kit selected at the time of the call.
+   * `bus`: the mix bus it plays through (setBusGain) — a partner's participant id, or CLICKS_BUS
+   * for the backing groove; none (your own hits, replays, exports): straight into the master.
    */
-  playHit(pad: PadId, audioTime: number, velocity: number): void;
+  playHit(pad: PadId, audioTime: number, velocity: number, bus?: string): void;
   /** the kit that subsequent playHit calls sound with */
   readonly kit: KitId;
   /**
@@ -63,15 +67,15 @@ export interface AudioEngine<C extends BaseAudioContext = AudioContext> {
    * their sound. A closed hi-hat still chokes an open one across a switch.
    */
   setKit(kit: KitId): void;
-  /** metronome click at audioTime; accent=true for beat 1 of the bar (higher pitch) */
+  /** metronome click at audioTime (through CLICKS_BUS); accent=true for beat 1 of the bar (higher pitch) */
   playClick(audioTime: number, accent: boolean): void;
   /** master volume 0..1 (linear gain) */
   setVolume(v: number): void;
+  /** a mix bus's linear gain 0..1 (0: muted, its new hits are not even built); a bus not used yet starts at it */
+  setBusGain(bus: string, gain: number): void;
   dispose(): void;
 }
 
-/** master gain when the engine starts; leaves headroom for stacked hits */
-export const DEFAULT_VOLUME = 0.8;
 /** choked open hi-hat fades out over this time instead of cutting (no click) */
 export const CHOKE_FADE_S = 0.012;
 /** hi-hat events older than this cannot affect choking any more (open hat rings < 1 s) */
@@ -214,6 +218,8 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
 
   const out = createOutputChain(ctx, options.output);
   const master = out.master;
+  // Exports place every pad in stereo (out.input(pad)) and play no partners or clicks: no buses there.
+  const buses = options.output === "export" ? null : new MixBuses(ctx, master);
 
   const noiseBuffer = ctx.createBuffer(1, Math.round(NOISE_SECONDS * ctx.sampleRate), ctx.sampleRate);
   {
@@ -257,16 +263,16 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
     for (const voice of openHats) choke(voice, t);
   }
 
-  function play(pad: PadId, t: number, velocity: number): void {
+  function play(pad: PadId, t: number, velocity: number, dest: AudioNode): void {
     const voice = KITS[kit][pad];
     if (pad === "hihatClosed") {
       chokeOpenHatsAt(t);
       rememberHatEvent(t);
-      voice(new HitSound(resources, t, out.input(pad)), velocity);
+      voice(new HitSound(resources, t, dest), velocity);
     } else if (pad === "hihatOpen") {
       chokeOpenHatsAt(t);
       const chokeGain = ctx.createGain();
-      chokeGain.connect(out.input(pad));
+      chokeGain.connect(dest);
       const hit = new HitSound(resources, t, chokeGain);
       hit.node(chokeGain); // disconnected with the hit's other nodes
       voice(hit, velocity);
@@ -278,7 +284,7 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
       rememberHatEvent(t);
       openHats.push(openHat);
     } else {
-      voice(new HitSound(resources, t, out.input(pad)), velocity);
+      voice(new HitSound(resources, t, dest), velocity);
     }
   }
 
@@ -304,12 +310,14 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
       }
     },
 
-    playHit(pad: PadId, audioTime: number, velocity: number): void {
+    playHit(pad: PadId, audioTime: number, velocity: number, bus?: string): void {
       assertUnit("velocity", velocity);
       if (!Object.hasOwn(KITS[kit], pad)) throw new RangeError(`Unknown pad: ${String(pad)}`);
       const t = startTime(audioTime);
       if (!usable() || velocity === 0) return;
-      play(pad, t, velocity);
+      if (bus === undefined || buses === null) return play(pad, t, velocity, out.input(pad));
+      if (buses.silent(bus)) return; // muted: not built, so its hi-hat chokes none of the hats still heard
+      play(pad, t, velocity, buses.input(bus));
     },
 
     get kit(): KitId {
@@ -323,7 +331,8 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
     playClick(audioTime: number, accent: boolean): void {
       const t = startTime(audioTime);
       if (!usable()) return;
-      const hit = new HitSound(resources, t, master);
+      if (buses?.silent(CLICKS_BUS)) return;
+      const hit = new HitSound(resources, t, buses ? buses.input(CLICKS_BUS) : master);
       const env = hit.envelope(accent ? 0.45 : 0.3, 0.03);
       env.gain.connect(hit.out);
       const lp = hit.filter("lowpass", 5000); // soften the square's top end
@@ -339,11 +348,18 @@ export function createAudioEngine(context?: BaseAudioContext, options: AudioEngi
       master.gain.setTargetAtTime(v, ctx.currentTime, 0.01);
     },
 
+    setBusGain(bus: string, gain: number): void {
+      assertUnit("gain", gain);
+      if (!usable()) return;
+      buses?.set(bus, gain);
+    },
+
     dispose(): void {
       if (disposed) return;
       disposed = true;
       openHats = [];
       hatEvents = [];
+      buses?.dispose();
       out.dispose();
       if (ownsContext && isNativeAudioContext(ctx) && ctx.state !== "closed") {
         void ctx.close();
