@@ -5,7 +5,7 @@
  * readers, and gone when the cause no longer holds or after a short while. Any part of the room
  * pushes through the `NoticesApi` that useNotices returns.
  */
-import { useCallback, useEffect, useMemo, useReducer } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, type RefObject } from "react";
 import { ERROR_TTL_MS, initialNotices, nextExpiryMs, noticesReducer, type NoticesState, type NoticeTone } from "../../lib/notices";
 import styles from "./Notices.module.css";
 
@@ -36,10 +36,31 @@ export function useNotices(): NoticesApi {
   return useMemo(() => ({ state, push, clear, dismiss }), [state, push, clear, dismiss]);
 }
 
+/**
+ * A manual popover, shown for good: it sits in the top layer, so a notice shows over the settings
+ * sheet (a modal <dialog>) too — the tempo refused while the sheet is open is seen there, not
+ * behind it. A modal opened later covers it: a new notice then raises it above again.
+ */
+function useTopLayer(ref: RefObject<HTMLDivElement | null>, notices: NoticesState["notices"]) {
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || typeof el.showPopover !== "function") return; // no Popover API: a plain fixed overlay
+    const modalOpen = !!document.querySelector("dialog:modal");
+    try {
+      if (el.matches(":popover-open") && modalOpen && notices.length > 0) el.hidePopover();
+      if (!el.matches(":popover-open")) el.showPopover();
+    } catch {
+      /* not connected yet */
+    }
+  }, [ref, notices]);
+}
+
 export function Notices({ api }: { api: NoticesApi }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useTopLayer(ref, api.state.notices);
   return (
     // Always in the DOM, so screen readers hear what is added to it.
-    <div className={styles.region} aria-live="polite" aria-label="Notices" role="region">
+    <div ref={ref} popover="manual" className={styles.region} aria-live="polite" aria-label="Notices" role="region">
       {api.state.notices.map((n) => (
         <div key={n.id} className={`${styles.toast} ${n.tone === "error" ? styles.error : ""}`} data-notice={n.key} data-tone={n.tone}>
           <p className={styles.text}>
