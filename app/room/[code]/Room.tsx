@@ -7,6 +7,7 @@ import { BeatDots } from "../../components/BeatDots";
 import { Calibration } from "../../components/Calibration";
 import { InputSettings } from "../../components/InputSettings";
 import { LatencyPanel } from "../../components/LatencyPanel";
+import { MixPanel } from "../../components/MixPanel";
 import { Reactions } from "../../components/Reactions";
 import { SharePanel } from "../../components/SharePanel";
 import { loadHostPasscode, saveRoomPasscode } from "../../lib/identity";
@@ -158,7 +159,7 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
           {!spectator && <RecordingControls conn={conn} room={room} joined={joined} busy={busy} act={act} />}
           <div className="row beat">
             <MetronomeToggle session={session} snap={snap} />
-            {room && <BeatDots conn={conn} room={room} />}
+            {room && <BeatDots session={session} room={room} />}
           </div>
           {spectator && <p className="muted spectator-note">You are a spectator: the pads light up as the players play; vote with reactions.</p>}
         </div>
@@ -190,6 +191,7 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
         <PartnerDistance conn={conn} room={room} isHost={amHost} act={act} />
         <Members room={room} conn={conn} me={me} amHost={amHost} act={act} onLeft={onLeft} />
         {room && <BattlePanel conn={conn} room={room} isHost={amHost} act={act} />}
+        <MixPanel session={session} room={room} me={me} />
         <Recordings room={room} />
       </aside>
       {/* Over the page, not in its flow: an error appearing does not push the pads down (defect 4). */}
