@@ -4,11 +4,13 @@ import type { RoomView } from "../../../core/protocol";
 import type { JamConnection } from "../../lib/connection/jam-connection";
 import { saveOwnerToken } from "../../lib/identity";
 import type { Act } from "./act";
+import { useStopConfirm } from "./StopConfirm";
 
 /** Start (optionally after a count-in bar) and stop the room's recording. */
 export function RecordingControls({ conn, room, joined, busy, act }: { conn: JamConnection | null; room: RoomView | null; joined: boolean; busy: boolean; act: Act }) {
   const [countIn, setCountIn] = useState(false);
   const recording = room?.recording ?? null;
+  const { confirmStop, dialog } = useStopConfirm(room, conn?.participantId); // someone else's recording: ask first
   const start = async (c: JamConnection) => {
     const r = await c.startRecording(countIn);
     if (!r.ok) return r.error;
@@ -22,7 +24,7 @@ export function RecordingControls({ conn, room, joined, busy, act }: { conn: Jam
   return (
     <div className="row">
       {recording ? (
-        <button type="button" className="primary" disabled={busy || !conn} onClick={() => conn && void act(() => stop(conn))}>
+        <button type="button" className="primary" disabled={busy || !conn} onClick={() => conn && void confirmStop().then((ok) => (ok ? act(() => stop(conn), "recording:stop") : undefined))}>
           <span className="recording-dot" aria-hidden="true" /> Stop recording
         </button>
       ) : (
@@ -33,6 +35,7 @@ export function RecordingControls({ conn, room, joined, busy, act }: { conn: Jam
       <label className="inline-check">
         <input type="checkbox" checked={countIn} onChange={(e) => setCountIn(e.target.checked)} /> Count-in bar
       </label>
+      {dialog}
       <span className="muted" aria-live="polite">{recording ? (conn && recording.barOneAtMs > conn.sharedNow() ? "Count-in…" : "Recording…") : ""}</span>
     </div>
   );
