@@ -87,7 +87,6 @@ export class JamSession {
     this.inputOffsetMs = opts.inputOffsetMs ?? 0;
     this.clicks = new ClickScheduler(opts.engine, this.beats);
     this.mix = loadMix();
-    this.applyMix();
     this.sound = { metronomeOn: true, backingOn: true, fairMonitoring: opts.fairMonitoring ?? false };
     this.connection = new JamConnection({
       ...opts,
@@ -97,6 +96,7 @@ export class JamSession {
       audioLead: () => this.leads(),
     });
     this.snap = { ...this.connection.snapshot, ...this.sound };
+    this.applyMix(); // before anything sounds (the connection exists: partners' levels follow its room view)
     let room = this.connection.room;
     this.unsubscribe.push(
       this.connection.subscribe((c) => {
