@@ -16,6 +16,8 @@ export interface ScheduledBeat {
   tempoBpm: number;
   /** during a recording's count-in bar: the number to show (beatsPerBar … 1); null otherwise */
   count: number | null;
+  /** its click was handed to the engine */
+  clicked: boolean;
 }
 
 /** beats kept: several bars ahead of anything the scheduler hands (≤ deadline + 150 ms) */
@@ -34,6 +36,11 @@ export class BeatQueue {
   latest(key: (b: ScheduledBeat) => number, now: number): ScheduledBeat | null {
     for (let i = this.beats.length - 1; i >= 0; i--) if (key(this.beats[i]!) <= now) return this.beats[i]!;
     return null;
+  }
+
+  /** Beats with fromMs ≤ atMs < toMs (to mark a count-in that became known after they were handed). */
+  *between(fromMs: number, toMs: number): Generator<ScheduledBeat> {
+    for (const b of this.beats) if (b.atMs >= fromMs && b.atMs < toMs) yield b;
   }
 
   clear(): void {

@@ -66,6 +66,7 @@ export class ClickScheduler {
     // after the tab slept, the beats inside it are dropped rather than played off the beat.)
     const fromMs = Math.max(this.scheduledUntilMs, nowMs + leadMs);
     const toMs = nowMs + leadMs + SCHEDULE_AHEAD_MS;
+    if (o.countIn) this.lateCountIn(o.countIn, nowMs + leadMs, toAudioTime);
     if (toMs <= fromMs) return;
     this.scheduledUntilMs = toMs;
     const [prev, cur] = this.grids.length === 2 ? this.grids : [undefined, this.grids[0]!];
@@ -81,7 +82,8 @@ export class ClickScheduler {
         // During a count-in everyone hears the clicks, metronome on or off.
         const countIn = o.countIn !== null && b.atMs >= o.countIn.fromMs && b.atMs < o.countIn.barOneAtMs;
         const audioTime = toAudioTime(b.atMs);
-        if (o.metronomeOn || countIn) this.engine.playClick(audioTime, b.accent);
+        const clicked = o.metronomeOn || countIn;
+        if (clicked) this.engine.playClick(audioTime, b.accent);
         this.beats?.push({
           atMs: b.atMs,
           audioTime,
@@ -90,10 +92,28 @@ export class ClickScheduler {
           beatUnit: grid.beatUnit ?? 4,
           tempoBpm: grid.tempoBpm,
           count: countIn ? grid.beatsPerBar - b.inBar : null,
+          clicked,
         });
       }
       if (o.backingOn && grid.groove !== "none") {
         for (const g of grooveHitsInWindow(grid.groove, grid, from, to)) this.engine.playHit(g.pad, toAudioTime(g.atMs), g.velocity, CLICKS_BUS);
+      }
+    }
+  }
+
+  /**
+   * A count-in that became known after some of its beats were handed (the room state arrives a
+   * round trip and a database write after the server picked the count-in bar, and clicks are
+   * handed up to SCHEDULE_AHEAD_MS beyond the deadline): those beats get their numbers, and their
+   * clicks when the metronome was off and they can still be heard on time.
+   */
+  private lateCountIn(c: NonNullable<ClickOptions["countIn"]>, deadlineMs: number, toAudioTime: (sharedMs: number) => number): void {
+    if (!this.beats || c.fromMs >= this.scheduledUntilMs) return;
+    for (const b of this.beats.between(c.fromMs, Math.min(c.barOneAtMs, this.scheduledUntilMs))) {
+      if (b.count === null) b.count = b.beatsPerBar - b.inBar;
+      if (!b.clicked && b.atMs >= deadlineMs) {
+        this.engine.playClick(toAudioTime(b.atMs), b.inBar === 0);
+        b.clicked = true;
       }
     }
   }

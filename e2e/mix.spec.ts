@@ -1,0 +1,83 @@
+/**
+ * The mix (issue 14): a muted partner is silent at this device's output, and the mix survives a
+ * reload. The listener's engine output stage is tapped (bench/audio-tap.ts, as e2e/audible.spec.ts
+ * does): every onset that reaches the speaker is counted, whatever produced it.
+ */
+import { expect, test, type Page } from "@playwright/test";
+import { heardOnsets } from "../bench/audible";
+import { STEADY_16THS } from "../bench/audible-rhythms";
+import { playHitsInPage, preparePlayer, readTap, startTap } from "../bench/room-pages";
+import { AppServer, freePort } from "./server";
+import { createRoom, joinRoom, syncSamples } from "./support/room";
+
+/** eighth notes, 250 ms apart: every hit its own onset (the detector's refractory is 40 ms) */
+const HITS = STEADY_16THS.hits.filter((_, i) => i % 2 === 0).slice(0, 8);
+
+let app: AppServer;
+test.beforeAll(async () => {
+  app = new AppServer(await freePort());
+  await app.start();
+});
+test.afterAll(async () => {
+  await app?.stop();
+});
+
+const mix = (page: Page) => page.getByRole("region", { name: "Mix" });
+
+/** Ada plays HITS; resolves once the listener logged them all and their sound is over. */
+async function partnerPlays(a: Page, b: Page, partnerId: string): Promise<void> {
+  const remote = () =>
+    b.evaluate((id) => (window as unknown as { __backbeat: { hits: { kind: string; from: string }[] } }).__backbeat.hits.filter((h) => h.kind === "remote" && h.from === id).length, partnerId);
+  const before = await remote();
+  await a.evaluate(playHitsInPage, { startTrueMs: Date.now() + 300, hits: HITS });
+  await expect.poll(remote, { timeout: 10_000 }).toBe(before + HITS.length);
+  await b.waitForTimeout(1_200); // playout delay, output path, the last hit's ring
+}
+
+const onsetCount = async (b: Page) => heardOnsets(await readTap(b)).length;
+
+test("a muted partner is silent at the output, and the mix survives a reload", async ({ browser }) => {
+  const ctxA = await browser.newContext({ baseURL: app.url });
+  // bypassCSP: the tap's worklet module is a blob: URL, which the app's CSP (rightly) refuses
+  const ctxB = await browser.newContext({ baseURL: app.url, bypassCSP: true });
+  await preparePlayer(ctxB, { tap: true });
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  const link = await createRoom(a, app.url, "Ada");
+  await joinRoom(b, link, "Bo");
+  for (const p of [a, b]) await expect.poll(() => syncSamples(p), { timeout: 20_000 }).toBeGreaterThanOrEqual(8);
+  const partnerId = await a.evaluate(() => (window as unknown as { __backbeat: { participantId: string } }).__backbeat.participantId);
+
+  // The metronome's fader at 0: the listener hears nothing but Ada (its clicks and any backing share that bus).
+  await mix(b).getByRole("slider", { name: "Metronome volume" }).fill("0");
+  await b.waitForTimeout(800); // clicks already handed to the engine before the fader moved
+  await startTap(b);
+  await b.waitForTimeout(800);
+  expect(await onsetCount(b), "nothing sounds with the metronome's fader down").toBe(0);
+
+  await partnerPlays(a, b, partnerId);
+  const heard = await onsetCount(b);
+  expect(heard, "Ada's hits are heard before she is muted").toBeGreaterThanOrEqual(HITS.length - 1);
+
+  const mute = mix(b).getByRole("button", { name: "Mute Ada" });
+  await mute.click();
+  await expect(mute).toHaveAttribute("aria-pressed", "true");
+  await mix(b).getByRole("slider", { name: "Master volume" }).fill("70");
+  await partnerPlays(a, b, partnerId);
+  expect(await onsetCount(b), "a muted partner's hits make no sound at the output").toBe(heard);
+
+  // A reload keeps the mix: the faders show it and the engine applies it before anything sounds.
+  await b.reload();
+  await expect(mix(b).getByRole("button", { name: "Mute Ada" })).toHaveAttribute("aria-pressed", "true", { timeout: 20_000 });
+  await expect(mix(b).getByRole("slider", { name: "Master volume" })).toHaveValue("70");
+  await expect(mix(b).getByRole("slider", { name: "Metronome volume" })).toHaveValue("0");
+  await expect.poll(() => syncSamples(b), { timeout: 20_000 }).toBeGreaterThanOrEqual(8);
+  await startTap(b);
+  await partnerPlays(a, b, partnerId);
+  expect(await onsetCount(b), "still muted after the reload").toBe(0);
+
+  await mix(b).getByRole("button", { name: "Mute Ada" }).click();
+  await partnerPlays(a, b, partnerId);
+  expect(await onsetCount(b), "unmuted, Ada is heard again").toBeGreaterThanOrEqual(HITS.length - 1);
+  await Promise.all([ctxA.close(), ctxB.close()]);
+});
