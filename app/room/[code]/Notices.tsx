@@ -30,7 +30,9 @@ export function useNotices(): NoticesApi {
   const due = nextExpiryMs(state);
   useEffect(() => {
     if (due === null) return;
-    const t = window.setTimeout(() => dispatch({ type: "expire", nowMs: performance.now() }), Math.max(0, due - performance.now()));
+    // A timer can fire a fraction of a ms before performance.now() reaches `due`: it counts as due
+    // (else nothing expires, `due` stays the same and no new timer is set).
+    const t = window.setTimeout(() => dispatch({ type: "expire", nowMs: Math.max(performance.now(), due) }), Math.max(0, due - performance.now()));
     return () => window.clearTimeout(t);
   }, [due]);
   return useMemo(() => ({ state, push, clear, dismiss }), [state, push, clear, dismiss]);

@@ -52,7 +52,6 @@ export function TempoForm({ conn, room, isHost, act }: { conn: JamConnection | n
     <div className="stack">
       <form
         className="row"
-        aria-label="Tempo, meter and groove"
         onSubmit={(e) => {
           e.preventDefault();
           const bpm = Number(tempo);
