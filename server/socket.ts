@@ -56,7 +56,26 @@ export interface SocketDeps {
 }
 
 /** the room commands registered through the general path (join and hit have their own, above them) */
-const ROOM_COMMANDS = ["heard", "quality", "tempo:set", "mode:set", "recording:start", "recording:stop", "member:kick", "leave", "react", "battle:start", "battle:stop"] as const satisfies readonly Exclude<RoomEvent, "join" | "hit">[];
+const ROOM_COMMANDS = [
+  "heard",
+  "quality",
+  "tempo:set",
+  "mode:set",
+  "recording:start",
+  "recording:stop",
+  "member:kick",
+  "leave",
+  "react",
+  "battle:start",
+  "battle:stop",
+  "host:pass",
+  "cohost:set",
+  "room:rename",
+] as const satisfies readonly Exclude<RoomEvent, "join" | "hit">[];
+/** Every room command is registered: a new one left out of the list fails to compile (it would get no answer at all). */
+type UnregisteredCommand = Exclude<RoomEvent, "join" | "hit" | (typeof ROOM_COMMANDS)[number]>;
+const ALL_COMMANDS_REGISTERED: [UnregisteredCommand] extends [never] ? true : UnregisteredCommand = true;
+void ALL_COMMANDS_REGISTERED;
 
 /** One shared answer for every dropped message that asked for an ack: no allocation per drop. */
 const RATE_LIMITED_ACK = Object.freeze({

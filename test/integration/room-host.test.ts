@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseClientMessage, type RoomView } from "../../core/protocol";
 import { HOST_GRACE_MS } from "../../server/room/host";
 import { RoomHarness, type TestConnection } from "../support/room-harness";
+import { connect, createRoomAsHost, join, startTestServer } from "./helpers";
 
 const harnesses: RoomHarness[] = [];
 afterEach(async () => {
@@ -192,5 +193,29 @@ describe("the host role", () => {
     expect(hosts(await ada2.join(code, "host-ada-01", "Ada", { hostToken, seatKey: "a".repeat(16) }))).toEqual(["Ada"]);
     await other.clock.advance(HOST_GRACE_MS);
     expect(hosts(bo2.last("room:state"))).toEqual(["Ada"]);
+  });
+});
+
+describe("the host's commands over real sockets", () => {
+  it("host:pass, cohost:set and room:rename are answered (server/socket.ts registers them)", async () => {
+    const t = await startTestServer();
+    try {
+      const { code, hostToken } = await createRoomAsHost(t.server.url);
+      const [a, b] = await Promise.all([connect(t.server.url), connect(t.server.url)]);
+      await join(a, code, "sock-ada-01", "Ada", hostToken);
+      await join(b, code, "sock-bo--02", "Bo");
+      expect(await a.emitWithAck("room:rename", { name: "x".repeat(41) })).toMatchObject({ ok: false, error: { code: "invalid_message" } });
+      expect(await a.emitWithAck("room:rename", { name: " Friday  jam " })).toEqual({ ok: true, data: null });
+      expect(await a.emitWithAck("cohost:set", { id: "sock-bo--02" })).toEqual({ ok: true, data: null });
+      expect(await b.emitWithAck("host:pass", { id: "sock-bo--02" })).toMatchObject({ ok: false, error: { code: "not_host" } });
+      expect(await a.emitWithAck("host:pass", { id: "sock-bo--02" })).toEqual({ ok: true, data: null });
+      const view = await join(b, code, "sock-bo--02", "Bo");
+      expect(view.name).toBe("Friday jam");
+      expect(hosts(view)).toEqual(["Bo"]);
+      a.close();
+      b.close();
+    } finally {
+      await t.stop();
+    }
   });
 });

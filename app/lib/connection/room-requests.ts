@@ -1,5 +1,6 @@
 /**
- * The room's requests (tempo, mode, recording, battle, removing someone, leaving, reactions):
+ * The room's requests (tempo, mode, recording, battle, removing someone, the host role, the room's
+ * name, leaving, reactions):
  * each answered by an ack, or by NO_ANSWER after REQUEST_TIMEOUT_MS so a page never waits
  * forever on a request sent into a dropped link. JamConnection extends this.
  */
@@ -48,6 +49,18 @@ export class RoomRequests {
   }
   kick(id: string): Promise<ErrorMsg | null> {
     return this.errorOf(this.ask((s) => s.emitWithAck("member:kick", { id })));
+  }
+  /** The host hands the host role to another player. */
+  passHost(id: string): Promise<ErrorMsg | null> {
+    return this.errorOf(this.ask((s) => s.emitWithAck("host:pass", { id })));
+  }
+  /** The host names a co-host (null: none). */
+  setCoHost(id: string | null): Promise<ErrorMsg | null> {
+    return this.errorOf(this.ask((s) => s.emitWithAck("cohost:set", { id })));
+  }
+  /** The host or co-host names the room ("" clears the name). */
+  renameRoom(name: string): Promise<ErrorMsg | null> {
+    return this.errorOf(this.ask((s) => s.emitWithAck("room:rename", { name })));
   }
   leave(): Promise<ErrorMsg | null> {
     return this.errorOf(this.ask((s) => s.emitWithAck("leave", {})));

@@ -2,9 +2,10 @@
 import type { RoomView } from "../../../core/protocol";
 import type { JamConnection } from "../../lib/connection/jam-connection";
 import type { Act } from "./act";
+import { HostActions } from "./HostActions";
 import { memberLatency } from "./use-partner-distances";
 
-/** Who is in the room with their connection quality (member:quality keeps it current); the host can remove people. */
+/** Who is in the room with their connection quality (member:quality keeps it current); the host can remove people, pass the role or name a co-host (HostActions). */
 export function Members({ room, conn, me, amHost, act, onLeft }: { room: RoomView | null; conn: JamConnection | null; me: string | undefined; amHost: boolean; act: Act; onLeft: () => void }) {
   return (
     <section className="panel" aria-labelledby="people-heading">
@@ -19,21 +20,11 @@ export function Members({ room, conn, me, amHost, act, onLeft }: { room: RoomVie
                 {m.name}
                 {m.id === me ? " (you)" : ""}
                 {m.isHost ? <span className="muted"> · host</span> : null}
+                {m.isCoHost ? <span className="muted"> · co-host</span> : null}
               </span>
               {m.role === "spectator" && <span className="muted">· spectator</span>}
               <span className={`quality ${q.cls}`} title={q.title}>{q.label}</span>
-              {amHost && m.id !== me && (
-                <button
-                  type="button"
-                  className="small"
-                  aria-label={`Remove ${m.name}`}
-                  onClick={() => {
-                    if (conn && window.confirm(`Remove ${m.name} from the room?`)) void act(() => conn.kick(m.id));
-                  }}
-                >
-                  Remove
-                </button>
-              )}
+              {amHost && room && <HostActions room={room} conn={conn} me={me} member={m} act={act} />}
             </li>
           );
         })}

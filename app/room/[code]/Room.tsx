@@ -20,6 +20,7 @@ import { PartnerDistance } from "./PartnerDistance";
 import { ModeChoice } from "./ModeChoice";
 import { Pads } from "./Pads";
 import { PasscodeForm } from "./PasscodeForm";
+import { RoomHeader } from "./RoomHeader";
 import { RecordingControls } from "./RecordingControls";
 import { Recordings } from "./Recordings";
 import { SettingsSheet } from "./SettingsSheet";
@@ -69,7 +70,7 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
 
   const room = snap?.room ?? null;
   const me = conn?.participantId;
-  const amHost = !!room?.members.find((m) => m.id === me)?.isHost;
+  const amHost = !!room?.members.some((m) => m.id === me && (m.isHost || m.isCoHost)); // a co-host has the host's powers
   const status = snap?.status ?? null;
   const joined = status?.kind === "joined";
   const joinError = status?.kind === "refused" || status?.kind === "kicked" ? status.error : null;
@@ -114,7 +115,7 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
       {/* The instrument: on a phone exactly one screen (pads, beat, Record, metronome), everything above the pads fixed in height so nothing moves while playing. */}
       <div className="instrument">
         <div className="room-top">
-          <h1>Room {code}</h1>
+          <RoomHeader code={code} room={room} conn={conn} me={me} canRename={amHost} act={act} />
           {audioState !== "running" && engine && (
             <button type="button" onClick={() => void engine.resume()}>
               Enable sound
@@ -181,7 +182,7 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
           <section className="panel stack" aria-label="Invite">
             <SharePanel
               url={typeof window === "undefined" ? "" : window.location.href}
-              title={`Backbeat room ${code}`}
+              title={room?.name ? `${room.name} — Backbeat` : `Backbeat room ${code}`}
               privateRoom={room?.private ?? false}
               passcode={hostPasscode}
               onStatus={showCopyStatus}
