@@ -1,12 +1,15 @@
 /**
  * Battles ("trading bars"): turns on the shared clock, hits of the player whose turn it is kept
  * for scoring, reactions during a turn as votes (one per person per turn), and the scoring a
- * little after the end (core/battle.ts), saved with the recording it happened in. The room's
- * one owner does all of it; no locks.
+ * little after the end (core/battle.ts), saved with the recording it happened in — or, when
+ * nothing was recording, as a recording of its own (battle-record.ts). The room's one owner does
+ * all of it; no locks.
  */
 import { battleEndMs, battleResult, scoreTurn, turnAt, turns, type BattleConfig, type Reaction } from "../../core/battle";
+import type { Hit, SentHit } from "../../core/hit";
 import { barMs, nextBarLineMs } from "../../core/metronome";
 import { retryUntilStored, type RoomContext } from "./context";
+import { saveBattleRecording } from "./battle-record";
 import { fail, OK_NULL, ok, type Result } from "./result";
 import { recordingFor } from "./recording";
 import { newRecordingId, type BattleState, type Member, type Room } from "./room";
@@ -41,12 +44,13 @@ export function stopBattle(ctx: RoomContext, room: Room): Result<null> {
 }
 
 /** A hit of the player whose turn it is (relay.ts calls it for every live hit during a battle). */
-export function battleHit(battle: BattleState, playerId: string, strikeAtMs: number, velocity: number): void {
-  const turn = turnAt(battle.config, strikeAtMs);
+export function battleHit(battle: BattleState, playerId: string, hit: SentHit): void {
+  const turn = turnAt(battle.config, hit.strikeAtMs);
   if (!turn || turn.player !== playerId) return;
   let list = battle.hits.get(playerId);
   if (!list) battle.hits.set(playerId, (list = []));
-  if (list.length < MAX_TURN_HITS) list.push({ strikeAtMs, velocity });
+  // kept whole (pad, seq): a battle fought while nothing records is stored from these
+  if (list.length < MAX_TURN_HITS) list.push({ seq: hit.seq, pad: hit.pad, strikeAtMs: hit.strikeAtMs, velocity: hit.velocity });
 }
 
 /** Reactions go to everyone; during a battle turn they count as one vote per person per turn. */
@@ -75,17 +79,20 @@ export function scheduleScoring(ctx: RoomContext, room: Room, battle: BattleStat
   }, delayMs);
 }
 
-/** Scores every turn, picks the winner, shows it, and saves it with the recording it happened in. */
+/**
+ * Scores every turn, picks the winner, shows it, and saves it: with the recording it happened
+ * in, or, when nothing recorded it, as a recording of its own (battle-record.ts).
+ */
 export async function finishBattle(ctx: RoomContext, room: Room, battle: BattleState): Promise<void> {
   if (room.battle !== battle || battle.result || !ctx.isLive(room)) return;
   const cfg = battle.config;
   const scores = turns(cfg).map((t) => scoreTurn(cfg, t, battle.hits.get(t.player) ?? []));
   battle.result = battleResult(cfg, scores, battle.votes);
+  const hits: Hit[] = [...battle.hits].flatMap(([participantId, list]) => list.map((h) => ({ participantId, ...h })));
   battle.hits.clear();
   void ctx.changed(room);
+  const saved = { config: cfg, votes: battle.votes, result: battle.result };
   const rec = recordingFor(room, cfg.startAtMs, ctx.clock.now()) ?? (room.recording && room.recording.startedAtMs <= battleEndMs(cfg) ? room.recording : null);
-  if (rec) {
-    const saved = { config: cfg, votes: battle.votes, result: battle.result };
-    await retryUntilStored(ctx, () => ctx.store.appendRecordingBattle(rec.id, saved), "save battle");
-  }
+  if (rec) await retryUntilStored(ctx, () => ctx.store.appendRecordingBattle(rec.id, saved), "save battle");
+  else await saveBattleRecording(ctx, room, saved, hits);
 }

@@ -15,7 +15,7 @@ export function relayHit(ctx: RoomContext, room: Room, member: Member, msg: HitM
   if (member.role === "spectator") return { ok: false, error: { code: "spectator", event: "hit", message: "Spectators listen and react; join as a player to play." } };
   const nowMs = ctx.clock.now();
   const battle = room.battle;
-  if (battle && !battle.result && !msg.resend) battleHit(battle, member.id, msg.strikeAtMs, msg.velocity);
+  if (battle && !battle.result && !msg.resend) battleHit(battle, member.id, msg);
   if (Math.abs(msg.strikeAtMs - nowMs) > LIMITS.strikeSkewMaxMs) {
     return { ok: false, error: { code: "invalid_message", event: "hit", message: `strikeAtMs is ${Math.round(msg.strikeAtMs - nowMs)} ms from the server clock` } };
   }

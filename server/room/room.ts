@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { GrooveId } from "../../core/grooves";
+import type { SentHit } from "../../core/hit";
 import type { BattleView, LegReport, ListeningReport, MemberQuality, MemberView, PlayMode, RecordingView, RoomView } from "../../core/protocol";
 import type { RecordingSummary, TimelineEntry } from "../store";
 import type { TimerHandle } from "./clock";
@@ -44,17 +45,17 @@ export interface BattleState extends BattleView {
   /** who already voted in which turn: `${turn}:${memberId}` */
   voted: Set<string>;
   /** each player's hits in their own turns, scored at the end */
-  hits: Map<string, { strikeAtMs: number; velocity: number }[]>;
+  hits: Map<string, SentHit[]>;
   timer: TimerHandle | null;
 }
 
 export interface ActiveRecording {
   id: string;
-  startedAtMs: number;
   /** where the recording (and its count-in bar, if any) begins */
-  startedBy: string;
+  startedAtMs: number;
   /** bar 1, after the count-in bar; startedAtMs without a count-in */
   barOneAtMs: number;
+  startedBy: string;
   /** set when stopped; hits struck before it are still accepted during the grace period */
   endedAtMs: number | null;
 }
