@@ -10,7 +10,10 @@
  *   with fills and rests);
  * - bench/timing/playout.ts: the playout methods and when each hit is HEARD;
  * - bench/timing/metrics.ts: per-cell figures and the issue's targets;
- * - bench/timing/report.ts: the markdown.
+ * - bench/timing/direct.ts: issue 15's direct path beside the relay (relay
+ *   only, direct only, both with first copy wins) and the redundancy study;
+ * - bench/timing/report.ts: the markdown (bench/timing/direct-report.ts: the
+ *   direct path's section, between its markers).
  *
  * `--seeds=101-110` is the tuning mode: a compact summary on stdout, no report
  * written (tune there, confirm on the report's seeds).
@@ -20,11 +23,14 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LATE_TARGET_IDS, LATE_TARGETS } from "../core/playout";
 import { AUDIO_DEVICE_IDS, AUDIO_DEVICES } from "../core/sim/audio-device";
+import { directRoute } from "../core/sim/datagram";
 import { PROFILE_IDS, PROFILES, SIM_START_MS } from "../core/sim/network";
 import { median } from "../core/stats";
 import { derivedSeed, DURATION_MS, ms, parseSeeds, REPORT_SEEDS } from "./timing/common";
 import { summarize, summarizeCell, targets } from "./timing/metrics";
 import { runCell } from "./timing/playout";
+import { LOSSY_CONTINENTAL, REDUNDANCY_STUDY, runDirectCell, STUDY_BURSTS_MS, summarizePaths } from "./timing/direct";
+import type { DirectResults } from "./timing/direct-report";
 import { report, type CellResult, type ProfileResult } from "./timing/report";
 import { RHYTHM_IDS } from "./timing/rhythms";
 import { benchSync, legsTimeline } from "./timing/sync";
@@ -38,6 +44,7 @@ const SEEDS: readonly number[] = SEEDS_ARG ? parseSeeds(SEEDS_ARG) : REPORT_SEED
 async function main(): Promise<void> {
   const t0 = performance.now();
   const results: ProfileResult[] = [];
+  const direct: DirectResults = { profiles: [], study: { profile: LOSSY_CONTINENTAL, rhythm: "groove", rows: [] } };
   for (const id of PROFILE_IDS) {
     const profile = PROFILES[id];
     // the sender's and the listener's own ping streams (roles 1 and 2), apart from the hits' links
@@ -62,12 +69,27 @@ async function main(): Promise<void> {
       ),
     }));
     results.push({ id, profile, sync: await benchSync(profile, SEEDS), cells, lateTargets });
+    direct.profiles.push({
+      profile,
+      cells: RHYTHM_IDS.map((rhythm) => ({ rhythm, paths: summarizePaths(SEEDS.map((seed) => runDirectCell({ profile, rhythm, seed, legs: legs.get(seed)! }))) })),
+    });
+  }
+  {
+    const profile = LOSSY_CONTINENTAL;
+    const legs = new Map(SEEDS.map((s) => [s, legsTimeline(profile, derivedSeed(s, 1), derivedSeed(s, 2), SIM_START_MS + DURATION_MS)]));
+    for (const redundancy of REDUNDANCY_STUDY) {
+      for (const burstMs of STUDY_BURSTS_MS) {
+        const route = directRoute(profile, { loss: { lossProb: 1 - (1 - profile.up.lossProb) * (1 - profile.down.lossProb), meanBurstMs: burstMs } });
+        const runs = SEEDS.map((seed) => runDirectCell({ profile, rhythm: direct.study.rhythm, seed, legs: legs.get(seed)!, redundancy, route, withIndependent: false }));
+        direct.study.rows.push({ redundancy, burstMs, paths: summarizePaths(runs) });
+      }
+    }
   }
   if (SEEDS_ARG) {
     printTuning(results);
     return;
   }
-  const text = report(results, { seeds: SEEDS, runtimeMs: performance.now() - t0 });
+  const text = report(results, { seeds: SEEDS, runtimeMs: performance.now() - t0 }, direct);
   mkdirSync(dirname(OUT_FILE), { recursive: true });
   writeFileSync(OUT_FILE, text);
   process.stdout.write(text + `\nWritten to ${OUT_FILE}\n`);

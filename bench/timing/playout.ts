@@ -80,6 +80,18 @@ function priorFrom(r: LegsReport): number | null {
   return r.sender && r.listener ? r.sender.upP99Ms + r.listener.downP99Ms + PRIOR_RELAY_MS : null;
 }
 
+/** A prior for the playout, in force from `atMs` (a quality report's). */
+export interface PriorReport {
+  atMs: number;
+  priorMs: number | null;
+}
+
+/** The relay's prior at each quality report: the sender's up-leg p99 + the listener's down-leg p99 + the relay time. */
+export const relayPriors = (legs: readonly LegsReport[]): PriorReport[] => legs.map((r) => ({ atMs: r.atMs, priorMs: priorFrom(r) }));
+
+/** What the playout needs of a delivered hit. */
+export type Arrival = Pick<HitDelivery, "strikeAtMs" | "arrivalAtMs">;
+
 /** Runs every playout method on the same deliveries and the same device. */
 export function runCell(c: CellInput): CellRuns {
   const strikes = strikesFor(c.rhythm, c.seed, SIM_START_MS + FIRST_STRIKE_MS, SIM_START_MS + DURATION_MS);
@@ -136,9 +148,15 @@ function oracleDelayMs(deliveries: readonly HitDelivery[], device: SimAudioDevic
  * tick and hit (OutputPathMeter), the planning lead from its largest reading
  * and the deadline from this instant's, the prior from the legs of
  * each quality report, the rest length = a beat of the room's tempo; the
- * decision's playAtMs handed to the device at arrival.
+ * decision's playAtMs handed to the device at arrival. `priors`: the relay's
+ * from the legs, unless given (bench/timing/direct.ts: the direct path's).
  */
-function runAdaptive(c: CellInput, byArrival: readonly HitDelivery[], device: SimAudioDevice): { run: PlayoutRun; priorMs: number | null } {
+export function runAdaptive(
+  c: CellInput,
+  byArrival: readonly Arrival[],
+  device: SimAudioDevice,
+  priors: readonly PriorReport[] = relayPriors(c.legs),
+): { run: PlayoutRun; priorMs: number | null } {
   const playout = new AdaptivePlayout({ targetLateFraction: c.lateFraction ?? LATE_TARGETS.normal, restMs: BEAT_MS, shrinkRestMs: 4 * BEAT_MS, ...c.playoutOptions });
   const meter = new OutputPathMeter();
   let tickAtMs = SIM_START_MS;
@@ -149,7 +167,7 @@ function runAdaptive(c: CellInput, byArrival: readonly HitDelivery[], device: Si
   for (const d of byArrival) {
     const nowMs = d.arrivalAtMs;
     for (; tickAtMs <= nowMs; tickAtMs += SCHEDULER_TICK_MS) meter.add(device.outputPathReadingMs(tickAtMs));
-    for (; report < c.legs.length && c.legs[report]!.atMs <= nowMs; report++) playout.setPriorTransit(priorFrom(c.legs[report]!));
+    for (; report < priors.length && priors[report]!.atMs <= nowMs; report++) playout.setPriorTransit(priors[report]!.priorMs);
     // app/lib/session.ts leads(): the delay plans with the largest path of the last second, the
     // deadline is judged with this instant's
     const pathNowMs = device.outputPathReadingMs(nowMs);

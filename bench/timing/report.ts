@@ -7,6 +7,7 @@ import { AUDIO_DEVICE_IDS, AUDIO_DEVICES, type AudioDeviceId } from "../../core/
 import { asymmetryFloorMs, type NetworkProfile, type ProfileId } from "../../core/sim/network";
 import { median, quantile, sortedAscending } from "../../core/stats";
 import { DURATION_MS, ms, WARMUP_MS } from "./common";
+import { directSection, type DirectResults } from "./direct-report";
 import { targets, type CellSummary, type MethodSummary, type Target } from "./metrics";
 import { FIRST_STRIKE_MS, FIXED_DELAY_MS, ORACLE_LATE_FRACTION, PLAYOUT_LABELS, PLAYOUT_METHODS } from "./playout";
 import { HUMAN_SD_MS, RHYTHM_IDS, RHYTHMS, type RhythmId } from "./rhythms";
@@ -234,7 +235,7 @@ function targetsSection(L: string[], results: readonly ProfileResult[]): void {
   L.push("");
 }
 
-export function report(results: readonly ProfileResult[], run: { seeds: readonly number[]; runtimeMs: number }): string {
+export function report(results: readonly ProfileResult[], run: { seeds: readonly number[]; runtimeMs: number }, direct?: DirectResults): string {
   const L: string[] = [];
   L.push("# Timing benchmark");
   L.push("");
@@ -268,6 +269,7 @@ export function report(results: readonly ProfileResult[], run: { seeds: readonly
   targetsSection(L, results);
   methodsTable(L, results);
   lateTargetTable(L, results);
+  if (direct) L.push(...directSection(direct));
   L.push("## Limits");
   L.push("");
   L.push("- A constant asymmetry between the up and down BASE delays is invisible to any two-way exchange: every");

@@ -94,7 +94,7 @@ describe("directHits: redundancy instead of retransmission", () => {
   const route = lossy(0.05, 5);
   // hits 30 ms apart: a 5 ms episode takes one packet, the next packet carries its hit again
   const strikes = Array.from({ length: 5000 }, (_, i) => SIM_START_MS + i * 30);
-  const delivered = (redundancy: number) => new Set(directHits(PROFILES.lan, 9, strikes, { redundancy, route }).map((c) => c.index)).size;
+  const delivered = (redundancy: number) => new Set(directHits(PROFILES.lan, 9, strikes, { redundancy, route, queues: "independent" }).map((c) => c.index)).size;
 
   it("loses a hit only when its packet and the repeats' packets are all lost", () => {
     const none = strikes.length - delivered(0);
@@ -104,9 +104,35 @@ describe("directHits: redundancy instead of retransmission", () => {
   });
 
   it("marks repeats, which arrive with the later hit's packet", () => {
-    const copies = directHits(PROFILES.lan, 9, strikes.slice(0, 10), { redundancy: 3, route: lossy(0, 5) });
+    const copies = directHits(PROFILES.lan, 9, strikes.slice(0, 10), { redundancy: 3, route: lossy(0, 5), queues: "independent" });
     expect(copies.filter((c) => !c.repeat).map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const repeat = copies.find((c) => c.repeat && c.index === 0)!;
     expect(repeat.arrivalAtMs - repeat.strikeAtMs).toBeCloseTo(20 + 30, 9);
+  });
+});
+
+describe("directHits: queueing shared with the relay's legs", () => {
+  const strikes = Array.from({ length: 3000 }, (_, i) => SIM_START_MS + i * 50);
+
+  it("by default meets the same queues as the relay's copy of each hit, on a shorter route", () => {
+    const p = PROFILES.badWifi;
+    const relay = relayHits({ ...p, up: { ...p.up, lossProb: 0 }, down: { ...p.down, lossProb: 0 } }, 4, strikes);
+    const direct = directHits({ ...p, up: { ...p.up, lossProb: 0 }, down: { ...p.down, lossProb: 0 } }, 4, strikes, { redundancy: 0 });
+    expect(direct).toHaveLength(strikes.length);
+    // without loss or head-of-line blocking in the relay's way, direct = relay − the detour − server time, hit by hit
+    const saved = direct.map((d, i) => relay[i]!.arrivalAtMs - d.arrivalAtMs);
+    const detourMs = (1 - DIRECT_ROUTE_FRACTION) * (p.up.baseMs + p.down.baseMs);
+    const unblocked = saved.filter((_, i) => i === 0 || relay[i]!.arrivalAtMs > relay[i - 1]!.arrivalAtMs + 1e-9);
+    expect(Math.min(...unblocked)).toBeGreaterThanOrEqual(detourMs - 1e-6);
+    expect(median(unblocked)).toBeLessThan(detourMs + 0.3);
+  });
+
+  it("draws its own queueing when asked for independent queues", () => {
+    const p = PROFILES.continental;
+    const shared = directHits(p, 4, strikes, { redundancy: 0 });
+    const own = directHits(p, 4, strikes, { redundancy: 0, queues: "independent" });
+    expect(own.map((c) => c.arrivalAtMs)).not.toEqual(shared.map((c) => c.arrivalAtMs));
+    const m = (xs: typeof own) => median(xs.map((c) => c.arrivalAtMs - c.strikeAtMs));
+    expect(Math.abs(m(own) - m(shared))).toBeLessThan(2);
   });
 });

@@ -14,8 +14,13 @@
  *   data centre of a neighbouring one). The real-browser bench (bench:e2e)
  *   measures the other end of the range: players on one machine, server far.
  * - Jitter and spikes: queueing happens mostly in the access networks, which
- *   the direct route shares with the relay: its delay adds one draw of the up
- *   link's jitter and one of the down link's, and either link's spike.
+ *   the direct route shares with the relay: its delay adds the up link's
+ *   jitter and the down link's, and either link's spike. `queues: "shared"`
+ *   (the default) takes them from the very draws the relay's legs make for the
+ *   same hit (relayHits' streams): both copies of a hit meet the same queues,
+ *   so first-copy-wins gains nothing from two independent tails — only the
+ *   shorter route and the absence of retransmissions. `"independent"` draws
+ *   them afresh: the optimistic case where the queues are in the core.
  * - Loss: the same share of lost packets as the two legs together
  *   (1 − (1 − p_up)(1 − p_down)), but in episodes (a queue overflowing, a
  *   Wi-Fi fade): loss episodes of mean `meanBurstMs`, and every packet sent
@@ -26,7 +31,7 @@
  */
 import { DirectSendWindow } from "../direct-packet";
 import type { Rng } from "../rng";
-import { sampleJitterMs, SIM_START_MS, streamRng, type JitterModel, type LinkModel, type NetworkProfile } from "./network";
+import { sampleJitterMs, SIM_START_MS, SimLink, streamRng, type JitterModel, type LinkModel, type NetworkProfile } from "./network";
 
 /** the direct route's base as a share of the relay legs' bases (see above) */
 export const DIRECT_ROUTE_FRACTION = 0.75;
@@ -124,13 +129,18 @@ export class SimDatagramLink {
    * lost. Always draws the same values per packet, lost or not, so two runs that
    * differ only in what they send see the same delays.
    */
-  send(sentAtMs: number): number | null {
+  send(sentAtMs: number, queueMs?: number): number | null {
     let delayMs = this.baseAtMs(sentAtMs);
-    for (const j of this.model.jitters) delayMs += sampleJitterMs(j, this.rng);
-    for (const s of this.model.spikes) {
-      const roll = this.rng();
-      const size = this.rng();
-      if (roll < s.prob) delayMs += s.ms * (0.75 + 0.5 * size);
+    if (queueMs !== undefined) {
+      // the queueing this packet meets, given (shared with the relay's legs)
+      delayMs += queueMs;
+    } else {
+      for (const j of this.model.jitters) delayMs += sampleJitterMs(j, this.rng);
+      for (const s of this.model.spikes) {
+        const roll = this.rng();
+        const size = this.rng();
+        if (roll < s.prob) delayMs += s.ms * (0.75 + 0.5 * size);
+      }
     }
     return this.loss.lostAt(sentAtMs) ? null : sentAtMs + delayMs;
   }
@@ -156,15 +166,22 @@ export function directHits(
   profile: NetworkProfile,
   seed: number,
   strikesAtMs: readonly number[],
-  options: { redundancy?: number; route?: DatagramRouteModel; startMs?: number } = {},
+  options: { redundancy?: number; route?: DatagramRouteModel; startMs?: number; queues?: "shared" | "independent" } = {},
 ): DirectCopy[] {
+  const startMs = options.startMs ?? SIM_START_MS;
   const route = options.route ?? directRoute(profile);
-  const link = new SimDatagramLink(route, streamRng(seed, "direct"), streamRng(seed, "direct-loss"), options.startMs ?? SIM_START_MS);
+  const link = new SimDatagramLink(route, streamRng(seed, "direct"), streamRng(seed, "direct-loss"), startMs);
+  // relayHits' own streams: the k-th call draws what the relay's k-th hit met on each leg
+  const shared =
+    (options.queues ?? "shared") === "shared"
+      ? { up: new SimLink(profile.up, streamRng(seed, "sender-up"), startMs), down: new SimLink(profile.down, streamRng(seed, "receiver-down"), startMs) }
+      : null;
   const window = new DirectSendWindow(options.redundancy);
   const out: DirectCopy[] = [];
   strikesAtMs.forEach((strikeAtMs, index) => {
     const packet = window.hitsFor({ seq: index + 1, strikeAtMs, pad: "snare", velocity: 1 });
-    const arrivalAtMs = link.send(strikeAtMs);
+    const queueMs = shared ? shared.up.ownDelayParts(strikeAtMs).queueMs + shared.down.ownDelayParts(strikeAtMs).queueMs : undefined;
+    const arrivalAtMs = link.send(strikeAtMs, queueMs);
     if (arrivalAtMs === null) return;
     packet.forEach((h, i) => out.push({ index: h.seq - 1, strikeAtMs: h.strikeAtMs, arrivalAtMs, repeat: i > 0 }));
   });

@@ -184,18 +184,33 @@ export class SimLink {
    * between runs that send at different times.
    */
   ownDelayMs(sentAtMs: number): number {
+    return this.ownDelayParts(sentAtMs).delayMs;
+  }
+
+  /**
+   * The same, with its queueing part (jitter + spike, no base, no
+   * retransmission) apart: core/sim/datagram.ts lets a direct route share a
+   * hit's access-network queueing with the relay's legs.
+   */
+  ownDelayParts(sentAtMs: number): { delayMs: number; queueMs: number } {
     const m = this.model;
     const spikeRoll = this.rng();
     const spikeSize = this.rng();
-    let delayMs = this.baseAtMs(sentAtMs) + sampleJitterMs(m.jitter, this.rng);
-    if (spikeRoll < m.spikeProb) delayMs += m.spikeMs * (0.75 + 0.5 * spikeSize);
+    const jitterMs = sampleJitterMs(m.jitter, this.rng);
+    let delayMs = this.baseAtMs(sentAtMs) + jitterMs;
+    let queueMs = jitterMs;
+    if (spikeRoll < m.spikeProb) {
+      const spikeMs = m.spikeMs * (0.75 + 0.5 * spikeSize);
+      delayMs += spikeMs;
+      queueMs += spikeMs;
+    }
     // Each loss costs one RTO before the resend, and the RTO doubles (exponential backoff).
     let rtoMs = m.rtoMs;
     while (m.lossProb > 0 && this.rng() < m.lossProb) {
       delayMs += rtoMs;
       rtoMs *= 2;
     }
-    return delayMs;
+    return { delayMs, queueMs };
   }
 
   /** Send at true time `sentAtMs`; returns the true delivery time. */
