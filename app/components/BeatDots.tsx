@@ -85,17 +85,19 @@ export function BeatDots({ session, room }: { session: JamSession | null; room: 
         aria-label={`${meterLabel(room.beatsPerBar, beatUnit)}, ${room.tempoBpm} ${note.name} a minute${groups.length > 1 ? `, felt in ${groups.length} groups of 3` : ""}`}
       >
         <span className={styles.number} data-number aria-hidden="true" />
-        <span className={styles.dots} aria-hidden="true">
-          {groups.map((n, g) => (
-            <span key={g} className={styles.group} data-group>
-              {Array.from({ length: n }, (_, j) => (
-                <span key={j} className={styles.dot} data-dot data-down={firstOf[g]! + j === 0 ? "" : undefined} />
-              ))}
-            </span>
-          ))}
-        </span>
-        <span className={styles.unit} aria-hidden="true" data-testid="tempo-note">
-          {note.symbol} = {room.tempoBpm}
+        <span className={styles.side} aria-hidden="true">
+          <span className={styles.dots}>
+            {groups.map((n, g) => (
+              <span key={g} className={styles.group} data-group>
+                {Array.from({ length: n }, (_, j) => (
+                  <span key={j} className={styles.dot} data-dot data-down={firstOf[g]! + j === 0 ? "" : undefined} />
+                ))}
+              </span>
+            ))}
+          </span>
+          <span className={styles.unit} data-testid="tempo-note">
+            {note.symbol} = {room.tempoBpm}
+          </span>
         </span>
       </div>
       <div className={styles.countIn} ref={countRef} data-testid="count-in" aria-hidden="true" hidden />
