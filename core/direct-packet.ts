@@ -85,7 +85,7 @@ function hitError(h: SentHit, i: number): string | null {
 }
 
 /** The packet of `hits` (newest first). Throws RangeError on hits the protocol would refuse: a bug of the sender. */
-export function encodeDirectPacket(hits: readonly SentHit[]): Uint8Array {
+export function encodeDirectPacket(hits: readonly SentHit[]): Uint8Array<ArrayBuffer> {
   if (hits.length < 1 || hits.length > DIRECT_MAX_HITS) {
     throw new RangeError(`a direct packet holds 1 to ${DIRECT_MAX_HITS} hits, got: ${hits.length}`);
   }
@@ -172,7 +172,7 @@ export class DirectSendWindow {
   }
 
   /** The packet for `hit`. */
-  packetFor(hit: SentHit): Uint8Array {
+  packetFor(hit: SentHit): Uint8Array<ArrayBuffer> {
     return encodeDirectPacket(this.hitsFor(hit));
   }
 }
