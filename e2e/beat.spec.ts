@@ -3,8 +3,15 @@
  * ♪ in x/8), groups 6/8 as 3+3, lights its dots as the bar goes by, and a recording started with
  * a count-in shows a big 4-3-2-1 over the screen (not just "Count-in…"), gone at bar 1. Desktop
  * and a 390×844 touch phone. Screenshots into /tmp/shots-beat/ when SHOTS_DIR is set.
+ *
+ * And the light is in time with the click as HEARD: with a long output path (latencyHint 0.1 s, a
+ * phone or a Bluetooth headset) the page's output is tapped (bench/audio-tap.ts) and every beat
+ * the display lights is compared with the click's onset at the speaker. A display lit when the
+ * click is handed to the engine, or on currentTime, would light a whole output path early.
  */
 import { expect, test, type Page } from "@playwright/test";
+import { heardOnsets, outputPathMs, engineContext } from "../bench/audible";
+import { preparePlayer, readTap, startTap } from "../bench/room-pages";
 import { closeSettings, createRoom, openSettings } from "./support/room";
 import { AppServer, freePort } from "./server";
 
@@ -88,4 +95,40 @@ test.describe("phone", () => {
   test("note value, 3+3 grouping and a numbered count-in", async ({ page }) => {
     await beatScenario(page, "phone");
   });
+});
+
+test("a beat lights when its click is heard, with a long output path", async ({ browser }) => {
+  // bypassCSP: the tap's worklet module is a blob: URL, which the app's CSP (rightly) refuses
+  const ctx = await browser.newContext({ baseURL: app.url, bypassCSP: true, viewport: { width: 1280, height: 800 } });
+  await preparePlayer(ctx, { latencyHint: 0.1, tap: true });
+  const page = await ctx.newPage();
+  await createRoom(page, app.url, "Ada");
+  await startTap(page);
+  await page.waitForTimeout(1_000); // clock pairs for the tap's line
+  // every change of the lit beat, on this machine's epoch clock (the tap's onsets are put on it too)
+  await page.evaluate(() => {
+    const el = document.querySelector<HTMLElement>('[data-testid="beat-display"]')!;
+    const lit: number[] = [];
+    (window as unknown as { __lit: number[] }).__lit = lit;
+    new MutationObserver(() => {
+      if (el.dataset.beat !== "-1") lit.push(performance.timeOrigin + performance.now());
+    }).observe(el, { attributes: true, attributeFilter: ["data-beat"] });
+  });
+  await page.waitForTimeout(4_000);
+  const lit = await page.evaluate(() => (window as unknown as { __lit: number[] }).__lit);
+  const cap = await readTap(page);
+  const onsets = heardOnsets(cap).map((o) => o.atMs);
+  const pathMs = outputPathMs(engineContext(cap));
+  // each light against the click heard nearest to it (clicks are ≥ 500 ms apart at ≤ 120 BPM)
+  const diffs = lit
+    .filter((t) => t > onsets[0]! - 100 && t < onsets.at(-1)! + 100)
+    .map((t) => onsets.reduce((best, o) => (Math.abs(t - o) < Math.abs(best) ? t - o : best), Infinity));
+  const summary = `output path ${pathMs.toFixed(1)} ms; light − click heard (ms): ${diffs.map((d) => d.toFixed(1)).join(", ")}`;
+  test.info().annotations.push({ type: "light vs heard", description: summary });
+  expect(pathMs, `a long output path; ${summary}`).toBeGreaterThan(50);
+  expect(diffs.length, `enough beats; ${summary}`).toBeGreaterThanOrEqual(5);
+  // never before the click is heard; within a frame or two after it (requestAnimationFrame)
+  for (const d of diffs) expect(d, summary).toBeGreaterThan(-5);
+  for (const d of diffs) expect(d, summary).toBeLessThan(40);
+  await ctx.close();
 });
