@@ -64,6 +64,41 @@ test("player colours stay the same after a server restart", async ({ browser }) 
   await close();
 });
 
+test("player colours stay the same in a recording after the same tabs play in another room and the server restarts", async ({ browser }) => {
+  const { a, b, close } = await twoPlayers(browser);
+  for (const p of [a, b]) await synced(p);
+  const inRoom = await colours(a);
+  // A short recording in the first room: Ada and Bo each hit.
+  await a.getByRole("button", { name: "Start recording" }).click();
+  await expect(b.getByRole("button", { name: "Stop recording" })).toBeVisible();
+  await a.getByRole("button", { name: "Kick", exact: true }).click();
+  await b.getByRole("button", { name: "Snare", exact: true }).click();
+  await a.waitForTimeout(300);
+  await a.getByRole("button", { name: "Stop recording" }).click();
+  const replay = await a.getByRole("link", { name: /^Jam / }).first().getAttribute("href");
+
+  // The same two tabs jam in a second room, Bo's this time: there Bo joins first and gets the first colour.
+  await b.goto("/");
+  await b.getByLabel("Your name").fill("Bo");
+  await b.getByRole("button", { name: "Create room" }).click();
+  await expect(b).toHaveURL(/\/room\//);
+  await a.goto(b.url());
+  await expect(member(a, "Bo")).toBeVisible();
+  const second = await colours(a);
+  expect(second.Bo).toBe(inRoom.Ada);
+
+  await app.stop();
+  await app.start();
+  await a.goto(replay!);
+  const players = a.getByRole("list", { name: "Players" });
+  await expect(players.getByRole("listitem")).toHaveCount(2);
+  const inReplay = await a.evaluate(() =>
+    Object.fromEntries([...document.querySelectorAll('[aria-label="Players"] li')].map((li) => [li.textContent?.includes("Ada") ? "Ada" : "Bo", getComputedStyle(li.querySelector(".swatch")!).backgroundColor])),
+  );
+  expect(inReplay).toEqual(inRoom);
+  await close();
+});
+
 /** Opens the settings sheet when the room has one (tempo and mode live there on the reworked room page). */
 async function tempoInput(page: Page) {
   const settings = page.getByRole("button", { name: "Settings", exact: true });

@@ -1,4 +1,4 @@
-/** Who this browser tab is: a name kept across visits, an id kept across reloads of the tab. */
+/** Who this browser tab is: a name kept across visits, an id per room kept across reloads of the tab. */
 import { DEFAULT_LATE_TARGET, isLateTargetId, type LateTargetId } from "../../core/playout";
 
 const NAME_KEY = "backbeat:name";
@@ -26,13 +26,24 @@ function randomId(): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** Per tab (sessionStorage): a reload keeps the seat, a second tab is a second player. */
-export function participantId(): string {
+/**
+ * Per tab and room (sessionStorage): a reload keeps the seat, a second tab is a second player.
+ * Per room because the server keeps one name and colour per participant id (its Participant row,
+ * which a recording's players are read from): one id in two rooms took the second room's colour
+ * into the first room's recordings, so two partners who met again in a room of the other's swapped
+ * colours in their old replays (issue 14, defect 8).
+ */
+export function participantId(roomCode: string): string {
+  const key = `${PID_KEY}:${roomCode}`;
   try {
-    const existing = sessionStorage.getItem(PID_KEY);
+    const existing = sessionStorage.getItem(key);
     if (existing) return existing;
-    const id = randomId();
-    sessionStorage.setItem(PID_KEY, id);
+    // A tab open from before ids were per room keeps its id in the first room it asks for: its seat
+    // (name, colour) survives the update.
+    const legacy = sessionStorage.getItem(PID_KEY);
+    if (legacy) sessionStorage.removeItem(PID_KEY);
+    const id = legacy ?? randomId();
+    sessionStorage.setItem(key, id);
     return id;
   } catch {
     return randomId();

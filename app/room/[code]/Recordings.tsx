@@ -12,7 +12,7 @@ export function Recordings({ room }: { room: RoomView | null }) {
   const code = room?.code;
   const recordings = room?.recordings;
   useEffect(() => {
-    if (code && recordings) rememberRecordings(code, recordings, participantId());
+    if (code && recordings) rememberRecordings(code, recordings, participantId(code));
   }, [code, recordings]);
   return (
     <section className="panel" aria-labelledby="rec-heading">

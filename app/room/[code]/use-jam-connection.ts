@@ -69,7 +69,7 @@ export function useJamConnection(code: string, name: string, role: Role): JamHan
       setInitialKit(kit);
       s = new JamSession({
         roomCode: code,
-        participantId: participantId(),
+        participantId: participantId(code),
         name,
         engine: e,
         hostToken: loadHostToken(code),
