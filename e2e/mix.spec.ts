@@ -22,6 +22,7 @@ test.afterAll(async () => {
   await app?.stop();
 });
 
+const shotsDir = process.env.SHOTS_DIR;
 const mix = (page: Page) => page.getByRole("region", { name: "Mix" });
 
 /** Ada plays HITS; resolves once the listener logged them all and their sound is over. */
@@ -63,6 +64,7 @@ test("a muted partner is silent at the output, and the mix survives a reload", a
   await mute.click();
   await expect(mute).toHaveAttribute("aria-pressed", "true");
   await mix(b).getByRole("slider", { name: "Master volume" }).fill("70");
+  if (shotsDir) await mix(b).screenshot({ path: `${shotsDir}/mix-desktop.png` });
   await partnerPlays(a, b, partnerId);
   expect(await onsetCount(b), "a muted partner's hits make no sound at the output").toBe(heard);
 
@@ -80,4 +82,27 @@ test("a muted partner is silent at the output, and the mix survives a reload", a
   await partnerPlays(a, b, partnerId);
   expect(await onsetCount(b), "unmuted, Ada is heard again").toBeGreaterThanOrEqual(HITS.length - 1);
   await Promise.all([ctxA.close(), ctxB.close()]);
+});
+
+test.describe("phone", () => {
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  test("the Mix fits a phone: every fader and mute reachable, nothing wider than the screen", async ({ browser }) => {
+    const opts = { baseURL: app.url, viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
+    const [ctxA, ctxB] = await Promise.all([browser.newContext(opts), browser.newContext(opts)]);
+    const a = await ctxA.newPage();
+    const b = await ctxB.newPage();
+    const link = await createRoom(a, app.url, "Ada");
+    await joinRoom(b, link, "Bartholomew the Drummer");
+    const panel = mix(a);
+    const mute = panel.getByRole("button", { name: "Mute Bartholomew the Drummer" });
+    await mute.scrollIntoViewIfNeeded();
+    await mute.tap();
+    await expect(mute).toHaveAttribute("aria-pressed", "true");
+    await expect(panel.getByRole("slider", { name: "Bartholomew the Drummer volume" })).toBeVisible();
+    const box = (await panel.boundingBox())!;
+    expect(box.x + box.width, "the Mix panel stays on the screen").toBeLessThanOrEqual(390);
+    expect(await panel.evaluate((el) => el.scrollWidth <= el.clientWidth), "no row wider than the panel").toBe(true);
+    if (shotsDir) await panel.screenshot({ path: `${shotsDir}/mix-phone.png` });
+    await Promise.all([ctxA.close(), ctxB.close()]);
+  });
 });
