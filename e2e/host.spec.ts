@@ -24,8 +24,8 @@ const member = (page: Page, text: string) => page.getByRole("region", { name: "I
 
 /** Ada creates a room, Bo joins it through its link: both pages in the room. */
 async function twoPlayers(browser: Browser, viewportB?: { width: number; height: number }) {
-  const ctxA = await browser.newContext({ baseURL: app.url });
-  const ctxB = await browser.newContext({ baseURL: app.url, ...(viewportB ? { viewport: viewportB, hasTouch: true, isMobile: true } : {}) });
+  const ctxA = await browser.newContext({ baseURL: app.url, viewport: { width: 1280, height: 800 } });
+  const ctxB = await browser.newContext({ baseURL: app.url, ...(viewportB ? { viewport: viewportB, hasTouch: true, isMobile: true } : { viewport: { width: 1280, height: 800 } }) });
   const [a, b] = await Promise.all([ctxA.newPage(), ctxB.newPage()]);
   await a.goto("/");
   await a.getByLabel("Your name").fill("Ada");
@@ -123,6 +123,7 @@ test("the host leaves: the other player becomes host and can change the tempo", 
   await tempoNow.press("Enter");
   await b.keyboard.press("Escape");
   await expect(b.getByRole("img", { name: /\b132\b/ })).toBeVisible(); // the beat display: "4/4, 132 quarter notes a minute"
+  await b.screenshot({ path: "/tmp/shots-host/host-handed-on-desktop.png" });
   await close();
 });
 
