@@ -108,6 +108,14 @@ describe("direct packet: malformed input is refused with a reason", () => {
     }
   });
 
+  it.each([["a string", '{"seq":1}', "got: string"], ["null", null, "got: null"], ["a number", 42, "got: number"], ["an array", [66, 1, 1, 0], "got: object"]])(
+    "refuses %s: a packet must be binary",
+    (_name, data, message) => {
+      const r = decodeDirectPacket(data);
+      expect(r).toEqual({ ok: false, error: `direct packet: must be binary (an ArrayBuffer or a view of one), ${message}` });
+    },
+  );
+
   it("never throws on seeded random bytes", () => {
     const rng = seededRng(1515);
     for (let i = 0; i < 2000; i++) {

@@ -110,13 +110,18 @@ export function encodeDirectPacket(hits: readonly SentHit[]): Uint8Array<ArrayBu
 }
 
 /**
- * Parses a packet from a peer. Never throws: a malformed packet is refused
- * with the first reason found (wrong size, magic, version, flags, count, or a
- * field out of the protocol's range), and the caller drops it.
+ * Parses a packet from a peer (a data channel's `event.data`). Never throws: a
+ * malformed packet is refused with the first reason found (not binary, wrong
+ * size, magic, version, flags, count, or a field out of the protocol's range),
+ * and the caller drops it.
  */
-export function decodeDirectPacket(data: ArrayBuffer | ArrayBufferView): DirectDecodeResult {
-  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+export function decodeDirectPacket(data: unknown): DirectDecodeResult {
   const fail = (error: string): DirectDecodeResult => ({ ok: false, error: `direct packet: ${error}` });
+  // a data channel hands over whatever the peer sent: a string too, whatever binaryType says
+  if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
+    return fail(`must be binary (an ArrayBuffer or a view of one), got: ${data === null ? "null" : typeof data}`);
+  }
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (bytes.byteLength < DIRECT_HEADER_BYTES + DIRECT_HIT_BYTES) {
     return fail(`must be at least ${DIRECT_HEADER_BYTES + DIRECT_HIT_BYTES} bytes, got: ${bytes.byteLength}`);
   }
