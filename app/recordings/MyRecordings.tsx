@@ -8,6 +8,7 @@ import { useEffect, useState } from "react";
 import type { RecordingSummaryJson } from "../../core/protocol";
 import { formatClock } from "../../core/replay";
 import { loadMyRecordings, updateMyRecording, type MyRecording } from "../lib/my-recordings";
+import styles from "./MyRecordings.module.css";
 
 /** summaries asked for per visit: the recordings API has a per-address budget (120 a minute) */
 const REFRESH_MAX = 30;
@@ -71,7 +72,7 @@ export default function MyRecordings() {
       ) : (
         <section className="panel" aria-labelledby="my-rec-heading">
           <h2 id="my-rec-heading" className="visually-hidden">Recordings in this browser</h2>
-          <ul className="recordings my-recordings">
+          <ul className={styles.list}>
             {shown.list.map((r) => (
               <Item key={r.id} rec={r} />
             ))}
@@ -87,15 +88,14 @@ function Item({ rec }: { rec: MyRecording }) {
   const date = new Date(rec.createdAt);
   const length = rec.endedAtMs === null ? "still recording" : formatClock(rec.endedAtMs - rec.startedAtMs);
   return (
-    <li>
-      <a href={`/replay/${encodeURIComponent(rec.id)}`}>{rec.title}</a>
-      <span className="muted">
-        {" "}
-        · room <a href={`/room/${encodeURIComponent(rec.roomCode)}`} aria-label={`Room ${rec.roomCode}`}>{rec.roomCode}</a> ·{" "}
+    <li className={styles.item}>
+      <a className={styles.title} href={`/replay/${encodeURIComponent(rec.id)}`}>{rec.title}</a>
+      <span className={`muted ${styles.details}`}>
+        Room <a href={`/room/${encodeURIComponent(rec.roomCode)}`} aria-label={`Room ${rec.roomCode}`}>{rec.roomCode}</a> ·{" "}
         <time dateTime={rec.createdAt}>
           {date.toLocaleDateString()} {date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
         </time>{" "}
-        · {length} · {rec.hitCount} hits{rec.players.length ? ` · ${rec.players.join(", ")}` : ""}
+        · {length} · {rec.hitCount} {rec.hitCount === 1 ? "hit" : "hits"}{rec.players.length ? ` · ${rec.players.join(", ")}` : ""}
       </span>
     </li>
   );
