@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type BrowserContextOptions, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
-import { startDelayProxy, type DelayProxy } from "../bench/delay-proxy";
+import { spawnDelayProxy } from "../bench/delay-proxy";
 import { AppServer, freePort } from "./server";
 import { closeSettings, createRoom, joinRoom, openSettings, settingsSheet } from "./support/room";
 
@@ -183,7 +183,8 @@ test("stopping a recording someone else started asks first; your own stops at on
 
 test("a partner too far for Live: one plain figure per partner, and the host is asked to switch to Groove", async ({ browser }) => {
   // Bo is ~40 ms from the server each way (and Ada ~0): about 40 ms from Ada one way, over Live's 30 ms.
-  const proxy: DelayProxy = await startDelayProxy({
+  // The proxy runs in its own process: in this one, the test runner's own work would add "network" delay.
+  const proxy = await spawnDelayProxy({
     listenPort: 0,
     targetHost: "127.0.0.1",
     targetPort: app.port,
@@ -220,6 +221,6 @@ test("a partner too far for Live: one plain figure per partner, and the host is 
     await closeSettings(a);
     await close();
   } finally {
-    await proxy.close();
+    await proxy.stop();
   }
 });

@@ -39,14 +39,15 @@ export function PartnerDistance({ conn, room, isHost, act }: { conn: JamConnecti
           )}
         </div>
       )}
-      <ul className={styles.list}>
+      {/* lines, not list items: the member list is the room's list of people */}
+      <div className={styles.list}>
         {players.map((p) => (
-          <li key={p.member.id}>
+          <p key={p.member.id} className={styles.line}>
             <span className="swatch" style={{ background: p.member.color, flex: "none" }} aria-hidden="true" />
             <span>{latencySummary(p.member.name, p.oneWay, room.mode, p.grooveBars)}</span>
-          </li>
+          </p>
         ))}
-      </ul>
+      </div>
     </section>
   );
 }

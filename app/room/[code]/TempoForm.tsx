@@ -52,6 +52,7 @@ export function TempoForm({ conn, room, isHost, act }: { conn: JamConnection | n
     <div className="stack">
       <form
         className="row"
+        noValidate // an out-of-range tempo gets the room's one message (a notice), not the browser's bubble
         onSubmit={(e) => {
           e.preventDefault();
           const bpm = Number(tempo);
@@ -62,18 +63,20 @@ export function TempoForm({ conn, room, isHost, act }: { conn: JamConnection | n
           send({ tempoBpm: bpm });
         }}
       >
-        <label htmlFor="tempo">Tempo (BPM)</label>
-        <input
-          id="tempo"
-          className={`tempo-input ${pending ? styles.pending : ""}`}
-          type="number"
-          min={LIMITS.tempoMinBpm}
-          max={LIMITS.tempoMaxBpm}
-          value={tempo}
-          readOnly={!isHost}
-          aria-describedby="tempo-pending"
-          onChange={(e) => setTempo(e.target.value)}
-        />
+        <span className={styles.pair}>
+          <label htmlFor="tempo">Tempo (BPM)</label>
+          <input
+            id="tempo"
+            className={`tempo-input ${pending ? styles.pending : ""}`}
+            type="number"
+            min={LIMITS.tempoMinBpm}
+            max={LIMITS.tempoMaxBpm}
+            value={tempo}
+            readOnly={!isHost}
+            aria-describedby="tempo-pending"
+            onChange={(e) => setTempo(e.target.value)}
+          />
+        </span>
         <button
           type="button"
           disabled={!isHost}
@@ -94,22 +97,26 @@ export function TempoForm({ conn, room, isHost, act }: { conn: JamConnection | n
         </span>
       </form>
       <div className="row">
-        <label htmlFor="beats">Meter</label>
-        <select id="beats" value={roomMeter} onChange={(e) => send({ meter: e.target.value })} disabled={!isHost || !conn}>
-          {METERS.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.id}
-            </option>
-          ))}
-        </select>
-        <label htmlFor="groove">Backing groove</label>
-        <select id="groove" value={roomGroove} onChange={(e) => send({ groove: e.target.value as GrooveId })} disabled={!isHost || !conn}>
-          {GROOVE_IDS.map((g) => (
-            <option key={g} value={g}>
-              {GROOVE_NAMES[g]}
-            </option>
-          ))}
-        </select>
+        <span className={styles.pair}>
+          <label htmlFor="beats">Meter</label>
+          <select id="beats" value={roomMeter} onChange={(e) => send({ meter: e.target.value })} disabled={!isHost || !conn}>
+            {METERS.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.id}
+              </option>
+            ))}
+          </select>
+        </span>
+        <span className={styles.pair}>
+          <label htmlFor="groove">Backing groove</label>
+          <select id="groove" value={roomGroove} onChange={(e) => send({ groove: e.target.value as GrooveId })} disabled={!isHost || !conn}>
+            {GROOVE_IDS.map((g) => (
+              <option key={g} value={g}>
+                {GROOVE_NAMES[g]}
+              </option>
+            ))}
+          </select>
+        </span>
       </div>
       <p className={`muted ${styles.hint}`} aria-live="polite" data-testid="grid-change">
         {landing ? (

@@ -44,7 +44,9 @@ export function usePartnerDistances(conn: JamConnection | null, room: RoomView |
 export function memberLatency(conn: JamConnection | null, m: MemberView, me: string | undefined): { label: string; cls: string; title: string } {
   if (!m.connected) return { label: "offline", cls: "q-off", title: "Not connected" };
   const self = m.id === me;
-  const ms = self ? (m.rttMs === null ? null : m.rttMs / 2) : distanceTo(conn, m).oneWay.ms;
+  // yourself: this page's own clock-sync round trip (the reported one lags by a report interval)
+  const ownRttMs = self ? (conn?.snapshot.rttMs ?? m.rttMs) : null;
+  const ms = self ? (ownRttMs === null ? null : ownRttMs / 2) : distanceTo(conn, m).oneWay.ms;
   const title = self ? "One way from you to the server" : `One way between you and ${m.name}`;
   if (ms === null) return { label: "measuring…", cls: "q-off", title };
   const band = latencyBand(ms);
