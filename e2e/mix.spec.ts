@@ -3,6 +3,7 @@
  * reload. The listener's engine output stage is tapped (bench/audio-tap.ts, as e2e/audible.spec.ts
  * does): every onset that reaches the speaker is counted, whatever produced it.
  */
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { heardOnsets } from "../bench/audible";
 import { STEADY_16THS } from "../bench/audible-rhythms";
@@ -86,7 +87,7 @@ test("a muted partner is silent at the output, and the mix survives a reload", a
 
 test.describe("phone", () => {
   test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
-  test("the Mix fits a phone: every fader and mute reachable, nothing wider than the screen", async ({ browser }) => {
+  test("the Mix fits a phone: every fader and mute reachable, nothing wider than the screen, no axe violations", async ({ browser }) => {
     const opts = { baseURL: app.url, viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
     const [ctxA, ctxB] = await Promise.all([browser.newContext(opts), browser.newContext(opts)]);
     const a = await ctxA.newPage();
@@ -103,6 +104,10 @@ test.describe("phone", () => {
     expect(box.x + box.width, "the Mix panel stays on the screen").toBeLessThanOrEqual(390);
     expect(await panel.evaluate((el) => el.scrollWidth <= el.clientWidth), "no row wider than the panel").toBe(true);
     if (shotsDir) await panel.screenshot({ path: `${shotsDir}/mix-phone.png` });
+    // axe on the Mix and the beat display: no serious or critical violation
+    const results = await new AxeBuilder({ page: a }).include('[aria-labelledby="mix-heading"]').include('[data-testid="beat-display"]').withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(bad.map((v) => `${v.id} (${v.impact}) — ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
     await Promise.all([ctxA.close(), ctxB.close()]);
   });
 });

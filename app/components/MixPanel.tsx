@@ -60,9 +60,10 @@ function Fader(p: { id: string; label: string; value: number; muted?: boolean; o
         aria-valuetext={p.muted ? `${percent} %, muted` : `${percent} %`}
         onChange={(e) => p.onChange(Number(e.target.value) / 100)}
       />
-      <output htmlFor={p.id} className={styles.value}>
+      {/* not an <output>: a live region per fader would chatter while a slider moves; the slider's aria-valuetext says it */}
+      <span className={styles.value} aria-hidden="true">
         {percent}%
-      </output>
+      </span>
       {p.onMute ? (
         <button type="button" className={`small ${styles.mute}`} aria-pressed={!!p.muted} aria-label={`Mute ${p.label}`} onClick={() => p.onMute!(!p.muted)}>
           Mute
