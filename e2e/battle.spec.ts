@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { AppServer, freePort } from "./server";
+import { closeSettings, openSettings } from "./support/room";
 
 let app: AppServer;
 test.beforeAll(async () => {
@@ -35,8 +36,10 @@ test("battle mode: two players trade bars on a shared countdown, a spectator vot
 
   // One bar = 2 s: a turn of 2 bars leaves room for three pages' clicks and key presses on a
   // busy 2-core CI machine (at 240 BPM, 1 s bars, the last presses of a turn fell into the next).
+  await openSettings(a);
   await a.getByLabel("Tempo (BPM)").fill("120");
   await a.getByRole("button", { name: "Apply" }).click();
+  await closeSettings(a);
   await expect(c.getByRole("img", { name: /120 BPM/ })).toBeVisible();
   await a.waitForTimeout(2500);
 

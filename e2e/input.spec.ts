@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { AppServer, freePort } from "./server";
+import { closeSettings, openSettings } from "./support/room";
 
 interface DiagHit {
   kind: "local" | "remote";
@@ -74,11 +75,12 @@ test("keys are shown on the pads and can be re-mapped; tap tempo sets the tempo 
   await createRoom(page, "Keys");
   const kick = page.getByRole("button", { name: "Kick", exact: true });
   await expect(kick).toHaveAttribute("aria-keyshortcuts", "X");
+  await openSettings(page);
   await page.getByRole("button", { name: "Input settings" }).click();
   await page.getByRole("button", { name: "Change key for Kick" }).click();
   await page.keyboard.press("j");
   await expect(kick).toHaveAttribute("aria-keyshortcuts", "J");
-  await page.getByRole("heading", { name: "Pads" }).click(); // focus away from the settings
+  await closeSettings(page); // focus back on the Settings button, away from the key fields
   await page.keyboard.press("j");
   await page.keyboard.press("x"); // no longer mapped
   await expect.poll(async () => (await hitsOf(page, "local")).map((h) => h.pad)).toEqual(["kick"]);
@@ -86,6 +88,7 @@ test("keys are shown on the pads and can be re-mapped; tap tempo sets the tempo 
   await page.reload();
   await expect(page.getByRole("button", { name: "Kick", exact: true })).toHaveAttribute("aria-keyshortcuts", "J");
   // Giving Snare the key J swaps: Kick gets Snare's old key.
+  await openSettings(page);
   await page.getByRole("button", { name: "Input settings" }).click();
   await page.getByRole("button", { name: "Change key for Snare" }).click();
   await page.keyboard.press("j");

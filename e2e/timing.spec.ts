@@ -1,5 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { AppServer, freePort } from "./server";
+import { openSettings } from "./support/room";
 
 interface DiagHit {
   kind: "local" | "remote";
@@ -50,9 +51,9 @@ async function twoPlayers(browser: Browser) {
 test("the host switches to groove mode: the partner's hits arrive whole bars later; guests cannot switch", async ({ browser }) => {
   const { a, b, close } = await twoPlayers(browser);
   await expect(a.getByRole("listitem").filter({ hasText: "Host (you) · host" })).toBeVisible();
-  const guestGroove = b.getByRole("group", { name: "Play mode" }).getByRole("button", { name: "Groove" });
+  const guestGroove = (await openSettings(b)).getByRole("group", { name: "Play mode" }).getByRole("button", { name: "Groove" });
   await expect(guestGroove).toBeDisabled();
-  await a.getByRole("group", { name: "Play mode" }).getByRole("button", { name: "Groove" }).click();
+  await (await openSettings(a)).getByRole("group", { name: "Play mode" }).getByRole("button", { name: "Groove" }).click();
   await expect(guestGroove).toHaveAttribute("aria-pressed", "true");
   await expect.poll(async () => (await diag(b)).mode).toBe("groove");
 
@@ -68,6 +69,7 @@ test("the host switches to groove mode: the partner's hits arrive whole bars lat
 
 test("fair monitoring plays your own hits with the delay your partner hears them with", async ({ browser }) => {
   const { a, b, close } = await twoPlayers(browser);
+  await openSettings(a); // Fair monitoring and the latency table are in the settings sheet
   // Let B learn A's hits, and report its delay for them.
   for (let i = 0; i < 5; i++) {
     await a.keyboard.press("s");
@@ -96,6 +98,7 @@ test("calibration: steady taps 30 ms after the clicks are accepted and applied; 
   await page.getByRole("button", { name: "Create room" }).click();
   await expect(page).toHaveURL(/\/room\//);
   await expect.poll(async () => (await diag(page))?.syncSamples ?? 0, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
+  await openSettings(page);
   await page.getByRole("button", { name: "Calibrate" }).click();
 
   const tapAlong = async (jitterMs: number) => {
@@ -149,6 +152,7 @@ test("latency panel: quick ↔ safe is priced in ms, applies to the playout, and
     await a.waitForTimeout(120);
   }
   const targetOf = (p: Page) => p.evaluate(() => (window as unknown as { __backbeat: { lateTarget: string } }).__backbeat.lateTarget);
+  await openSettings(b);
   const panel = b.getByRole("group", { name: "Partner timing" });
   await expect(panel.getByRole("radio", { name: /Normal \(0\.5% late, \d+ ms\)/ })).toBeChecked();
   await expect(panel.getByRole("radio", { name: /Tight \(2\.0% late, \d+ ms\)/ })).toBeVisible();
@@ -156,6 +160,7 @@ test("latency panel: quick ↔ safe is priced in ms, applies to the playout, and
   expect(await targetOf(b)).toBe("safe");
   await expect(a.getByTestId("monitor-latency")).toContainText(/heard \d+\.\d ms after you strike \(the fastest this device can: \d+\.\d ms\)/);
   await b.reload();
+  await openSettings(b);
   await expect(b.getByRole("group", { name: "Partner timing" }).getByRole("radio", { name: /^Safe/ })).toBeChecked({ timeout: 15_000 });
   expect(await targetOf(b)).toBe("safe");
   await close();
