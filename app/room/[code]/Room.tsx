@@ -20,7 +20,7 @@ import { PartnerDistance } from "./PartnerDistance";
 import { ModeChoice } from "./ModeChoice";
 import { Pads } from "./Pads";
 import { PasscodeForm } from "./PasscodeForm";
-import { RoomHeader } from "./RoomHeader";
+import { RoomHeader, shareTitle } from "./RoomHeader";
 import { RecordingControls } from "./RecordingControls";
 import { Recordings } from "./Recordings";
 import { SettingsSheet } from "./SettingsSheet";
@@ -177,12 +177,12 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
       </div>
       <aside className="room-side">
         {joined && room && waitingForPartner(room.members, me) ? (
-          <WaitingCard code={code} url={typeof window === "undefined" ? "" : window.location.href} privateRoom={room.private} passcode={hostPasscode} onStatus={showCopyStatus} />
+          <WaitingCard code={code} name={room.name} url={typeof window === "undefined" ? "" : window.location.href} privateRoom={room.private} passcode={hostPasscode} onStatus={showCopyStatus} />
         ) : (
           <section className="panel stack" aria-label="Invite">
             <SharePanel
               url={typeof window === "undefined" ? "" : window.location.href}
-              title={room?.name ? `${room.name} — Backbeat` : `Backbeat room ${code}`}
+              title={shareTitle(code, room?.name ?? null)}
               privateRoom={room?.private ?? false}
               passcode={hostPasscode}
               onStatus={showCopyStatus}

@@ -17,6 +17,11 @@ export function roomTitle(code: string, room: RoomView | null): string {
   return room?.name ?? `Room ${code}`;
 }
 
+/** the title a share sheet gets (Share…): the room's name when it has one */
+export function shareTitle(code: string, name: string | null): string {
+  return name ? `${name} — Backbeat` : `Backbeat room ${code}`;
+}
+
 export function RoomHeader({ code, room, conn, me, canRename, act }: { code: string; room: RoomView | null; conn: JamConnection | null; me: string | undefined; canRename: boolean; act: Act }) {
   const title = roomTitle(code, room);
   const [editing, setEditing] = useState(false);

@@ -4,15 +4,19 @@
  * code and the share buttons (SharePanel: the same ones the header shows once a partner is here).
  */
 import { SharePanel } from "../../components/SharePanel";
+import { shareTitle } from "./RoomHeader";
 
 export function WaitingCard({
   code,
+  name,
   url,
   privateRoom,
   passcode,
   onStatus,
 }: {
   code: string;
+  /** the room's name, if the host gave it one (the share title) */
+  name?: string | null;
   url: string;
   privateRoom: boolean;
   passcode: string | undefined;
@@ -26,7 +30,7 @@ export function WaitingCard({
         <span className="muted">Room link: </span>
         <code>{url}</code>
       </p>
-      <SharePanel url={url} title={`Backbeat room ${code}`} privateRoom={privateRoom} passcode={passcode} onStatus={onStatus} qrOpen />
+      <SharePanel url={url} title={shareTitle(code, name ?? null)} privateRoom={privateRoom} passcode={passcode} onStatus={onStatus} qrOpen />
     </section>
   );
 }
