@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type BrowserContextOptions, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { spawnDelayProxy } from "../bench/delay-proxy";
@@ -28,6 +29,13 @@ async function shot(page: Page, name: string) {
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: `${dir}/${name}.png` });
+}
+
+/** axe-core: no serious or critical violations (as e2e/a11y.spec.ts checks every page) */
+async function expectAccessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(bad.map((v) => `${what}: ${v.id} (${v.impact}) — ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
 }
 
 const notices = (page: Page) => page.getByRole("region", { name: "Notices" });
@@ -61,6 +69,7 @@ test("a refused request shows one message, over the page (the pads stay put), go
     await expect(refusal).toHaveCount(1);
     await expect(notices(a).getByText("Change the tempo after the battle.")).toHaveCount(1);
     expect(await padBoxes(a)).toEqual(before);
+    await expectAccessible(a, `error notice (${label})`);
     await shot(a, `error-${label}`);
     // The battle over, the same request works: the message goes at once (not after its timeout).
     await a.getByRole("button", { name: "Stop battle" }).click();
@@ -87,6 +96,7 @@ test("alone: a waiting card with the link and QR code; partners joining and leav
     await expect(card.getByRole("button", { name: "Copy room link" })).toBeVisible();
     await expect(a.getByRole("button", { name: "Copy room link" })).toHaveCount(1); // the card is where you share from now
     await expect(notices(a).getByText(/joined/)).toHaveCount(0); // nothing about yourself
+    await expectAccessible(a, `waiting card (${label})`);
     await card.scrollIntoViewIfNeeded();
     await shot(a, `waiting-${label}`);
 
@@ -99,6 +109,7 @@ test("alone: a waiting card with the link and QR code; partners joining and leav
     // The one who joins hears of nobody (they were all there before), and is not waiting.
     await expect(notices(b).getByText(/joined/)).toHaveCount(0);
     await expect(b.getByRole("region", { name: "Waiting for your partner" })).toHaveCount(0);
+    await expectAccessible(a, `presence notice (${label})`);
     await a.evaluate(() => window.scrollTo(0, 0));
     await shot(a, `joined-notice-${label}`);
 
@@ -156,6 +167,7 @@ test("stopping a recording someone else started asks first; your own stops at on
   const ask = b.getByRole("dialog", { name: "Stop Ada’s recording?" });
   await expect(ask).toBeVisible();
   await expect(ask.getByRole("button", { name: "Keep recording" })).toBeFocused();
+  await expectAccessible(b, "stop confirmation");
   await shot(b, "stop-confirm-phone");
   await ask.getByRole("button", { name: "Keep recording" }).click();
   await expect(ask).toBeHidden();
@@ -207,6 +219,7 @@ test("a partner too far for Live: one plain figure per partner, and the host is 
     // Bo is not the host: told, not given the button.
     await expect(b.getByTestId("far-partner-prompt")).toContainText("Ada is too far for Live");
     await expect(b.getByRole("button", { name: "Switch to Groove" })).toHaveCount(0);
+    await expectAccessible(a, "far-partner prompt");
     await shot(a, "far-partner");
 
     await prompt.getByRole("button", { name: "Switch to Groove" }).click();
