@@ -164,5 +164,14 @@ test("the host names the room and a co-host; everyone sees the name, the page ti
   for (const p of [a, b]) await expect(p.getByRole("status").filter({ hasText: "REC" })).toHaveCount(0);
   await b.getByRole("button", { name: "Rename room" }).click();
   await b.screenshot({ path: "/tmp/shots-host/rename-phone.png" });
+  await b.getByRole("button", { name: "Cancel" }).click();
+
+  // Ada passes the host role to Bo (the dialog is accepted above): one host, and Ada keeps no powers.
+  await a.getByRole("button", { name: "Make host: Bo" }).click();
+  await expect(member(a, "Bo")).toContainText("host");
+  await expect(member(a, "Bo")).not.toContainText("co-host");
+  await expect(member(a, "Ada (you)")).not.toContainText("host");
+  await expect(a.getByRole("button", { name: "Rename room" })).toHaveCount(0);
+  await expect(b.getByRole("button", { name: "Make co-host: Ada" })).toBeVisible();
   await close();
 });
