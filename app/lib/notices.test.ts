@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_TTL_MS, initialNotices, MAX_NOTICES, nextExpiryMs, noticesReducer, type NoticeAction, type NoticesState } from "./notices";
+import { ERROR_TTL_MS, initialNotices, MAX_NOTICES, nextExpiryMs, noticesReducer, type NoticesAction, type NoticesState } from "./notices";
 
-const run = (...actions: NoticeAction[]): NoticesState => actions.reduce(noticesReducer, initialNotices);
-const push = (key: string, text: string, nowMs = 0, ttlMs: number | null = ERROR_TTL_MS): NoticeAction => ({ type: "push", key, tone: "error", text, nowMs, ttlMs });
+const run = (...actions: NoticesAction[]): NoticesState => actions.reduce(noticesReducer, initialNotices);
+const push = (key: string, text: string, nowMs = 0, ttlMs: number | null = ERROR_TTL_MS): NoticesAction => ({ type: "push", key, tone: "error", text, nowMs, ttlMs });
 
 describe("notices", () => {
   it("shows one message for the error event and the failed ack of one request", () => {
@@ -36,6 +36,14 @@ describe("notices", () => {
     const later = noticesReducer(s, { type: "expire", nowMs: 1_000 });
     expect(later.notices.map((n) => n.key)).toEqual(["connection", "b"]);
     expect(nextExpiryMs(noticesReducer(later, { type: "expire", nowMs: 5_000 }))).toBeNull();
+  });
+
+  it("carries one button, replaced with its notice", () => {
+    const run1 = () => undefined;
+    const s = run({ type: "push", key: "far", tone: "info", text: "Sam is too far", nowMs: 0, ttlMs: null, action: { label: "Switch to Groove", run: run1 } });
+    expect(s.notices[0]!.action?.label).toBe("Switch to Groove");
+    expect(noticesReducer(s, push("far", "Sam is too far", 0, null)).notices[0]!.action).toBeNull();
+    expect(run(push("x", "plain")).notices[0]!.action).toBeNull();
   });
 
   it("dismisses one notice by id", () => {

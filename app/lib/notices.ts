@@ -15,6 +15,12 @@
 
 export type NoticeTone = "error" | "info";
 
+/** one button on a notice, e.g. "Switch to Groove" (the notice goes when it is pressed) */
+export interface NoticeAction {
+  label: string;
+  run: () => void;
+}
+
 export interface Notice {
   /** unique per push: the toast's React key */
   id: number;
@@ -24,6 +30,7 @@ export interface Notice {
   text: string;
   /** dropped by expire() at or after this time (ms, any monotonic clock); null: until cleared */
   expiresAtMs: number | null;
+  action: NoticeAction | null;
 }
 
 export interface NoticesState {
@@ -31,8 +38,8 @@ export interface NoticesState {
   nextId: number;
 }
 
-export type NoticeAction =
-  | { type: "push"; key: string; tone: NoticeTone; text: string; nowMs: number; ttlMs: number | null }
+export type NoticesAction =
+  | { type: "push"; key: string; tone: NoticeTone; text: string; nowMs: number; ttlMs: number | null; action?: NoticeAction | null }
   | { type: "clear"; key: string }
   | { type: "dismiss"; id: number }
   | { type: "expire"; nowMs: number };
@@ -46,19 +53,20 @@ export const INFO_TTL_MS = 5_000;
 
 export const initialNotices: NoticesState = { notices: [], nextId: 1 };
 
-export function noticesReducer(state: NoticesState, action: NoticeAction): NoticesState {
+export function noticesReducer(state: NoticesState, action: NoticesAction): NoticesState {
   switch (action.type) {
     case "push": {
       const expiresAtMs = action.ttlMs === null ? null : action.nowMs + action.ttlMs;
+      const button = action.action ?? null;
       const existing = state.notices.find((n) => n.key === action.key);
       if (existing) {
         // Same key: the same message in place (its id kept, so a screen reader does not hear it as new
         // unless the text changed), with the later expiry.
-        if (existing.text === action.text && existing.tone === action.tone && existing.expiresAtMs === expiresAtMs) return state;
-        const replaced: Notice = { ...existing, tone: action.tone, text: action.text, expiresAtMs };
+        if (existing.text === action.text && existing.tone === action.tone && existing.expiresAtMs === expiresAtMs && existing.action?.label === button?.label) return state;
+        const replaced: Notice = { ...existing, tone: action.tone, text: action.text, expiresAtMs, action: button };
         return { ...state, notices: state.notices.map((n) => (n === existing ? replaced : n)) };
       }
-      const notice: Notice = { id: state.nextId, key: action.key, tone: action.tone, text: action.text, expiresAtMs };
+      const notice: Notice = { id: state.nextId, key: action.key, tone: action.tone, text: action.text, expiresAtMs, action: button };
       return { notices: [...state.notices, notice].slice(-MAX_NOTICES), nextId: state.nextId + 1 };
     }
     case "clear": {

@@ -6,13 +6,13 @@
  * pushes through the `NoticesApi` that useNotices returns.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, type RefObject } from "react";
-import { ERROR_TTL_MS, initialNotices, nextExpiryMs, noticesReducer, type NoticesState, type NoticeTone } from "../../lib/notices";
+import { ERROR_TTL_MS, initialNotices, nextExpiryMs, noticesReducer, type NoticeAction, type NoticesState, type NoticeTone } from "../../lib/notices";
 import styles from "./Notices.module.css";
 
 export interface NoticesApi {
   state: NoticesState;
-  /** Shows `text` for `key`, replacing what that key showed; `ttlMs` null keeps it until cleared. */
-  push(key: string, tone: NoticeTone, text: string, ttlMs?: number | null): void;
+  /** Shows `text` for `key`, replacing what that key showed; `ttlMs` null keeps it until cleared; `action`: one button. */
+  push(key: string, tone: NoticeTone, text: string, ttlMs?: number | null, action?: NoticeAction | null): void;
   clear(key: string): void;
   dismiss(id: number): void;
 }
@@ -20,8 +20,8 @@ export interface NoticesApi {
 export function useNotices(): NoticesApi {
   const [state, dispatch] = useReducer(noticesReducer, initialNotices);
   const push = useCallback(
-    (key: string, tone: NoticeTone, text: string, ttlMs: number | null = ERROR_TTL_MS) =>
-      dispatch({ type: "push", key, tone, text, nowMs: performance.now(), ttlMs }),
+    (key: string, tone: NoticeTone, text: string, ttlMs: number | null = ERROR_TTL_MS, action: NoticeAction | null = null) =>
+      dispatch({ type: "push", key, tone, text, nowMs: performance.now(), ttlMs, action }),
     [],
   );
   const clear = useCallback((key: string) => dispatch({ type: "clear", key }), []);
@@ -69,6 +69,18 @@ export function Notices({ api }: { api: NoticesApi }) {
             {n.tone === "error" ? <span className="visually-hidden">Error: </span> : null}
             {n.text}
           </p>
+          {n.action && (
+            <button
+              type="button"
+              className={`small primary ${styles.action}`}
+              onClick={() => {
+                n.action?.run();
+                api.dismiss(n.id);
+              }}
+            >
+              {n.action.label}
+            </button>
+          )}
           <button type="button" className={`small ${styles.dismiss}`} aria-label={`Dismiss: ${n.text}`} onClick={() => api.dismiss(n.id)}>
             ×
           </button>

@@ -5,18 +5,51 @@
  * are told the host can switch (issue 14, defect 7). The technical figures stay in the latency
  * panel, behind its disclosure.
  */
+import { useEffect } from "react";
 import type { RoomView } from "../../../core/protocol";
 import type { JamConnection } from "../../lib/connection/jam-connection";
 import { farPartners, latencySummary, LIVE_MAX_ONE_WAY_MS } from "../../lib/partner-latency";
 import type { Act } from "./act";
+import type { NoticesApi } from "./Notices";
 import styles from "./PartnerDistance.module.css";
 import { usePartnerDistances } from "./use-partner-distances";
 
-export function PartnerDistance({ conn, room, isHost, act }: { conn: JamConnection | null; room: RoomView | null; isHost: boolean; act: Act }) {
+/** how long the host's toast about a far partner stays (the card in the side column stays while it holds) */
+const FAR_NOTICE_TTL_MS = 15_000;
+
+export function PartnerDistance({
+  conn,
+  room,
+  isHost,
+  act,
+  notices,
+}: {
+  conn: JamConnection | null;
+  room: RoomView | null;
+  isHost: boolean;
+  act: Act;
+  /** the host also gets a toast with the button, seen on a phone without scrolling to this card */
+  notices?: Pick<NoticesApi, "push" | "clear">;
+}) {
   const players = usePartnerDistances(conn, room).filter((p) => p.member.role === "player");
-  if (!room || players.length === 0) return null;
-  const far = room.mode === "live" ? farPartners(players.map((p) => ({ ...p, name: p.member.name }))) : [];
+  const far = room?.mode === "live" ? farPartners(players.map((p) => ({ ...p, name: p.member.name }))) : [];
   const names = far.map((p) => p.name).join(" and ");
+  const switchToGroove = () => conn && void act(() => conn.setMode("groove"), "mode:set");
+
+  // Once per set of far partners (not every second's new figure): the toast says it where the host is looking.
+  const farKey = isHost ? far.map((p) => p.member.id).join(",") : "";
+  // push and clear are stable (the api object is not: it changes with every notice)
+  const push = notices?.push;
+  const clear = notices?.clear;
+  useEffect(() => {
+    if (!push || !clear) return;
+    if (!farKey) return clear("far-partner");
+    const ms = Math.round(far[0]?.oneWay.ms ?? 0);
+    push("far-partner", "info", `${names} ${far.length > 1 ? "are" : "is"} too far for Live (${ms} ms away).`, FAR_NOTICE_TTL_MS, { label: "Switch to Groove", run: switchToGroove });
+    // keyed on who is far; the figures and names of that moment are what the toast says
+  }, [farKey, push, clear]);
+
+  if (!room || players.length === 0) return null;
   return (
     <section className="panel stack" aria-labelledby="distance-heading">
       <h2 id="distance-heading">Distance</h2>
@@ -28,7 +61,7 @@ export function PartnerDistance({ conn, room, isHost, act }: { conn: JamConnecti
           </p>
           {isHost ? (
             <p style={{ margin: 0 }}>
-              <button type="button" className="primary" disabled={!conn} onClick={() => conn && void act(() => conn.setMode("groove"), "mode:set")}>
+              <button type="button" className="primary" disabled={!conn} onClick={switchToGroove}>
                 Switch to Groove
               </button>
             </p>

@@ -189,7 +189,7 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
             />
           </section>
         )}
-        <PartnerDistance conn={conn} room={room} isHost={amHost} act={act} />
+        <PartnerDistance conn={conn} room={room} isHost={amHost} act={act} notices={notices} />
         <Members room={room} conn={conn} me={me} amHost={amHost} act={act} onLeft={onLeft} />
         {room && <BattlePanel conn={conn} room={room} isHost={amHost} act={act} />}
         <MixPanel session={session} room={room} me={me} />
