@@ -38,6 +38,14 @@ async function expectAccessible(page: Page, what: string) {
   expect(bad.map((v) => `${what}: ${v.id} (${v.impact}) — ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
 }
 
+async function expectOnScreen(page: Page, el: ReturnType<Page["locator"]>) {
+  const vp = page.viewportSize()!;
+  const box = await el.boundingBox();
+  expect(box).not.toBeNull();
+  expect(box!.y).toBeGreaterThanOrEqual(0);
+  expect(box!.y + box!.height).toBeLessThanOrEqual(vp.height);
+}
+
 const notices = (page: Page) => page.getByRole("region", { name: "Notices" });
 const padBoxes = (page: Page) => page.locator("button.pad").evaluateAll((els) => els.map((e) => JSON.stringify(e.getBoundingClientRect())));
 
@@ -205,34 +213,41 @@ test("a partner too far for Live: one plain figure per partner, and the host is 
     seed: 14,
   });
   try {
-    const { a, b, close } = await twoPlayers(browser, DESKTOP, DESKTOP, `http://127.0.0.1:${proxy.port}`);
-    const prompt = a.getByTestId("far-partner-prompt");
-    await expect(prompt).toContainText("Bo is too far for Live", { timeout: 20_000 });
-    const summary = a.getByText(/^Bo: \d+ ms away — too far for Live; Groove plays Bo one bar later$/);
-    await expect(summary).toBeVisible();
-    // The member list shows the same one-way figure (it used to show Bo's round trip to the server).
-    const msIn = async (text: Promise<string | null>) => Number(/(\d+) ms/.exec((await text) ?? "")?.[1]);
-    const summaryMs = await msIn(summary.textContent());
-    const memberMs = await msIn(a.locator(".member").filter({ hasText: "Bo" }).locator(".quality").textContent());
-    expect(summaryMs).toBeGreaterThan(30);
-    expect(Math.abs(memberMs - summaryMs)).toBeLessThanOrEqual(3);
-    // Bo is not the host: told, not given the button.
-    await expect(b.getByTestId("far-partner-prompt")).toContainText("Ada is too far for Live");
-    await expect(b.getByRole("button", { name: "Switch to Groove" })).toHaveCount(0);
-    await expectAccessible(a, "far-partner prompt");
-    await shot(a, "far-partner");
+    for (const [label, opts] of [["phone", PHONE], ["desktop", DESKTOP]] as const) {
+      const { a, b, close } = await twoPlayers(browser, opts, DESKTOP, `http://127.0.0.1:${proxy.port}`);
+      const prompt = a.getByTestId("far-partner-prompt");
+      await expect(prompt).toContainText("Bo is too far for Live", { timeout: 20_000 });
+      const summary = a.getByText(/^Bo: \d+ ms away — too far for Live; Groove plays Bo one bar later$/);
+      await expect(summary).toBeVisible();
+      // The member list shows the same one-way figure (it used to show Bo's round trip to the server).
+      const msIn = async (text: Promise<string | null>) => Number(/(\d+) ms/.exec((await text) ?? "")?.[1]);
+      const summaryMs = await msIn(summary.textContent());
+      const memberMs = await msIn(a.locator(".member").filter({ hasText: "Bo" }).locator(".quality").textContent());
+      expect(summaryMs).toBeGreaterThan(30);
+      expect(Math.abs(memberMs - summaryMs)).toBeLessThanOrEqual(3);
+      // Bo is not the host: told, not given the button.
+      await expect(b.getByTestId("far-partner-prompt")).toContainText("Ada is too far for Live");
+      await expect(b.getByRole("button", { name: "Switch to Groove" })).toHaveCount(0);
+      // The host hears of it where they look (on a phone the Distance card is below the pads): a toast with the button too.
+      const toast = notices(a).getByRole("button", { name: "Switch to Groove" });
+      await expect(toast).toBeVisible();
+      await expectOnScreen(a, toast);
+      await expectAccessible(a, `far-partner prompt (${label})`);
+      await shot(a, `far-partner-${label}`);
 
-    await prompt.getByRole("button", { name: "Switch to Groove" }).click();
-    await expect(prompt).toHaveCount(0);
-    await expect(a.getByText(/^Bo: \d+ ms away — Groove plays Bo (one bar|two bars|four bars) later, beat 1 on your beat 1$/)).toBeVisible();
-    // The technical figures are behind a disclosure.
-    const sheet = await openSettings(a);
-    await expect(sheet.locator(".latency-table")).toBeHidden();
-    await sheet.getByText("Technical figures").click();
-    await expect(sheet.locator(".latency-table")).toBeVisible();
-    await expect(settingsSheet(a).getByRole("button", { name: "Groove" })).toHaveAttribute("aria-pressed", "true");
-    await closeSettings(a);
-    await close();
+      await prompt.getByRole("button", { name: "Switch to Groove" }).click();
+      await expect(prompt).toHaveCount(0);
+      await expect(toast).toHaveCount(0);
+      await expect(a.getByText(/^Bo: \d+ ms away — Groove plays Bo (one bar|two bars|four bars) later, beat 1 on your beat 1$/)).toBeVisible();
+      // The technical figures are behind a disclosure.
+      const sheet = await openSettings(a);
+      await expect(sheet.locator(".latency-table")).toBeHidden();
+      await sheet.getByText("Technical figures").click();
+      await expect(sheet.locator(".latency-table")).toBeVisible();
+      await expect(settingsSheet(a).getByRole("button", { name: "Groove" })).toHaveAttribute("aria-pressed", "true");
+      await closeSettings(a);
+      await close();
+    }
   } finally {
     await proxy.stop();
   }
