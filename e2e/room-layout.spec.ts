@@ -174,6 +174,12 @@ test("the pads stay where they are when a recording, a status or a notice appear
     await a.getByRole("button", { name: "Start recording" }).click();
     await expect(a.getByRole("button", { name: "Stop recording" })).toBeVisible();
     expect(await boxes()).toEqual(before);
+    // the longer Stop button does not push the transport over the pads
+    const padsTop = (await pads(a).first().boundingBox())!.y;
+    for (const name of ["Stop recording", "Metronome"]) {
+      const box = (await a.getByRole("button", { name, exact: true }).boundingBox())!;
+      expect(box.y + box.height, `${name} above the pads`).toBeLessThanOrEqual(padsTop);
+    }
     // ... a longer status line (a copied link) ...
     await a.context().grantPermissions(["clipboard-read", "clipboard-write"]);
     await a.getByRole("button", { name: "Copy room link" }).first().click();
