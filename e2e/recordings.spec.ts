@@ -240,3 +240,30 @@ test("a battle is saved when nothing was recording: listed in the room and repla
   await b.screenshot({ path: `${SHOTS}/battle-replay-desktop.png` });
   await Promise.all([ctxA.close(), ctxB.close()]);
 });
+
+test("a room link's first HTML already holds the name form; a remembered name goes straight in", async ({ browser }) => {
+  const ctx = await browser.newContext({ baseURL: app.url, ...PHONE });
+  const page = await ctx.newPage();
+  const code = ((await (await page.request.post("/api/rooms", { data: {} })).json()) as { code: string }).code;
+  // no waiting for hydration and a look-up before the form shows (issue 14, "Fast on a phone")
+  const html = await (await page.request.get(`/room/${code}`)).text();
+  expect(html).toContain('id="join-name"');
+  expect(html).toMatch(new RegExp(`Joining room (<!-- -->)?${code}`)); // shown instead when a name is remembered
+
+  await page.goto(`/room/${code}`);
+  await page.getByLabel("Your name").fill("Cy");
+  await page.getByRole("button", { name: "Join room" }).click();
+  await expect(page.locator("li.member").filter({ hasText: "Cy" })).toBeVisible();
+  await synced(page);
+
+  // the same browser again: no form, the pads
+  const again = await ctx.newPage();
+  await again.goto(`/room/${code}`);
+  await expect(again.getByRole("button", { name: "Kick", exact: true })).toBeEnabled();
+  await expect(again.getByLabel("Your name")).toHaveCount(0);
+
+  // a missing room is still shown as such
+  await again.goto("/room/nosuch-room-9");
+  await expect(again.getByRole("heading", { name: "Room not found" })).toBeVisible();
+  await ctx.close();
+});

@@ -1,5 +1,5 @@
 "use client";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { LIMITS } from "../../../core/limits";
 import { saveName } from "../../lib/identity";
 import type { Role } from "./use-jam-connection";
@@ -9,6 +9,15 @@ export function NameForm({ code, onDone, initialName = "", initialRole = "player
   const [name, setName] = useState(initialName);
   const [role, setRole] = useState<Role>(initialRole);
   const [error, setError] = useState<string | null>(null);
+  // The form is in the page's first HTML (RoomClient.tsx): a name typed before hydration is kept,
+  // and Join waits for hydration (before it, the browser would submit the form itself: a reload).
+  const input = useRef<HTMLInputElement>(null);
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => {
+    const typed = input.current?.value;
+    if (typed) setName(typed);
+    setHydrated(true);
+  }, []);
   function submit(e: FormEvent) {
     e.preventDefault();
     const n = name.trim();
@@ -21,7 +30,7 @@ export function NameForm({ code, onDone, initialName = "", initialRole = "player
     <form className="panel stack" onSubmit={submit}>
       <h1>Join room {code}</h1>
       <label htmlFor="join-name">Your name</label>
-      <input id="join-name" type="text" autoComplete="nickname" autoFocus maxLength={LIMITS.nameMaxChars} value={name} onChange={(e) => setName(e.target.value)} />
+      <input ref={input} id="join-name" type="text" autoComplete="nickname" autoFocus maxLength={LIMITS.nameMaxChars} value={name} onChange={(e) => setName(e.target.value)} />
       <fieldset className="role-choice">
         <legend className="muted">Join as</legend>
         <label>
@@ -32,7 +41,7 @@ export function NameForm({ code, onDone, initialName = "", initialRole = "player
         </label>
       </fieldset>
       <div className="row">
-        <button type="submit" className="primary">Join room</button>
+        <button type="submit" className="primary" disabled={!hydrated}>Join room</button>
       </div>
       {error && <p role="alert" className="error">{error}</p>}
     </form>

@@ -1,17 +1,28 @@
 "use client";
 /**
- * The room page: finds the room, asks for a name, then shows the room (Room.tsx). Each part of
- * the room is its own component in this folder; the connection is reached through
+ * The room page: asks for a name (or uses the remembered one), then shows the room (Room.tsx).
+ * Each part of the room is its own component in this folder; the connection is reached through
  * useJamConnection (use-jam-connection.ts).
+ *
+ * Fast on a phone (issue 14; bench/phone-open.ts): nothing waits for the room's look-up. The first
+ * HTML already holds the name form — or, when a name is remembered, "Joining…" (an inline script
+ * reads localStorage before the first paint) — and right after hydration a named visitor is in
+ * the room while the look-up runs beside the join; a room that does not exist is then shown as
+ * such. The audio engine's code starts loading with this page's, not after the room mounts.
  */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { loadName } from "../../lib/identity";
 import { NameForm } from "./NameForm";
 import { Room } from "./Room";
+import styles from "./RoomClient.module.css";
 import type { Role } from "./use-jam-connection";
 
+// Loaded beside hydration instead of after it (use-jam-connection.ts imports it again: one fetch).
+if (typeof window !== "undefined") void import("../../lib/audio/engine");
+
 type Phase =
-  | { kind: "checking" }
+  /** the server's render, and the name form of a visitor with no remembered name ("Joining…" when there is one) */
+  | { kind: "entry" }
   | { kind: "not-found" }
   | { kind: "failed"; message: string }
   | { kind: "need-name"; name?: string; role?: Role }
@@ -19,11 +30,22 @@ type Phase =
   /** after Leave: Rejoin comes back with the same name and role (issue 14, defect 8) */
   | { kind: "left"; name: string; role: Role };
 
+/** Before the first paint: a remembered name hides the name form (identity.ts's key). */
+const NAMED_SCRIPT = `try{if(localStorage.getItem("backbeat:name"))document.getElementById("room-entry").dataset.named="1"}catch(e){}`;
+
 export default function RoomClient({ code }: { code: string }) {
-  const [phase, setPhase] = useState<Phase>({ kind: "checking" });
+  const [phase, setPhase] = useState<Phase>({ kind: "entry" });
+  const entered = useRef(false);
 
   useEffect(() => {
     let cancelled = false;
+    if (!entered.current) {
+      entered.current = true;
+      // no name: the entry's form (typed into before hydration, perhaps) stays as it is
+      const name = loadName();
+      if (name) setPhase({ kind: "in-room", name, role: "player" });
+    }
+    // Beside the join (which refuses a missing room too): only its definite answers change the page.
     fetch(`/api/rooms/${encodeURIComponent(code)}`)
       .then(async (res) => {
         if (cancelled) return;
@@ -33,17 +55,24 @@ export default function RoomClient({ code }: { code: string }) {
           const body = (await res.json().catch(() => null)) as { message?: string } | null;
           return setPhase({ kind: "failed", message: body?.message ?? "Too many requests from your network: try again later." });
         }
-        if (!res.ok) return setPhase({ kind: "failed", message: `Server answered ${res.status}` });
-        const name = loadName();
-        setPhase(name ? { kind: "in-room", name, role: "player" } : { kind: "need-name" });
+        if (!res.ok) setPhase((p) => (p.kind === "entry" ? { kind: "failed", message: `Server answered ${res.status}` } : p));
       })
-      .catch((err: unknown) => !cancelled && setPhase({ kind: "failed", message: String(err) }));
+      .catch((err: unknown) => !cancelled && setPhase((p) => (p.kind === "entry" ? { kind: "failed", message: String(err) } : p)));
     return () => {
       cancelled = true;
     };
   }, [code]);
 
-  if (phase.kind === "checking") return <p className="muted">Looking for room {code}…</p>;
+  if (phase.kind === "entry")
+    return (
+      <div id="room-entry" className={styles.entry} suppressHydrationWarning>
+        <div className={styles.form}>
+          <NameForm code={code} onDone={(name, role) => setPhase({ kind: "in-room", name, role })} />
+        </div>
+        <p className={`muted ${styles.joining}`} role="status">Joining room {code}…</p>
+        <script dangerouslySetInnerHTML={{ __html: NAMED_SCRIPT }} />
+      </div>
+    );
   if (phase.kind === "failed")
     return (
       <div className="panel stack">
