@@ -11,8 +11,8 @@ import { playHitsInPage, preparePlayer, readTap, startTap } from "../bench/room-
 import { AppServer, freePort } from "./server";
 import { createRoom, joinRoom, syncSamples } from "./support/room";
 
-/** eighth notes, 250 ms apart: every hit its own onset (the detector's refractory is 40 ms) */
-const HITS = STEADY_16THS.hits.filter((_, i) => i % 2 === 0).slice(0, 8);
+/** the accented kicks and snares, 600 ms apart: each one a clear onset (a soft hat in a kick's ring may not be) */
+const HITS = STEADY_16THS.hits.filter((h) => h.accent).slice(0, 6);
 
 let app: AppServer;
 test.beforeAll(async () => {
@@ -26,14 +26,22 @@ test.afterAll(async () => {
 const shotsDir = process.env.SHOTS_DIR;
 const mix = (page: Page) => page.getByRole("region", { name: "Mix" });
 
-/** Ada plays HITS; resolves once the listener logged them all and their sound is over. */
-async function partnerPlays(a: Page, b: Page, partnerId: string): Promise<void> {
+/**
+ * Ada plays HITS; resolves once the listener logged them all and their sound is over, with how
+ * many of them the listener played (a hit that would be heard too late is skipped: right after a
+ * reload the partner's playout delay is still being learnt).
+ */
+async function partnerPlays(a: Page, b: Page, partnerId: string): Promise<number> {
   const remote = () =>
-    b.evaluate((id) => (window as unknown as { __backbeat: { hits: { kind: string; from: string }[] } }).__backbeat.hits.filter((h) => h.kind === "remote" && h.from === id).length, partnerId);
-  const before = await remote();
+    b.evaluate(
+      (id) => (window as unknown as { __backbeat: { hits: { kind: string; from: string; skipped: boolean }[] } }).__backbeat.hits.filter((h) => h.kind === "remote" && h.from === id),
+      partnerId,
+    );
+  const before = (await remote()).length;
   await a.evaluate(playHitsInPage, { startTrueMs: Date.now() + 300, hits: HITS });
-  await expect.poll(remote, { timeout: 10_000 }).toBe(before + HITS.length);
+  await expect.poll(async () => (await remote()).length, { timeout: 10_000 }).toBe(before + HITS.length);
   await b.waitForTimeout(1_200); // playout delay, output path, the last hit's ring
+  return (await remote()).slice(before).filter((h) => !h.skipped).length;
 }
 
 const onsetCount = async (b: Page) => heardOnsets(await readTap(b)).length;
@@ -57,9 +65,10 @@ test("a muted partner is silent at the output, and the mix survives a reload", a
   await b.waitForTimeout(800);
   expect(await onsetCount(b), "nothing sounds with the metronome's fader down").toBe(0);
 
-  await partnerPlays(a, b, partnerId);
+  const played = await partnerPlays(a, b, partnerId);
+  expect(played, "the listener played Ada's hits").toBeGreaterThanOrEqual(HITS.length - 2);
   const heard = await onsetCount(b);
-  expect(heard, "Ada's hits are heard before she is muted").toBeGreaterThanOrEqual(HITS.length - 1);
+  expect(heard, "Ada's hits are heard before she is muted").toBeGreaterThanOrEqual(played - 1);
 
   const mute = mix(b).getByRole("button", { name: "Mute Ada" });
   await mute.click();
@@ -80,8 +89,9 @@ test("a muted partner is silent at the output, and the mix survives a reload", a
   expect(await onsetCount(b), "still muted after the reload").toBe(0);
 
   await mix(b).getByRole("button", { name: "Mute Ada" }).click();
-  await partnerPlays(a, b, partnerId);
-  expect(await onsetCount(b), "unmuted, Ada is heard again").toBeGreaterThanOrEqual(HITS.length - 1);
+  const playedAgain = await partnerPlays(a, b, partnerId);
+  expect(playedAgain, "the listener played Ada's hits").toBeGreaterThanOrEqual(HITS.length / 2);
+  expect(await onsetCount(b), "unmuted, Ada is heard again").toBeGreaterThanOrEqual(playedAgain - 1);
   await Promise.all([ctxA.close(), ctxB.close()]);
 });
 
