@@ -139,6 +139,9 @@ test("groove and meter switch at the next bar when chosen; a typed tempo is show
 
   await sheet.getByLabel("Backing groove").selectOption("rock");
   await expect(sheet.getByText("Rock groove from the next bar")).toBeVisible();
+  // The partner, who pressed nothing, is told too; the host sees it by the controls, not twice.
+  await expect(notices(b).getByText("Rock groove from the next bar")).toBeVisible();
+  await expect(notices(a).getByText(/from the next bar/)).toHaveCount(0);
   await expect(backing).toBeEnabled();
   await expect(backing).toHaveAttribute("aria-pressed", "true");
   // The partner's room has it too, without anyone pressing Apply.

@@ -9,9 +9,13 @@
  *   request succeeds (`act` clears its source).
  * - A connection or join error stays until the page is joined again.
  * - Presence notices come from changes in `room.members` (app/lib/presence.ts).
+ * - A tempo, meter or groove change by the host is announced to the others ("Rock groove from the
+ *   next bar"): it lands on the next bar line, and nobody else pressed anything. The host sees it
+ *   by the controls they used (TempoForm).
  */
 import { useCallback, useEffect, useRef } from "react";
 import type { ErrorMsg, MemberView } from "../../../core/protocol";
+import { describeGridChange, type GridFields } from "../../lib/grid-change";
 import { ERROR_TTL_MS, INFO_TTL_MS } from "../../lib/notices";
 import { presenceChanges, presenceText } from "../../lib/presence";
 import type { SessionSnapshot } from "../../lib/session";
@@ -50,6 +54,21 @@ export function useRoomNotices(snap: SessionSnapshot | null, me: string | undefi
     for (const c of presenceChanges(prevMembers.current, members, me)) push(`presence:${c.id}`, "info", presenceText(c), INFO_TTL_MS);
     prevMembers.current = members;
   }, [members, me, push]);
+
+  const room = snap?.room ?? null;
+  const gridKey = room ? `${room.tempoBpm}/${room.beatsPerBar}/${room.beatUnit}/${room.groove}` : "";
+  const prevGrid = useRef<GridFields | null>(null);
+  useEffect(() => {
+    if (!room) return;
+    const next: GridFields = { tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, beatUnit: room.beatUnit, groove: room.groove };
+    const before = prevGrid.current;
+    prevGrid.current = next;
+    const amHost = room.members.some((m) => m.id === me && (m.isHost || m.isCoHost));
+    const text = before && !amHost ? describeGridChange(before, next) : null;
+    // A bar is at most 6 s (40 BPM, 4/4) and usually ~2 s: the notice outlives the bar line a little.
+    if (text) push("grid", "info", `${text} from the next bar`, INFO_TTL_MS);
+    // keyed on the grid only, not on every room view
+  }, [gridKey]);
 
   const act: Act = useCallback(
     async (fn, source) => {
