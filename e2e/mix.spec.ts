@@ -74,7 +74,10 @@ test("a muted partner is silent at the output, and the mix survives a reload", a
   await mute.click();
   await expect(mute).toHaveAttribute("aria-pressed", "true");
   await mix(b).getByRole("slider", { name: "Master volume" }).fill("70");
-  if (shotsDir) await mix(b).screenshot({ path: `${shotsDir}/mix-desktop.png` });
+  if (shotsDir) {
+    await mix(b).screenshot({ path: `${shotsDir}/mix-desktop.png` });
+    await b.screenshot({ path: `${shotsDir}/room-mix-desktop.png`, fullPage: true });
+  }
   await partnerPlays(a, b, partnerId);
   expect(await onsetCount(b), "a muted partner's hits make no sound at the output").toBe(heard);
 
@@ -113,7 +116,10 @@ test.describe("phone", () => {
     const box = (await panel.boundingBox())!;
     expect(box.x + box.width, "the Mix panel stays on the screen").toBeLessThanOrEqual(390);
     expect(await panel.evaluate((el) => el.scrollWidth <= el.clientWidth), "no row wider than the panel").toBe(true);
-    if (shotsDir) await panel.screenshot({ path: `${shotsDir}/mix-phone.png` });
+    if (shotsDir) {
+      await panel.screenshot({ path: `${shotsDir}/mix-phone.png` });
+      await a.screenshot({ path: `${shotsDir}/room-mix-phone.png`, fullPage: true });
+    }
     // axe on the Mix and the beat display: no serious or critical violation
     const results = await new AxeBuilder({ page: a }).include('[aria-labelledby="mix-heading"]').include('[data-testid="beat-display"]').withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
     const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");

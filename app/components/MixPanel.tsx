@@ -35,7 +35,9 @@ export function MixPanel({ session, room, me }: { session: JamSession | null; ro
           );
         })}
       </div>
-      {partners.length === 0 && <p className="muted">Each partner gets a fader and a mute here when they join.</p>}
+      <p className={`muted ${styles.note}`}>
+        Metronome includes the count-in and the backing groove.{partners.length === 0 && " Each partner gets a fader and a mute here when they join."}
+      </p>
     </section>
   );
 }
