@@ -4,7 +4,7 @@
  * the page's sounds reduced to the partner's hits, and strikes played through
  * the room page's keyboard path.
  */
-import { expect, type BrowserContext, type Page } from "@playwright/test";
+import { expect, type BrowserContext, type Locator, type Page } from "@playwright/test";
 import type { RhythmHit } from "./audible-rhythms";
 import { audioTapArgs, installAudioTap, tapCaptureSchema, type TapCapture } from "./audio-tap";
 
@@ -43,20 +43,28 @@ export async function createAndJoin(a: Page, b: Page, names: [string, string] = 
   await b.goto(`/room/${code}`);
   await b.getByLabel("Your name").fill(names[1]);
   await b.getByRole("button", { name: "Join room" }).click();
+  // the member list ("In the room"), not the join/leave notices that also name them
   for (const p of [a, b]) {
-    for (const n of names) await expect(p.getByRole("listitem").filter({ hasText: n })).toBeVisible({ timeout: 20_000 });
+    const people = p.getByRole("region", { name: "In the room" });
+    for (const n of names) await expect(people.getByRole("listitem").filter({ hasText: n })).toBeVisible({ timeout: 20_000 });
   }
   for (const p of [a, b]) await expect.poll(() => syncSamples(p), { timeout: 20_000 }).toBeGreaterThanOrEqual(minSyncSamples);
   return code;
 }
 
-/** Metronome and backing groove off, so the page plays nothing but hits. */
+/** Metronome and backing groove off, so the page plays nothing but hits (Backing is in the settings sheet). */
 export async function silenceRoom(page: Page): Promise<void> {
-  for (const name of ["Metronome", "Backing"]) {
-    const button = page.getByRole("button", { name, exact: true });
+  const off = async (scope: Page | Locator, name: string) => {
+    const button = scope.getByRole("button", { name, exact: true });
     if ((await button.getAttribute("aria-pressed")) === "true") await button.click();
     await expect(button).toHaveAttribute("aria-pressed", "false");
-  }
+  };
+  await off(page, "Metronome");
+  await page.getByRole("button", { name: "Settings", exact: true }).click();
+  const sheet = page.getByRole("dialog", { name: "Settings" });
+  await off(sheet, "Backing");
+  await sheet.getByRole("button", { name: "Close", exact: true }).click();
+  await expect(sheet).toBeHidden();
 }
 
 /** Starts the page's audio tap (once the room's engine exists). */

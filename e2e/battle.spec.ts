@@ -40,7 +40,7 @@ test("battle mode: two players trade bars on a shared countdown, a spectator vot
   await a.getByLabel("Tempo (BPM)").fill("120");
   await a.getByRole("button", { name: "Apply" }).click();
   await closeSettings(a);
-  await expect(c.getByRole("img", { name: /120 BPM/ })).toBeVisible();
+  await expect(c.getByRole("img", { name: /120 quarter notes a minute/ })).toBeVisible();
   await a.waitForTimeout(2500);
 
   await a.getByRole("button", { name: "Start recording" }).click();
