@@ -274,7 +274,7 @@ function report(builds: Build[], runs: Run[][]): string {
   });
   return `# Opening a room link on a phone
 
-\`npm run bench:phone\`${BASELINE ? ` -- --baseline ${BASELINE}` : ""} (bench/phone-open.ts), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${hostname()}
+\`npm run bench:phone${args.length ? ` -- ${args.join(" ")}` : ""}\` (bench/phone-open.ts), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${hostname()}
 (${cpus().length} × ${cpu}; other work was running on it).
 
 Issue 14, "Fast on a phone": a pad can be hit **≤ ${fmt(TARGET_PAD_MS)}** after the room link is opened (median of ${RUNS}).
