@@ -191,8 +191,8 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
         )}
         <PartnerDistance conn={conn} room={room} isHost={amHost} act={act} notices={notices} />
         <Members room={room} conn={conn} me={me} amHost={amHost} act={act} onLeft={onLeft} />
-        {room && <BattlePanel conn={conn} room={room} isHost={amHost} act={act} />}
         <MixPanel session={session} room={room} me={me} />
+        {room && <BattlePanel conn={conn} room={room} isHost={amHost} act={act} />}
         <Recordings room={room} />
       </aside>
       {/* Over the page, not in its flow: an error appearing does not push the pads down (defect 4). */}
