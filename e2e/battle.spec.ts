@@ -73,6 +73,8 @@ test("battle mode: two players trade bars on a shared countdown, a spectator vot
   const rows = c.getByRole("region", { name: "Battle result" }).getByRole("row");
   await expect(rows.filter({ hasText: "Ada" })).toContainText(/Ada\s*1\s*6/);
   await expect(rows.filter({ hasText: "Bo" })).toContainText(/Bo\s*2\s*4/);
+  // the battle panel is in the side column, below the fold at 1280×720: the picture shows the result
+  await c.getByRole("region", { name: "Battle result" }).scrollIntoViewIfNeeded();
   await c.screenshot({ path: "docs/screenshots/battle-result-desktop.png" });
 
   // The battle and its scores are saved with the recording and shown on replay.

@@ -63,6 +63,7 @@ test("the host switches to groove mode: the partner's hits arrive whole bars lat
   const barMs = (60_000 / 100) * 4;
   expect(hit.playoutDelayMs).toBe(barMs); // 1 bar covers a loopback delay
   expect(hit.scheduledAtMs - hit.strikeAtMs).toBeCloseTo(barMs, 6);
+  await a.locator("summary", { hasText: "Technical figures" }).click(); // the latency table is behind a disclosure
   await expect(a.getByRole("table").getByText("(1 bar)")).toBeVisible();
   await close();
 });
@@ -70,6 +71,7 @@ test("the host switches to groove mode: the partner's hits arrive whole bars lat
 test("fair monitoring plays your own hits with the delay your partner hears them with", async ({ browser }) => {
   const { a, b, close } = await twoPlayers(browser);
   await openSettings(a); // Fair monitoring and the latency table are in the settings sheet
+  await a.locator("summary", { hasText: "Technical figures" }).click(); // the table is behind a disclosure
   // Let B learn A's hits, and report its delay for them.
   for (let i = 0; i < 5; i++) {
     await a.keyboard.press("s");

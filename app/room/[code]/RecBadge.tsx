@@ -4,8 +4,8 @@ import styles from "./RoomHeader.module.css";
 
 /**
  * "● REC — Ada" for everyone in the room while a recording runs (issue 14): who started it, from
- * the room's view (recording.startedBy, a member id). Laid over the end of the room's title
- * (RoomHeader.tsx), so it appearing or going never moves anything.
+ * the room's view (recording.startedBy, a member id). It starts the room's status lines (Room.tsx),
+ * whose height is fixed, so it appearing or going never moves anything and never hides the room's name.
  */
 export function RecBadge({ room, me }: { room: RoomView | null; me: string | undefined }) {
   const rec = room?.recording ?? null;

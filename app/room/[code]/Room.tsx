@@ -20,6 +20,7 @@ import { PartnerDistance } from "./PartnerDistance";
 import { ModeChoice } from "./ModeChoice";
 import { Pads } from "./Pads";
 import { PasscodeForm } from "./PasscodeForm";
+import { RecBadge } from "./RecBadge";
 import { RoomHeader, shareTitle } from "./RoomHeader";
 import { RecordingControls } from "./RecordingControls";
 import { Recordings } from "./Recordings";
@@ -115,7 +116,7 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
       {/* The instrument: on a phone exactly one screen (pads, beat, Record, metronome), everything above the pads fixed in height so nothing moves while playing. */}
       <div className="instrument">
         <div className="room-top">
-          <RoomHeader code={code} room={room} conn={conn} me={me} canRename={amHost} act={act} />
+          <RoomHeader code={code} room={room} conn={conn} canRename={amHost} act={act} />
           {audioState !== "running" && engine && (
             <button type="button" onClick={() => void engine.resume()}>
               Enable sound
@@ -153,9 +154,13 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
             <LatencyPanel session={session} room={room} />
           </SettingsSheet>
         </div>
-        <p className="muted room-status" role="status" aria-live="polite">
-          {copyStatus || statusText(snap, audioState, conn?.unackedHits ?? 0)}
-        </p>
+        {/* The REC badge starts the status lines (fixed height): it never covers the room's name or moves the pads. */}
+        <div className="room-status">
+          <RecBadge room={room} me={me} />
+          <span className="muted" role="status" aria-live="polite">
+            {copyStatus || statusText(snap, audioState, conn?.unackedHits ?? 0)}
+          </span>
+        </div>
         <div className="transport">
           {!spectator && <RecordingControls conn={conn} room={room} joined={joined} busy={busy} act={act} />}
           <div className="row beat">

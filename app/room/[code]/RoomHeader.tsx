@@ -9,7 +9,6 @@ import { LIMITS } from "../../../core/limits";
 import type { RoomView } from "../../../core/protocol";
 import type { JamConnection } from "../../lib/connection/jam-connection";
 import type { Act } from "./act";
-import { RecBadge } from "./RecBadge";
 import styles from "./RoomHeader.module.css";
 
 /** what the room is called: its name, or its code */
@@ -22,7 +21,7 @@ export function shareTitle(code: string, name: string | null): string {
   return name ? `${name} — Backbeat` : `Backbeat room ${code}`;
 }
 
-export function RoomHeader({ code, room, conn, me, canRename, act }: { code: string; room: RoomView | null; conn: JamConnection | null; me: string | undefined; canRename: boolean; act: Act }) {
+export function RoomHeader({ code, room, conn, canRename, act }: { code: string; room: RoomView | null; conn: JamConnection | null; canRename: boolean; act: Act }) {
   const title = roomTitle(code, room);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState("");
@@ -84,7 +83,6 @@ export function RoomHeader({ code, room, conn, me, canRename, act }: { code: str
           ✎
         </button>
       )}
-      <RecBadge room={room} me={me} />
     </div>
   );
 }
