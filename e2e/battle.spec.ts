@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { AppServer, freePort } from "./server";
-import { closeSettings, openSettings } from "./support/room";
+import { closeSettings, openSettings, synced } from "./support/room";
 
 let app: AppServer;
 test.beforeAll(async () => {
@@ -10,11 +10,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await app?.stop();
 });
-
-const synced = (page: Page) =>
-  expect
-    .poll(async () => page.evaluate(() => (window as unknown as { __backbeat?: { syncSamples: number } }).__backbeat?.syncSamples ?? 0), { timeout: 15_000 })
-    .toBeGreaterThanOrEqual(5);
 
 test("battle mode: two players trade bars on a shared countdown, a spectator votes, everyone sees the result", async ({ browser }) => {
   const [ctxA, ctxB, ctxC] = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);

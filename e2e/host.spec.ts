@@ -4,6 +4,7 @@
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { AppServer, freePort } from "./server";
+import { synced } from "./support/room";
 
 let app: AppServer;
 test.beforeAll(async () => {
@@ -13,11 +14,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await app?.stop();
 });
-
-const synced = (page: Page) =>
-  expect
-    .poll(async () => page.evaluate(() => (window as unknown as { __backbeat?: { syncSamples: number } }).__backbeat?.syncSamples ?? 0), { timeout: 15_000 })
-    .toBeGreaterThanOrEqual(3);
 
 /** a member's row in the list of people ("In the room") */
 const member = (page: Page, text: string) => page.getByRole("region", { name: "In the room" }).getByRole("listitem").filter({ hasText: text });

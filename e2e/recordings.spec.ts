@@ -8,6 +8,7 @@
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { AppServer, freePort } from "./server";
+import { synced } from "./support/room";
 
 const SHOTS = "/tmp/shots-recs";
 const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
@@ -20,11 +21,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await app?.stop();
 });
-
-const synced = (page: Page) =>
-  expect
-    .poll(async () => page.evaluate(() => (window as unknown as { __backbeat?: { syncSamples: number } }).__backbeat?.syncSamples ?? 0), { timeout: 15_000 })
-    .toBeGreaterThanOrEqual(5);
 
 /** `name`'s row in the room's member list (not a recording's row, which names its players too) */
 const memberRow = (page: Page, name: string) => page.locator("li.member").filter({ hasText: name });
