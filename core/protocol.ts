@@ -158,6 +158,41 @@ export const roomNameSchema = z
   .pipe(z.string().max(LIMITS.roomNameMaxChars, `at most ${LIMITS.roomNameMaxChars} characters`));
 export const emptySchema = z.object({}).strict();
 
+// ---------- the direct path's signalling (issue 15, docs/direct-path.md) ----------
+/** an SDP offer or answer; a data-channel-only one is ~1 kB, the cap keeps the message under maxMessageBytes */
+export const sessionDescriptionSchema = z.object({ type: z.enum(["offer", "answer"]), sdp: z.string().min(1).max(12_000) });
+/** an ICE candidate as RTCIceCandidate.toJSON() gives it ("" candidate: end of candidates) */
+export const iceCandidateSchema = z.object({
+  candidate: z.string().max(1_024),
+  sdpMid: z.string().max(64).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+  usernameFragment: z.string().max(256).nullable().optional(),
+});
+/**
+ * One step of setting up a direct channel with one partner, relayed by the server to `to` only:
+ * a description, candidates (gathered ones go out together, at most one message per ~50 ms), or both.
+ */
+export const directSignalSchema = z
+  .object({
+    to: participantIdSchema,
+    description: sessionDescriptionSchema.optional(),
+    candidates: z.array(iceCandidateSchema).max(16).optional(),
+  })
+  .refine((m) => m.description !== undefined || (m.candidates?.length ?? 0) > 0, "a signal carries a description or candidates");
+export type DirectSignalMsg = z.infer<typeof directSignalSchema>;
+/** what the partner receives: the signal with its sender instead of its addressee */
+export type RelayedDirectSignal = Omit<DirectSignalMsg, "to"> & { from: string };
+/** an RTCIceServer (ICE_SERVERS, server/env.ts), handed to players with the join answer */
+export const iceServerSchema = z.object({
+  urls: z.union([z.string(), z.array(z.string()).min(1)]).refine(
+    (u) => (Array.isArray(u) ? u : [u]).every((x) => /^(stun|turn|turns):/.test(x)),
+    "ICE server urls start with stun:, turn: or turns:",
+  ),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+export type IceServer = z.infer<typeof iceServerSchema>;
+
 export type JoinMsg = z.infer<typeof joinSchema>;
 export type SyncPingMsg = z.infer<typeof syncPingSchema>;
 /** The `hit` message: the one hit (core/hit.ts) as its sender sends it, maybe re-sent. */
@@ -210,6 +245,8 @@ export const CLIENT_EVENTS = {
   /** the host names a co-host (null: none), who gets the host's powers but cannot pass them on */
   "cohost:set": z.object({ id: participantIdSchema.nullable() }),
   "room:rename": z.object({ name: roomNameSchema }),
+  /** a direct channel's offer/answer/candidates for one partner (relayed, never stored) */
+  "direct:signal": directSignalSchema,
 } as const;
 export type ClientEventName = keyof typeof CLIENT_EVENTS;
 
@@ -328,6 +365,8 @@ export const ERROR_CODES = [
   /** a private room: join with its passcode */
   "passcode_required",
   "wrong_passcode",
+  /** a direct-path signal the room does not relay: not Live mode, too many players, or the partner is no connected player (docs/direct-path.md) */
+  "no_direct_path",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -353,11 +392,14 @@ export interface ServerToClientEvents {
   /** the listener's hearings now stored (or not recordable): it may forget them */
   "hearings:ack": (msg: { hearings: { from: string; seq: number }[] }) => void;
   reaction: (msg: { from: string; emoji: (typeof REACTIONS)[number]; atMs: number }) => void;
+  /** a partner's step in setting up the direct channel with you */
+  "direct:signal": (msg: RelayedDirectSignal) => void;
   error: (err: ErrorMsg) => void;
 }
 
 export interface ClientToServerEvents {
-  join: (msg: JoinMsg, ack: Ack<{ room: RoomView; serverNowMs: number }>) => void;
+  /** iceServers: ICE_SERVERS for the direct path (empty: host candidates only) */
+  join: (msg: JoinMsg, ack: Ack<{ room: RoomView; serverNowMs: number; iceServers?: IceServer[] }>) => void;
   "sync:ping": (msg: SyncPingMsg, ack: (pong: SyncPong) => void) => void;
   hit: (msg: HitMsg) => void;
   heard: (msg: { hearings: HearingMsg[] }, ack?: Ack<null>) => void;
@@ -375,6 +417,7 @@ export interface ClientToServerEvents {
   "host:pass": (msg: { id: string }, ack?: Ack<null>) => void;
   "cohost:set": (msg: { id: string | null }, ack?: Ack<null>) => void;
   "room:rename": (msg: { name: string }, ack?: Ack<null>) => void;
+  "direct:signal": (msg: DirectSignalMsg, ack?: Ack<null>) => void;
 }
 
 /** Validates an inbound payload; returns the parsed value or an error message. */

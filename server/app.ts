@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { IceServer } from "../core/protocol";
 import type { Rng } from "../core/rng";
 import { AddressLimiter, type LimiterStore } from "./address-limits";
 import { compileTrust, trustsNoProxy, type TrustProxy } from "./client-address";
@@ -63,6 +64,8 @@ export interface BackbeatServerOptions {
    * listening socket of our own; every room's sockets land in one worker.
    */
   worker?: boolean;
+  /** ICE_SERVERS: STUN/TURN servers players' direct channels may use (issue 15); none = host candidates only */
+  iceServers?: IceServer[];
 }
 
 export interface BackbeatServer {
@@ -85,6 +88,7 @@ export async function startBackbeatServer(opts: BackbeatServerOptions): Promise<
     clock: opts.clock ?? systemClock(now),
     log,
     idleRoomMs: opts.roomIdleMs,
+    iceServers: opts.iceServers,
     ownership: opts.ownership ?? opts.cluster?.ownership,
     fanout: roomFanout(() => ioRef),
     // a rename/delete over HTTP may land on another process than the room's owner: tell the others

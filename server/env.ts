@@ -1,5 +1,6 @@
 /** Configuration, validated once at start-up. Empty strings count as unset. */
 import { z } from "zod";
+import { iceServerSchema } from "../core/protocol";
 import { compileTrust, type TrustProxy } from "./client-address";
 import { workerCount } from "./workers";
 
@@ -91,6 +92,26 @@ const envSchema = z.object({
    * deployment share it (the default); a test run or a second deployment on the same Redis
    * takes its own.
    */
+  /**
+   * STUN/TURN servers for the players' direct channels (issue 15, docs/direct-path.md): a JSON
+   * array of RTCIceServer, e.g. [{"urls":"stun:stun.example.org:3478"}]. Unset = [] = host
+   * candidates only, enough on one LAN and on one machine.
+   */
+  ICE_SERVERS: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default("[]")
+      .transform((raw, ctx) => {
+        try {
+          return JSON.parse(raw) as unknown;
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: `ICE_SERVERS must be JSON (an array of RTCIceServer): ${(err as Error).message}` });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.array(iceServerSchema).max(8)),
+  ),
   RATE_LIMIT_NAMESPACE: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1–64 letters, digits, _ . -").default("backbeat")),
 });
 

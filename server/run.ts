@@ -49,6 +49,7 @@ export async function runFromEnv(opts: { pages?: (env: Env) => Promise<{ handle:
     worker,
     trustProxy: env.TRUST_PROXY,
     roomIdleMs: env.ROOM_IDLE_SECONDS * 1000,
+    iceServers: env.ICE_SERVERS,
     rateLimitNamespace: env.RATE_LIMIT_NAMESPACE,
     internalToken: process.env.BACKBEAT_INTERNAL_TOKEN,
     ...(env.IP_CONNECTION_LIMITS === "off" ? { rateLimits: { connections: LIFTED_CONNECTION_LIMITS } } : {}),

@@ -71,6 +71,7 @@ const ROOM_COMMANDS = [
   "host:pass",
   "cohost:set",
   "room:rename",
+  "direct:signal",
 ] as const satisfies readonly Exclude<RoomEvent, "join" | "hit">[];
 /** Every room command is registered: a new one left out of the list fails to compile (it would get no answer at all). */
 type UnregisteredCommand = Exclude<RoomEvent, "join" | "hit" | (typeof ROOM_COMMANDS)[number]>;

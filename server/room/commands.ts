@@ -9,6 +9,7 @@ import type { Ack, CLIENT_EVENTS, ClientEventName, ClientToServerEvents } from "
 import { react, startBattle, stopBattle } from "./battle";
 import type { Connection } from "./connection";
 import type { RoomContext } from "./context";
+import { forwardDirectSignal } from "./direct";
 import { kick, leaveForGood, type Seats } from "./membership";
 import { passHost, setCoHost } from "./host";
 import { renameRoom } from "./naming";
@@ -73,6 +74,7 @@ export const COMMANDS = {
   "host:pass": { seated: true, host: true, run: (env, s, msg) => passHost(env.ctx, s.room, s.member, msg.id) },
   "cohost:set": { seated: true, host: true, run: (env, s, msg) => setCoHost(env.ctx, s.room, s.member, msg.id) },
   "room:rename": { seated: true, host: true, run: (env, s, msg) => renameRoom(env.ctx, s.room, msg.name) },
+  "direct:signal": { seated: true, run: (_env, s, msg) => forwardDirectSignal(s.room, s.member, msg) },
 } satisfies { [E in RoomEvent]: Command<E> };
 
 /** What an event's handler returns: a Result, or a promise of one for the commands that await the store (never for `hit`). */

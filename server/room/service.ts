@@ -5,7 +5,7 @@
  * by a newer owner. Knows connections only through connection.ts; time only through a Clock.
  */
 import { randomBytes } from "node:crypto";
-import { PROTOCOL_VERSION, type JoinMsg, type Tempo } from "../../core/protocol";
+import { PROTOCOL_VERSION, type IceServer, type JoinMsg, type Tempo } from "../../core/protocol";
 import { generateRoomCode } from "../../core/room-code";
 import { LocalOwnership, type RoomOwnership } from "../ownership";
 import { FailedAttemptLimiter, hashPasscode, type AttemptLimit } from "../passcode";
@@ -50,6 +50,8 @@ export interface RoomServiceDeps {
   passcodeAttempts?: AttemptLimit;
   /** ms an idle room stays in memory (DEFAULT_ROOM_IDLE_MS; 0: leaves with its last member) */
   idleRoomMs?: number;
+  /** ICE_SERVERS (server/env.ts), handed to players with the join answer for the direct path; none by default */
+  iceServers?: IceServer[];
 }
 
 interface LiveRoom {
@@ -153,7 +155,9 @@ export class RoomService {
     const room = loaded.data;
     room.joinsInFlight++;
     try {
-      return await joinRoom({ ctx: this.ctx, seats: this.seats, passcodeAttempts: this.passcodeAttempts, leave: (c) => this.leave(c) }, room, conn, msg);
+      const res = await joinRoom({ ctx: this.ctx, seats: this.seats, passcodeAttempts: this.passcodeAttempts, leave: (c) => this.leave(c) }, room, conn, msg);
+      // players get the ICE servers for the direct path (issue 15); spectators stay on the relay
+      return res.ok && (msg.role ?? "player") === "player" ? { ok: true, data: { ...res.data, iceServers: this.deps.iceServers ?? [] } } : res;
     } finally {
       room.joinsInFlight--;
       // a refused join (wrong passcode, room full…) leaves the room as idle as it was

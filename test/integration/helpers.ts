@@ -5,7 +5,7 @@ import pg from "pg";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import { io, type Socket } from "socket.io-client";
-import { PROTOCOL_VERSION, type ClientToServerEvents, type RoomView, type ServerToClientEvents } from "../../core/protocol";
+import { PROTOCOL_VERSION, type ClientToServerEvents, type IceServer, type RoomView, type ServerToClientEvents } from "../../core/protocol";
 import { seededRng } from "../../core/rng";
 import { startBackbeatServer, type BackbeatServer } from "../../server/app";
 import type { RateLimitOptions } from "../../server/rate-limit";
@@ -61,13 +61,15 @@ export async function startTestServer(
     log?: (msg: string, err?: unknown) => void;
     /** the server's shared clock and room timers (a FakeClock: bar lines without sleeping) */
     clock?: Clock;
+    /** ICE_SERVERS handed to players with the join answer */
+    iceServers?: IceServer[];
   } = {},
 ): Promise<TestServer> {
   const tmp = opts.databaseUrl ? null : tempSqliteUrl();
   const pgSchema = opts.databaseUrl && /^postgres/.test(opts.databaseUrl) ? freshPostgresSchema(opts.databaseUrl) : null;
   const databaseUrl = pgSchema?.url ?? opts.databaseUrl ?? tmp!.url;
   const store = await openStore(databaseUrl);
-  const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(opts.seed ?? 1), log: opts.log ?? (() => undefined), rateLimits: opts.rateLimits, ...(opts.clock ? { clock: opts.clock, now: () => opts.clock!.now() } : {}) });
+  const server = await startBackbeatServer({ store, port: 0, host: "127.0.0.1", rng: seededRng(opts.seed ?? 1), log: opts.log ?? (() => undefined), rateLimits: opts.rateLimits, iceServers: opts.iceServers, ...(opts.clock ? { clock: opts.clock, now: () => opts.clock!.now() } : {}) });
   return {
     server,
     store,
