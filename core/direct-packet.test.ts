@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   decodeDirectPacket,
+  decodeDirectPing,
+  encodeDirectPing,
   DIRECT_HEADER_BYTES,
   DIRECT_HIT_BYTES,
   DIRECT_MAX_HITS,
@@ -154,5 +156,18 @@ describe("DirectSendWindow", () => {
     for (let s = 1; s <= 20; s++) last = w.packetFor(hit(s, s));
     expect(decoded(last)).toHaveLength(DIRECT_MAX_HITS);
     expect(() => new DirectSendWindow(DIRECT_MAX_HITS)).toThrow("redundancy must be an integer within [0, 7], got: 8");
+  });
+});
+
+describe("direct pings", () => {
+  it("round-trip a ping and a pong; a hit packet or junk is no ping", () => {
+    expect(decodeDirectPing(encodeDirectPing({ kind: "ping", t0Ms: 1234.5 }))).toEqual({ kind: "ping", t0Ms: 1234.5 });
+    expect(decodeDirectPing(encodeDirectPing({ kind: "pong", t0Ms: -7 }).buffer)).toEqual({ kind: "pong", t0Ms: -7 });
+    expect(decodeDirectPing(encodeDirectPacket([{ seq: 1, pad: PAD_IDS[0]!, velocity: 1, strikeAtMs: 5 }]))).toBeNull();
+    const bad = encodeDirectPing({ kind: "ping", t0Ms: 1 });
+    bad[2] = 7;
+    expect(decodeDirectPing(bad)).toBeNull();
+    expect(decodeDirectPing("ping")).toBeNull();
+    expect(() => encodeDirectPing({ kind: "ping", t0Ms: NaN })).toThrow(/t0Ms must be finite/);
   });
 });

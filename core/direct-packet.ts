@@ -181,3 +181,44 @@ export class DirectSendWindow {
     return encodeDirectPacket(this.hitsFor(hit));
   }
 }
+
+/**
+ * The channel's second packet kind: a ping (and its echo) every DIRECT_PING_INTERVAL_MS while
+ * the channel is open. Half the round trip is the direct path's one-way delay before any hit,
+ * and silence on the channel (no hit, no pong) is how a stall is seen (docs/direct-path.md).
+ * 12 bytes: magic 0x50 ('P'), version, kind (0 ping, 1 pong), flags (0), t0Ms float64 (the
+ * pinger's local clock, echoed unchanged).
+ */
+export const DIRECT_PING_MAGIC = 0x50;
+export const DIRECT_PING_BYTES = 12;
+export const DIRECT_PING_INTERVAL_MS = 250;
+
+export interface DirectPing {
+  kind: "ping" | "pong";
+  t0Ms: number;
+}
+
+export function encodeDirectPing(ping: DirectPing): Uint8Array<ArrayBuffer> {
+  if (!Number.isFinite(ping.t0Ms)) throw new RangeError(`t0Ms must be finite, got: ${ping.t0Ms}`);
+  const bytes = new Uint8Array(DIRECT_PING_BYTES);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(0, DIRECT_PING_MAGIC);
+  view.setUint8(1, DIRECT_PACKET_VERSION);
+  view.setUint8(2, ping.kind === "ping" ? 0 : 1);
+  view.setUint8(3, 0);
+  view.setFloat64(4, ping.t0Ms, true);
+  return bytes;
+}
+
+/** A ping or pong from the peer, or null when `data` is not one (it may be a hit packet: decodeDirectPacket). */
+export function decodeDirectPing(data: unknown): DirectPing | null {
+  if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) return null;
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (bytes.byteLength !== DIRECT_PING_BYTES) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint8(0) !== DIRECT_PING_MAGIC || view.getUint8(1) !== DIRECT_PACKET_VERSION || view.getUint8(3) !== 0) return null;
+  const kind = view.getUint8(2);
+  const t0Ms = view.getFloat64(4, true);
+  if ((kind !== 0 && kind !== 1) || !Number.isFinite(t0Ms)) return null;
+  return { kind: kind === 0 ? "ping" : "pong", t0Ms };
+}

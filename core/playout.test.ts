@@ -199,6 +199,29 @@ describe("delay changes at the partner's rests", () => {
     expect(afterRest.delayMs).toBeCloseTo(23 + LEAD_MS + 1, 9);
   });
 
+  it("pathChanged: after the direct path closes, the relay's level is taken at the next rest and no relay hit is late (without it, some are)", () => {
+    const run = (announce: boolean) => {
+      const p = new AdaptivePlayout({ restMs: REST_MS, shrinkRestMs: 4 * REST_MS });
+      let atMs = 0;
+      for (let i = 0; i < 200; i++, atMs += IOI_MS) {
+        if (i === 100) atMs += 4 * REST_MS; // a bar's rest: the delay shrinks to the direct path's level
+        p.onArrival(atMs, atMs + 10 + (i % 3), LEAD_MS); // direct: ~10 ms
+      }
+      expect(p.delayMs(LEAD_MS)).toBeCloseTo(12 + LEAD_MS + 1, 9);
+      if (announce) p.pathChanged(35); // the relay's prior (legs' p99)
+      atMs += REST_MS; // the next hit after a beat's rest
+      const out: AdaptiveDecision[] = [];
+      for (let i = 0; i < 100; i++, atMs += IOI_MS) out.push(p.onArrival(atMs, atMs + 30 + (i % 3), LEAD_MS)); // relay: ~30 ms
+      return out;
+    };
+    const announced = run(true);
+    expect(announced[0]).toMatchObject({ changed: true, late: false });
+    expect(announced[0]!.delayMs).toBeCloseTo(35 + LEAD_MS + 1, 9);
+    expect(announced.filter((d) => d.late)).toHaveLength(0);
+    expect(announced.slice(1).filter((d) => d.changed)).toHaveLength(0);
+    expect(run(false).filter((d) => d.late).length).toBeGreaterThan(0);
+  });
+
   it("follows a route change at once, within a phrase", () => {
     const rng = seededRng(12);
     const p = new AdaptivePlayout({ restMs: REST_MS });

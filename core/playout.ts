@@ -162,6 +162,21 @@ export class AdaptivePlayout {
     return this.priorTransitMs;
   }
 
+  /**
+   * The partner's hits now come over another path (issue 15: the direct channel closed, and
+   * the relay's copies, never stopped, are now the first): the transits learned on the old path
+   * say nothing of the new one, so they are dropped and `priorMs` (the new path's expected
+   * transit, high percentile; null: keep the current prior) is the floor again until priorHits
+   * transits are known. The delay itself is not touched here: the next hit at a rest takes the
+   * new level (it is "too late" for the old delay), and a hit that misses its slot before that
+   * grows it at once, as for any miss — never a step between two hits that both fit.
+   */
+  pathChanged(priorMs: number | null): void {
+    this.transits = [];
+    this.sorted = [];
+    if (priorMs !== null) this.setPriorTransit(priorMs);
+  }
+
   /** The delay in force (ms) — before any hit, the prior's or the initial one for this lead. */
   delayMs(leadMs: number): number {
     return this.delay ?? this.startDelayMs(leadMs);

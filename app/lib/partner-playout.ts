@@ -81,6 +81,12 @@ export class PartnerPlayouts {
     }
   }
 
+  /** The partner's hits now come over another path (issue 15): relearn from the relay's prior (AdaptivePlayout.pathChanged). */
+  pathChanged(from: string): void {
+    const p = this.playouts.get(from);
+    p?.pathChanged(p.priorTransit);
+  }
+
   /**
    * A partner's hit arrived at nowMs (shared). leadMs: the audio lead the delay plans for;
    * deadlineLeadMs: the one in force now (AdaptivePlayout.onArrival).

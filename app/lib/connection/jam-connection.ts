@@ -12,12 +12,15 @@ import { connectRefusalOf } from "../../../core/connect-refusal";
 import type { PadId } from "../../../core/kit";
 import { beatMs } from "../../../core/metronome";
 import { DEFAULT_LATE_TARGET, isLateTargetId, type LateTargetId } from "../../../core/playout";
+import { FirstCopyFilter, type HitPath, type SenderPaths } from "../../../core/first-copy";
 import { PROTOCOL_VERSION } from "../../../core/limits";
 import type { HitMsg, MemberQuality, QualityReportMsg, RelayedHit, RoomView } from "../../../core/protocol";
 import { HearingOutbox } from "../hearing-outbox";
 import { HitOutbox } from "../outbox";
 import { PartnerPlayouts, type PartnerStats } from "../partner-playout";
 import { QUALITY_INTERVAL_MS, qualityReport, sameReport, steadyReport } from "./quality-report";
+import { DirectPaths, type DirectPartnerStats } from "./direct-paths";
+import type { PeerFactory } from "./direct-channel";
 import { RoomRequests } from "./room-requests";
 import { fairMonitoringDelayMs, mergeMemberQuality } from "./room-view";
 import { SharedClock } from "./shared-clock";
@@ -31,14 +34,35 @@ const PING_TIMEOUT_MS = 5_000;
 /** hearings go out in batches this often while joined */
 const HEARINGS_FLUSH_MS = 1_000;
 
+/** What this page knows of one partner's two paths (issue 15). */
+export interface PartnerPaths extends SenderPaths {
+  from: string;
+  /** first copies (the ones played) per path, all time */
+  firsts: Record<HitPath, number>;
+  /** the direct channel (null: none — not eligible, or no WebRTC) */
+  channel: DirectPartnerStats | null;
+}
+
+/** The browser's RTCPeerConnection, or null where there is none (Node). */
+function defaultPeerFactory(): PeerFactory | null {
+  const Peer = (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection;
+  return typeof Peer === "function" ? (config) => new Peer(config) : null;
+}
+
 export class JamConnection extends RoomRequests {
   readonly clock: SharedClock;
-  readonly stats: ConnectionStats = { joins: 0, sentLive: 0, heldBack: 0, resent: 0, acked: 0, relayedIn: 0 };
+  readonly stats: ConnectionStats = { joins: 0, sentLive: 0, heldBack: 0, resent: 0, acked: 0, relayedIn: 0, directIn: 0, duplicates: 0 };
   /** own hits not yet acknowledged as stored: kept across reloads, re-sent after every join */
   private readonly outbox: HitOutbox;
   /** hearings not yet confirmed stored: the same */
   private readonly hearings: HearingOutbox;
   private readonly partners: PartnerPlayouts;
+  /** issue 15: each partner hit may come twice (direct channel, relay); the first copy plays */
+  private readonly firstCopy = new FirstCopyFilter();
+  /** first copies per partner and path, all time (diagnostics) */
+  private readonly firsts = new Map<string, Record<HitPath, number>>();
+  /** the direct channels (null: no WebRTC here — Node, or a browser without it) */
+  readonly direct: DirectPaths | null;
   private snap: ConnectionSnapshot = { status: { kind: "idle" }, room: null, error: null, rttMs: null, offsetMs: null, lastReaction: null };
   private readonly listeners = new Set<(s: ConnectionSnapshot) => void>();
   private readonly hitListeners = new Set<RemoteHitListener>();
@@ -72,6 +96,18 @@ export class JamConnection extends RoomRequests {
     this.partners = new PartnerPlayouts(isLateTargetId(opts.lateTarget) ? opts.lateTarget : DEFAULT_LATE_TARGET);
     this.outbox = new HitOutbox(opts.roomCode, opts.participantId, opts.storage);
     this.hearings = new HearingOutbox(opts.roomCode, opts.participantId, opts.storage);
+    const createPeer = opts.createPeer === undefined ? defaultPeerFactory() : opts.createPeer;
+    this.direct =
+      createPeer &&
+      new DirectPaths({
+        selfId: opts.participantId,
+        createPeer,
+        signal: (msg) => this.socket.connected && this.socket.emit("direct:signal", msg),
+        onHits: (from, hits) => hits.forEach((h, i) => this.deliver({ ...h, from }, "direct", i > 0)),
+        onDown: (from) => this.directDown(from),
+        now: opts.now,
+        random: this.random,
+      });
     this.listen();
     this.intervals.push(setInterval(() => this.reportQuality(), QUALITY_INTERVAL_MS));
     this.intervals.push(setInterval(() => this.flushHearings(), HEARINGS_FLUSH_MS));
@@ -175,6 +211,7 @@ export class JamConnection extends RoomRequests {
     });
     s.on("disconnect", (reason) => {
       this.joinSeq++;
+      this.direct?.onSocketDown();
       if (this.pingTimer) clearTimeout(this.pingTimer);
       this.pingTimer = null;
       this.dispatch({ type: "socket_closed", byServer: reason === "io server disconnect" });
@@ -188,7 +225,8 @@ export class JamConnection extends RoomRequests {
     });
     s.on("room:state", (room) => this.setRoom(room));
     s.on("member:quality", (q) => this.onMemberQuality(q));
-    s.on("hit", (hit) => this.onHit(hit));
+    s.on("hit", (hit) => this.deliver(hit, "relay", false));
+    s.on("direct:signal", (msg) => this.direct?.onSignal(msg));
     s.on("hits:ack", ({ seqs }) => {
       this.outbox.ack(seqs);
       this.stats.acked += seqs.length;
@@ -197,6 +235,8 @@ export class JamConnection extends RoomRequests {
     s.on("hearings:ack", ({ hearings }) => this.hearings.ack(hearings));
     s.on("reaction", (r) => this.update({ lastReaction: { from: r.from, emoji: r.emoji, key: r.atMs } }));
     s.on("error", (err) => {
+      // a refused direct-path signal (the room just went to Groove mode…): the relay plays on, nothing to show
+      if (err.event === "direct:signal") return;
       this.update({ error: err });
       this.dispatch({ type: "server_error", error: err });
     });
@@ -213,6 +253,7 @@ export class JamConnection extends RoomRequests {
         return this.dispatch({ type: "join_failed", error: res.error });
       }
       this.setRoom(res.data.room);
+      this.direct?.onJoined(res.data.iceServers);
       this.lastQuality = null; // a new join: the server may know nothing of this member's figures
       this.update({ error: null });
       this.dispatch({ type: "join_ok" });
@@ -246,6 +287,7 @@ export class JamConnection extends RoomRequests {
   private setRoom(room: RoomView): void {
     this.partners.onRoom(room, this.opts.participantId, this.clock.sync.legs());
     this.update({ room });
+    this.direct?.onRoom(room);
   }
 
   /** Telemetry as deltas: one member's figures merged into the view held (room-view.ts). */
@@ -265,6 +307,8 @@ export class JamConnection extends RoomRequests {
   /** A local strike at `strikeAtMs` on the shared clock (now by default). Sent at once when joined, kept until acked. */
   strike(pad: PadId, velocity: number, strikeAtMs = this.clock.sharedNow()): HitMsg {
     const msg: HitMsg = { seq: this.outbox.nextSeq(), pad, velocity, strikeAtMs };
+    // The direct copy first (the faster path); the relay's copy is the one the server stores.
+    this.direct?.sendHit(msg);
     // Sent before anything else: every ms here is a ms of the partners' delay.
     if (this.socket.connected && this.snap.status.kind === "joined") {
       this.socket.emit("hit", msg);
@@ -274,9 +318,28 @@ export class JamConnection extends RoomRequests {
     return msg;
   }
 
-  private onHit(hit: RelayedHit): void {
-    this.stats.relayedIn++;
-    const nowMs = this.clock.sharedNow();
+  /** A copy of a partner's hit from either path: only the first copy of each (sender, seq) plays. */
+  private deliver(hit: RelayedHit, path: HitPath, repeat: boolean): void {
+    if (path === "relay") this.stats.relayedIn++;
+    else this.stats.directIn++;
+    const arrivalAtMs = this.clock.sharedNow();
+    const v = this.firstCopy.onCopy({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, path, arrivalAtMs, repeat });
+    if (v.kind !== "first") {
+      this.stats.duplicates++;
+      return;
+    }
+    let f = this.firsts.get(hit.from);
+    if (!f) this.firsts.set(hit.from, (f = { direct: 0, relay: 0 }));
+    f[path]++;
+    this.play(hit, arrivalAtMs);
+  }
+
+  /** A partner's direct channel went down: if it was the path in use, the playout relearns on the relay. */
+  private directDown(from: string): void {
+    if (this.firstCopy.paths(from).inUse === "direct") this.partners.pathChanged(from);
+  }
+
+  private play(hit: RelayedHit, nowMs: number): void {
     const lead = this.audioLead();
     const room = this.snap.room;
     const d = this.partners.decide(hit.from, hit.strikeAtMs, nowMs, lead.planMs, room?.mode ?? "live", this.barMs(), lead.nowMs);
@@ -284,6 +347,13 @@ export class JamConnection extends RoomRequests {
     if (room?.recording) {
       this.hearings.add({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, soundedAtMs: d.playAtMs, late: d.late, skipped: d.skipped });
     }
+  }
+
+  /** Per partner: the path in use, each path's one-way delay and copies, the channel's state (latency panel, window.__backbeat). */
+  pathStats(): PartnerPaths[] {
+    const channels = new Map((this.direct?.stats() ?? []).map((c) => [c.from, c]));
+    const ids = new Set([...channels.keys(), ...this.firsts.keys()]);
+    return [...ids].map((from) => ({ from, ...this.firstCopy.paths(from), firsts: { ...(this.firsts.get(from) ?? { direct: 0, relay: 0 }) }, channel: channels.get(from) ?? null }));
   }
 
   partnerStats(): PartnerStats[] {
@@ -338,6 +408,7 @@ export class JamConnection extends RoomRequests {
     this.flushHearings();
     this.saveNow();
     for (const t of this.intervals) clearInterval(t);
+    this.direct?.close();
     if (this.pingTimer) clearTimeout(this.pingTimer);
     this.dispatch({ type: "close" });
     this.listeners.clear();

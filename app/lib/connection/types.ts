@@ -4,6 +4,7 @@ import type { Reaction } from "../../../core/battle";
 import type { AdaptiveDecision, LateTargetId } from "../../../core/playout";
 import type { ClientToServerEvents, ErrorMsg, RelayedHit, RoomView, ServerToClientEvents } from "../../../core/protocol";
 import type { KeyValueStorage } from "../outbox";
+import type { PeerFactory } from "./direct-channel";
 import type { BackoffOptions, ConnStatus } from "./status";
 
 export type JamSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -41,6 +42,8 @@ export interface JamConnectionOptions {
   /** the audio side's lead (app/lib/session.ts); none in Node: hits are "heard" on arrival */
   audioLead?: () => AudioLead;
   createSocket?: SocketFactory;
+  /** the direct path's peers (issue 15): the browser's RTCPeerConnection by default; null: relay only */
+  createPeer?: PeerFactory | null;
 }
 
 export interface ConnectionSnapshot {
@@ -68,6 +71,10 @@ export interface ConnectionStats {
   acked: number;
   /** partners' hits relayed to this page */
   relayedIn: number;
+  /** copies of partners' hits that came over direct channels (redundancy copies included) */
+  directIn: number;
+  /** copies not played: the other path (or an earlier packet) brought the hit first */
+  duplicates: number;
 }
 
 export type RemoteHitListener = (hit: RelayedHit, decision: AdaptiveDecision, receivedAtMs: number) => void;

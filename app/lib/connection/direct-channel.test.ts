@@ -1,0 +1,239 @@
+/**
+ * One pair's direct channel (direct-channel.ts) in Node, on fake timers, with a fake peer pair:
+ * a "network" that opens both data channels once both descriptions are set and a candidate has
+ * crossed, and that can drop every packet (a stall) or never connect (no route).
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { encodeDirectPacket } from "../../../core/direct-packet";
+import type { DirectSignalMsg, RelayedDirectSignal } from "../../../core/protocol";
+import { DirectChannel, OPEN_TIMEOUT_MS, RETRY_MAX_MS, type DirectState, type PeerLike } from "./direct-channel";
+
+class FakeChannel {
+  readyState: RTCDataChannelState = "connecting";
+  binaryType = "blob";
+  partner: FakeChannel | null = null;
+  onopen: (() => void) | null = null;
+  onclose: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onmessage: ((e: { data: unknown }) => void) | null = null;
+  constructor(
+    readonly net: FakeNetwork,
+    readonly init: RTCDataChannelInit,
+  ) {}
+  send(data: Uint8Array): void {
+    if (this.readyState !== "open") throw new Error("InvalidStateError");
+    const to = this.partner;
+    if (this.net.dropping || !to) return;
+    const copy = data.slice().buffer;
+    setTimeout(() => to.readyState === "open" && to.onmessage?.({ data: copy }), this.net.latencyMs);
+  }
+  close(): void {
+    if (this.readyState === "closed") return;
+    this.readyState = "closed";
+    const to = this.partner;
+    setTimeout(() => this.onclose?.(), 0);
+    if (to && to.readyState === "open") {
+      to.readyState = "closed";
+      setTimeout(() => to.onclose?.(), 1);
+    }
+  }
+}
+
+class FakePeer {
+  remoteDescription: RTCSessionDescription | null = null;
+  local: RTCSessionDescriptionInit | null = null;
+  connectionState: RTCPeerConnectionState = "new";
+  onicecandidate: ((e: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null = null;
+  onconnectionstatechange: (() => void) | null = null;
+  channel: FakeChannel | null = null;
+  candidatesIn = 0;
+  closed = false;
+  constructor(
+    readonly net: FakeNetwork,
+    readonly side: number,
+  ) {}
+  createDataChannel(_label: string, init: RTCDataChannelInit): FakeChannel {
+    this.channel = new FakeChannel(this.net, init);
+    return this.channel;
+  }
+  createOffer = async () => ({ type: "offer" as const, sdp: `offer-${this.side}` });
+  createAnswer = async () => ({ type: "answer" as const, sdp: `answer-${this.side}` });
+  async setLocalDescription(d: RTCSessionDescriptionInit) {
+    this.local = d;
+    setTimeout(() => {
+      if (this.closed) return;
+      this.onicecandidate?.({ candidate: { toJSON: () => ({ candidate: `candidate:${this.side} 1 udp 1 127.0.0.1 5000${this.side} typ host`, sdpMid: "0", sdpMLineIndex: 0 }) } });
+      this.onicecandidate?.({ candidate: null });
+    }, 5);
+  }
+  async setRemoteDescription(d: RTCSessionDescriptionInit) {
+    this.remoteDescription = d as RTCSessionDescription;
+  }
+  async addIceCandidate() {
+    this.candidatesIn++;
+    this.net.maybeConnect();
+  }
+  close(): void {
+    this.closed = true;
+    this.channel?.close();
+  }
+}
+
+class FakeNetwork {
+  peers: FakePeer[] = [];
+  dropping = false;
+  /** no route: candidates cross but the channels never open */
+  noRoute = false;
+  latencyMs = 3;
+  factory(side: number) {
+    return () => {
+      const p = new FakePeer(this, side);
+      this.peers[side] = p;
+      return p as unknown as PeerLike;
+    };
+  }
+  maybeConnect(): void {
+    const [a, b] = this.peers;
+    if (this.noRoute || !a || !b || a.closed || b.closed || !a.local || !b.local || !a.remoteDescription || !b.remoteDescription) return;
+    if (a.candidatesIn === 0 && b.candidatesIn === 0) return;
+    const ca = a.channel!;
+    const cb = b.channel!;
+    if (ca.readyState !== "connecting" || cb.readyState !== "connecting" || ca.partner === cb) return;
+    ca.partner = cb;
+    cb.partner = ca;
+    setTimeout(() => {
+      for (const c of [ca, cb]) {
+        c.readyState = "open";
+        c.onopen?.();
+      }
+    }, 10);
+  }
+}
+
+const ADA = "direct-aaaa-01";
+const BO = "direct-bbbb-02";
+
+function pair(net: FakeNetwork, random = () => 0.5) {
+  const states: Record<string, [DirectState, string | null][]> = { [ADA]: [], [BO]: [] };
+  const packets: Record<string, unknown[]> = { [ADA]: [], [BO]: [] };
+  const signals: DirectSignalMsg[] = [];
+  const chans: Record<string, DirectChannel> = {};
+  const make = (self: string, partner: string, side: number) =>
+    new DirectChannel({
+      selfId: self,
+      partnerId: partner,
+      iceServers: [],
+      createPeer: net.factory(side),
+      signal: (msg) => {
+        signals.push(msg);
+        const relayed: RelayedDirectSignal = { from: self, description: msg.description, candidates: msg.candidates };
+        setTimeout(() => chans[msg.to]!.onSignal(relayed), 1); // through the server
+      },
+      onPacket: (d) => packets[self]!.push(d),
+      onStateChange: (s, r) => states[self]!.push([s, r]),
+      now: () => Date.now(),
+      random,
+    });
+  chans[ADA] = make(ADA, BO, 0);
+  chans[BO] = make(BO, ADA, 1);
+  return { ada: chans[ADA]!, bo: chans[BO]!, states, packets, signals };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("DirectChannel", () => {
+  it("the smaller id offers, the other answers; the channel opens, carries hit packets and measures its round trip", async () => {
+    const net = new FakeNetwork();
+    const { ada, bo, packets, signals } = pair(net);
+    expect([ada.offerer, bo.offerer]).toEqual([true, false]);
+    ada.start();
+    bo.start();
+    await vi.advanceTimersByTimeAsync(100);
+    expect([ada.state, bo.state]).toEqual(["open", "open"]);
+    expect(signals.filter((s) => s.description).map((s) => [s.to, s.description!.type])).toEqual([
+      [BO, "offer"],
+      [ADA, "answer"],
+    ]);
+    expect(net.peers[0]!.channel!.init).toEqual({ negotiated: true, id: 0, ordered: false, maxRetransmits: 0 });
+    const packet = encodeDirectPacket([{ seq: 1, pad: "kick", velocity: 1, strikeAtMs: 5 }]);
+    expect(ada.send(packet)).toBe(true);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(packets[BO]).toHaveLength(1); // the pings are not handed on
+    expect(new Uint8Array(packets[BO]![0] as ArrayBuffer)).toEqual(packet);
+    expect(ada.stats().rttMs).toBe(6); // 3 ms each way on the fake network
+    expect(bo.stats().rttMs).toBe(6);
+    expect([ada.state, bo.state]).toEqual(["open", "open"]); // pings keep it from stalling
+  });
+
+  it("a stall (every packet lost) tears both sides down; the offerer tries again after its back-off and it opens again", async () => {
+    const net = new FakeNetwork();
+    const { ada, bo, states } = pair(net);
+    ada.start();
+    bo.start();
+    await vi.advanceTimersByTimeAsync(100);
+    net.dropping = true;
+    await vi.advanceTimersByTimeAsync(1_300);
+    expect(states[ADA]!.at(-1)).toEqual(["waiting", "stall"]);
+    expect(bo.state).toBe("waiting");
+    expect(ada.send(encodeDirectPacket([{ seq: 2, pad: "kick", velocity: 1, strikeAtMs: 5 }]))).toBe(false);
+    expect(ada.stats().retryInMs).toBeGreaterThan(1_500); // 2 s × (0.5 + 0.5)
+    net.dropping = false;
+    await vi.advanceTimersByTimeAsync(2_100);
+    expect([ada.state, bo.state]).toEqual(["open", "open"]);
+    expect(ada.stats()).toMatchObject({ opens: 2, downs: 1, lastDown: "stall" });
+  });
+
+  it("a channel closed mid-jam (breakNow) goes down on both sides and comes back", async () => {
+    const net = new FakeNetwork();
+    const { ada, bo, states } = pair(net);
+    ada.start();
+    bo.start();
+    await vi.advanceTimersByTimeAsync(100);
+    ada.breakNow();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(states[ADA]!.at(-1)).toEqual(["waiting", "closed"]);
+    expect(states[BO]!.at(-1)).toEqual(["waiting", "closed"]);
+    await vi.advanceTimersByTimeAsync(2_200);
+    expect([ada.state, bo.state]).toEqual(["open", "open"]);
+  });
+
+  it("no route: it times out after OPEN_TIMEOUT_MS and retries with a back-off doubling from 2 s to 60 s", async () => {
+    const net = new FakeNetwork();
+    net.noRoute = true;
+    const { ada, bo, signals } = pair(net);
+    ada.start();
+    bo.start();
+    const offersAt: number[] = [];
+    let seen = 0;
+    for (let t = 0; t < 400_000; t += 500) {
+      await vi.advanceTimersByTimeAsync(500);
+      const offers = signals.filter((s) => s.description?.type === "offer").length;
+      if (offers > seen) offersAt.push(t);
+      seen = offers;
+    }
+    const gaps = offersAt.slice(1).map((t, i) => t - offersAt[i]!);
+    // each gap: the open timeout, then the back-off (random 0.5: exactly its base)
+    const backoffs = gaps.map((g) => Math.round((g - OPEN_TIMEOUT_MS) / 1000) * 1000);
+    expect(backoffs.slice(0, 7)).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, RETRY_MAX_MS, RETRY_MAX_MS]);
+    expect(ada.stats().lastDown).toBe("timeout");
+    expect(bo.state).not.toBe("open");
+  });
+
+  it("close() is for good: nothing retries", async () => {
+    const net = new FakeNetwork();
+    const { ada, bo, signals } = pair(net);
+    ada.start();
+    bo.start();
+    await vi.advanceTimersByTimeAsync(100);
+    ada.close();
+    const before = signals.length;
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(ada.state).toBe("closed");
+    expect(signals.length).toBe(before);
+  });
+});
