@@ -5,6 +5,7 @@ import { DEFAULT_SKIP_LATE_AFTER_MS, LATE_TARGET_IDS, LATE_TARGETS, type LateTar
 import { saveLateTarget } from "../lib/identity";
 import { partnerOneWay } from "../lib/partner-latency";
 import type { RoomView } from "../../core/protocol";
+import type { PartnerPaths } from "../lib/diagnostics";
 import type { Diagnostics, JamSession } from "../lib/session";
 
 const fmt = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? "—" : `${v.toFixed(digits)} ms`);
@@ -51,6 +52,7 @@ export function LatencyPanel({ session, room }: { session: JamSession | null; ro
             <thead>
               <tr>
                 <th scope="col">Partner</th>
+                <th scope="col">Path</th>
                 <th scope="col">One-way</th>
                 <th scope="col">Jitter</th>
                 <th scope="col">Playout</th>
@@ -72,6 +74,9 @@ export function LatencyPanel({ session, room }: { session: JamSession | null; ro
                       <span className="swatch" style={{ background: m.color, display: "inline-block", marginRight: 6 }} aria-hidden="true" />
                       {m.name}
                     </th>
+                    <td data-testid={`path-${m.id}`}>
+                      <PathCell paths={diag.paths.find((p) => p.from === m.id)} />
+                    </td>
                     <td className={`q-${band === "unknown" ? "off" : band}`}>
                       {fmt(oneWay)}
                       {mine?.oneWayMs == null && oneWay !== null ? " (est.)" : ""}
@@ -110,6 +115,26 @@ export function LatencyPanel({ session, room }: { session: JamSession | null; ro
         </p>
       </details>
     </section>
+  );
+}
+
+/**
+ * Issue 15: the path a partner's hits are played from (the one that brought most of the last
+ * first copies; before any hit, direct when the channel is open) and each path's one-way delay.
+ */
+function PathCell({ paths }: { paths: PartnerPaths | undefined }) {
+  const open = paths?.channel?.state === "open";
+  const inUse = paths?.inUse ?? (open ? "direct" : "relay");
+  const direct = paths?.paths.direct.oneWayMs ?? (paths?.channel?.rttMs != null ? paths.channel.rttMs / 2 : null);
+  const relay = paths?.paths.relay.oneWayMs ?? null;
+  return (
+    <>
+      <strong>{inUse}</strong>
+      <span className="muted">
+        {" "}
+        · direct {open || direct !== null ? fmt(direct, 1) : "off"} · relay {fmt(relay, 1)}
+      </span>
+    </>
   );
 }
 

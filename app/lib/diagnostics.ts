@@ -6,9 +6,10 @@ import type { LegStats } from "../../core/clock-sync";
 import type { PadId } from "../../core/kit";
 import type { LateTargetId } from "../../core/playout";
 import type { PlayMode } from "../../core/protocol";
+import type { PartnerPaths } from "./connection/jam-connection";
 import type { PartnerStats } from "./partner-playout";
 
-export type { PartnerStats };
+export type { PartnerPaths, PartnerStats };
 
 const DIAG_LOG_MAX = 500;
 
@@ -66,6 +67,14 @@ export interface Diagnostics {
   /** this page's one-way legs to and from the server (clock sync), as published to partners */
   legs: LegStats | null;
   partners: PartnerStats[];
+  /**
+   * Per partner, the two paths of issue 15 (docs/direct-path.md): the path in use (direct / relay),
+   * each path's one-way delay (median of its own copies), copies and first copies (played) per
+   * path, and the direct channel's state (null: none — spectator, Groove mode, > 4 players, no WebRTC).
+   */
+  paths: PartnerPaths[];
+  /** copies of partners' hits not played because the other path brought them first */
+  duplicateHits: number;
   remoteHits: number;
   lateHits: number;
   skippedHits: number;
@@ -74,6 +83,10 @@ export interface Diagnostics {
   hits: DiagHit[];
   /** shared "now" as this page estimates it */
   sharedNow(): number;
+  /** tests: tear down every open direct channel as a failure would (they retry with back-off) */
+  breakDirect(): void;
+  /** tests: no direct-path signalling from now on: the page plays over the relay only */
+  blockDirect(): void;
   /** a fresh AudioContext.getOutputTimestamp(), to check the audio mapping from outside */
   outputTimestamp(): { contextTime: number; performanceTime: number } | null;
 }

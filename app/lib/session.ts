@@ -349,12 +349,16 @@ export class JamSession {
       monitorLatencyMs: this.monitorMs.length ? median(this.monitorMs) : null,
       monitorFloorMs: this.outputPath.ms === null ? null : this.outputPath.ms + renderQuantumMs(ctx.sampleRate),
       partners,
+      paths: conn.pathStats(),
+      duplicateHits: conn.stats.duplicates,
       remoteHits: sum((p) => p.hits),
       lateHits: sum((p) => p.late),
       skippedHits: sum((p) => p.skipped),
       unackedHits: conn.unackedHits,
       hits: this.log.all(),
       sharedNow: () => this.sharedNow(),
+      breakDirect: () => conn.direct?.breakAll(),
+      blockDirect: () => conn.direct?.block(),
       outputTimestamp: () => {
         const ts = ctx.getOutputTimestamp?.();
         return ts && ts.contextTime !== undefined && ts.performanceTime !== undefined ? { contextTime: ts.contextTime, performanceTime: ts.performanceTime } : null;
