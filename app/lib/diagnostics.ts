@@ -54,7 +54,10 @@ export interface Diagnostics {
   outputLatencyMs: number;
   /** what the page measures: a sound handed at currentTime is heard this long after now (largest of the last 10 s of readings; app/lib/audio-clock.ts) */
   outputPathMs: number | null;
-  /** the audio deadline: a sound handed now is heard this long after now at the earliest */
+  /** the output path partners' playout plans with (core/planned-path.ts), and how often it moved after its first reading */
+  plannedPathMs: number | null;
+  plannedPathChanges: { rises: number; falls: number };
+  /** the audio lead partners' playout plans with (the planned path + one render quantum + 1 ms) */
   audioLeadMs: number;
   /** quick ↔ safe: the late target for partners' hits */
   lateTarget: LateTargetId;

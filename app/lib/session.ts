@@ -10,6 +10,7 @@
  */
 import { median } from "../../core/stats";
 import { audioLeadMs, OutputPathMeter, renderQuantumMs } from "../../core/audio-deadline";
+import { PlannedOutputPath } from "../../core/planned-path";
 import { AudioClockLine } from "../../core/audio-clock-line";
 import type { PadId } from "../../core/kit";
 import type { LateTargetId } from "../../core/playout";
@@ -59,10 +60,10 @@ export class JamSession {
   private readonly engine: AudioEngine;
   /** the audio clock ↔ performance.now() line, fitted from getOutputTimestamp() pairs */
   private readonly audioClock = new AudioClockLine();
-  /** this device's output path, measured (core/audio-deadline.ts) */
-  // 10 s of readings (25 ms ticks): the largest spans many 50–100 ms callbacks, so the planned lead
-  // stays put instead of following currentTime's steps (bench:e2e saw the delay move −20…+10 ms).
+  /** this device's output path, measured (core/audio-deadline.ts): the largest reading of the last ~10 s (25 ms ticks; diagnostics, monitoring floor) */
   private readonly outputPath = new OutputPathMeter(400);
+  /** the path partners' playout plans with: covers the callback sawtooth, does not follow its phase (core/planned-path.ts) */
+  private readonly plannedPath = new PlannedOutputPath();
   private readonly clicks: ClickScheduler;
   /** the beats handed to the engine, for the beat display (heardBeat) */
   private readonly beats = new BeatQueue();
@@ -150,17 +151,21 @@ export class JamSession {
   }
 
   /**
-   * planMs: the lead the playout plans with — the largest output path of the last
-   * 10 s, so the delay does not follow currentTime's callback-sized steps.
+   * planMs: the lead the playout plans with — the planned output path (core/planned-path.ts:
+   * above every reading, moved only by a real change), so the delay does not follow
+   * currentTime's callback-sized steps or the clock line's wander.
    * nowMs: the deadline in force at this instant (what judges "late").
    */
   private leads(): AudioLead {
     const ctx = this.engine.context;
     sampleAudioClock(ctx, this.audioClock);
     const measured = measuredOutputPathMs(ctx, this.audioClock);
-    if (measured !== null) this.outputPath.add(measured);
+    if (measured !== null) {
+      this.outputPath.add(measured);
+      this.plannedPath.add(measured, performance.now());
+    }
     const quantumMs = renderQuantumMs(ctx.sampleRate);
-    const planPathMs = this.outputPath.ms ?? outputLatencyMs(ctx);
+    const planPathMs = this.plannedPath.ms ?? outputLatencyMs(ctx);
     const nowPathMs = measured !== null && measured >= 0 ? measured : planPathMs;
     return { planMs: audioLeadMs({ outputPathMs: planPathMs, quantumMs }), nowMs: audioLeadMs({ outputPathMs: nowPathMs, quantumMs }) };
   }
@@ -344,6 +349,8 @@ export class JamSession {
       inputOffsetMs: this.inputOffsetMs,
       outputLatencyMs: outputLatencyMs(ctx),
       outputPathMs: this.outputPath.ms,
+      plannedPathMs: this.plannedPath.ms,
+      plannedPathChanges: this.plannedPath.changes,
       audioLeadMs: this.audioLeadMs(),
       lateTarget: conn.lateTarget,
       monitorLatencyMs: this.monitorMs.length ? median(this.monitorMs) : null,

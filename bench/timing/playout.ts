@@ -5,7 +5,8 @@
  * output path, 128-sample render quanta at 48 kHz, a start in the past plays at
  * the next block) says when it is HEARD.
  */
-import { audioLeadMs, OutputPathMeter } from "../../core/audio-deadline";
+import { audioLeadMs } from "../../core/audio-deadline";
+import { PlannedOutputPath } from "../../core/planned-path";
 import { AdaptivePlayout, LATE_TARGETS, type AdaptivePlayoutOptions } from "../../core/playout";
 import { SimAudioDevice, type AudioDeviceModel } from "../../core/sim/audio-device";
 import { relayHits, SIM_START_MS, streamRng, type HitDelivery, type NetworkProfile } from "../../core/sim/network";
@@ -145,7 +146,7 @@ function oracleDelayMs(deliveries: readonly HitDelivery[], device: SimAudioDevic
 /**
  * The project's playout as the app drives it (app/lib/session.ts onRemoteHit,
  * app/lib/partner-playout.ts): the output path measured on every scheduler
- * tick and hit (OutputPathMeter), the planning lead from its largest reading
+ * tick and hit, the planning lead from the planned path (core/planned-path.ts)
  * and the deadline from this instant's, the prior from the legs of
  * each quality report, the rest length = a beat of the room's tempo; the
  * decision's playAtMs handed to the device at arrival. `priors`: the relay's
@@ -158,7 +159,7 @@ export function runAdaptive(
   priors: readonly PriorReport[] = relayPriors(c.legs),
 ): { run: PlayoutRun; priorMs: number | null } {
   const playout = new AdaptivePlayout({ targetLateFraction: c.lateFraction ?? LATE_TARGETS.normal, restMs: BEAT_MS, shrinkRestMs: 4 * BEAT_MS, ...c.playoutOptions });
-  const meter = new OutputPathMeter();
+  const meter = new PlannedOutputPath();
   let tickAtMs = SIM_START_MS;
   let report = 0;
   let priorAtFirstHit: number | null = null;
@@ -166,12 +167,12 @@ export function runAdaptive(
   const outcomes: Outcome[] = [];
   for (const d of byArrival) {
     const nowMs = d.arrivalAtMs;
-    for (; tickAtMs <= nowMs; tickAtMs += SCHEDULER_TICK_MS) meter.add(device.outputPathReadingMs(tickAtMs));
+    for (; tickAtMs <= nowMs; tickAtMs += SCHEDULER_TICK_MS) meter.add(device.outputPathReadingMs(tickAtMs), tickAtMs);
     for (; report < priors.length && priors[report]!.atMs <= nowMs; report++) playout.setPriorTransit(priors[report]!.priorMs);
-    // app/lib/session.ts leads(): the delay plans with the largest path of the last second, the
-    // deadline is judged with this instant's
+    // app/lib/session.ts leads(): the delay plans with the planned path, the deadline is judged
+    // with this instant's reading
     const pathNowMs = device.outputPathReadingMs(nowMs);
-    meter.add(pathNowMs);
+    meter.add(pathNowMs, nowMs);
     const planLeadMs = audioLeadMs({ outputPathMs: meter.ms!, quantumMs: device.quantumMs });
     const nowLeadMs = audioLeadMs({ outputPathMs: pathNowMs, quantumMs: device.quantumMs });
     if (outcomes.length === 0) priorAtFirstHit = playout.priorTransit;

@@ -1,0 +1,91 @@
+/**
+ * The output path the playout PLANS with (the deadline in force is judged with
+ * this instant's reading: core/audio-deadline.ts).
+ *
+ * A reading (`currentTime` mapped to the speaker, less now) is a sawtooth: it
+ * jumps by one callback when the render thread runs and falls until the next.
+ * With "interactive" a callback is ~10 ms, with long buffers 50–100 ms, and the
+ * fitted clock line under it wanders by a few ms more. The plan must cover the
+ * top of the sawtooth (a hit planned below it is late at some phases), and it
+ * must NOT follow the wander: every change of the plan is a change of every
+ * partner's playout delay, heard as a shift against the beat (bench:e2e saw the
+ * delay move by −20…+10 ms at rests on 0.05/0.1 s buffers while the network
+ * stood still, when the plan was the largest reading of the last 10 s).
+ *
+ * So the plan rises at once above any reading (never optimistic), with
+ * headroom of a tenth of the sawtooth's height (at least 1 ms) so the wander
+ * does not raise it again a moment later; and it falls only when every reading
+ * has stayed well below it (more than twice the headroom) for `lowerAfterMs`:
+ * a real change of device or buffer, not a phase.
+ *
+ * Pure: the caller passes the readings and its clock.
+ */
+export interface PlannedPathOptions {
+  /** the readings that set the sawtooth's height and top (ms) */
+  windowMs: number;
+  /** headroom above the top, as a fraction of the sawtooth's height */
+  headroomFraction: number;
+  /** headroom at least this (ms) */
+  minHeadroomMs: number;
+  /** the plan falls only after readings stayed well below it this long (ms) */
+  lowerAfterMs: number;
+}
+
+export const PLANNED_PATH_DEFAULTS: PlannedPathOptions = { windowMs: 10_000, headroomFraction: 0.1, minHeadroomMs: 1, lowerAfterMs: 30_000 };
+
+export class PlannedOutputPath {
+  private readonly o: PlannedPathOptions;
+  private readonly readings: { atMs: number; ms: number }[] = [];
+  private planned: number | null = null;
+  private belowSinceMs: number | null = null;
+  private rises = 0;
+  private falls = 0;
+
+  constructor(opts: Partial<PlannedPathOptions> = {}) {
+    this.o = { ...PLANNED_PATH_DEFAULTS, ...opts };
+  }
+
+  /** A reading of the output path (ms) taken at `atMs` (any monotonic clock). Readings outside [0, 1 s] are ignored. */
+  add(readingMs: number, atMs: number): void {
+    if (!(readingMs >= 0 && readingMs <= 1_000)) return;
+    this.readings.push({ atMs, ms: readingMs });
+    while (this.readings.length > 1 && this.readings[0]!.atMs < atMs - this.o.windowMs) this.readings.shift();
+    let max = -Infinity;
+    let min = Infinity;
+    for (const r of this.readings) {
+      if (r.ms > max) max = r.ms;
+      if (r.ms < min) min = r.ms;
+    }
+    const headroomMs = this.headroomFor(max - min);
+    if (this.planned === null || max > this.planned) {
+      if (this.planned !== null) this.rises++;
+      this.planned = max + headroomMs;
+      this.belowSinceMs = null;
+      return;
+    }
+    if (max < this.planned - 2 * headroomMs) {
+      this.belowSinceMs ??= atMs;
+      if (atMs - this.belowSinceMs >= this.o.lowerAfterMs) {
+        this.planned = max + headroomMs;
+        this.belowSinceMs = null;
+        this.falls++;
+      }
+    } else {
+      this.belowSinceMs = null;
+    }
+  }
+
+  /** The planned output path (ms); null before the first reading. */
+  get ms(): number | null {
+    return this.planned;
+  }
+
+  /** How often the plan moved after its first reading (diagnostics). */
+  get changes(): { rises: number; falls: number } {
+    return { rises: this.rises, falls: this.falls };
+  }
+
+  private headroomFor(heightMs: number): number {
+    return Math.max(this.o.minHeadroomMs, this.o.headroomFraction * heightMs);
+  }
+}
