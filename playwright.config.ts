@@ -29,6 +29,9 @@ export default defineConfig({
         "--disable-sync",
         "--disable-gpu",
         "--disable-quic",
+        // The direct path (issue 15, e2e/direct-path.spec.ts): host ICE candidates as real addresses,
+        // not mDNS names (.local), which do not resolve between two pages on one machine here.
+        "--disable-features=WebRtcHideLocalIpsWithMdns",
       ],
     },
   },
