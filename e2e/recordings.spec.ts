@@ -8,7 +8,7 @@
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { AppServer, freePort } from "./server";
-import { synced } from "./support/room";
+import { joinRoom, synced } from "./support/room";
 
 const SHOTS = "/tmp/shots-recs";
 const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
@@ -267,4 +267,23 @@ test("a room link's first HTML already holds the name form; a remembered name go
   await again.goto("/room/nosuch-room-9");
   await expect(again.getByRole("heading", { name: "Room not found" })).toBeVisible();
   await ctx.close();
+});
+
+test("an empty Recordings list says what is true for who reads it: a player, a spectator, while one runs", async ({ browser }) => {
+  const { ctxA, ctxB, a, b, link } = await twoPlayers(browser);
+  const ctxS = await browser.newContext({ baseURL: app.url, ...PHONE });
+  const s = await ctxS.newPage();
+  await joinRoom(s, link, "Cy", "spectator");
+  const empty = (p: Page) => p.getByRole("region", { name: "Recordings" }).locator("p.muted");
+  await expect(empty(a)).toHaveText("None yet. Press Start recording, play, then Stop.");
+  await expect(empty(s)).toHaveText("None yet. The players' recordings are listed here.");
+  await a.getByRole("button", { name: "Start recording" }).click();
+  for (const p of [a, b, s]) await expect(empty(p)).toHaveText("None finished yet: the one running now is listed here when it stops.");
+  await a.getByRole("button", { name: "Kick", exact: true }).click();
+  await a.getByRole("button", { name: "Stop recording" }).click();
+  for (const p of [a, b, s]) {
+    await expect(p.getByRole("link", { name: /^Jam / }).first()).toBeVisible();
+    await expect(empty(p)).toHaveCount(0);
+  }
+  await Promise.all([ctxA.close(), ctxB.close(), ctxS.close()]);
 });

@@ -18,7 +18,7 @@ export function Recordings({ room }: { room: RoomView | null }) {
     <section className="panel" aria-labelledby="rec-heading">
       <h2 id="rec-heading">Recordings</h2>
       {list.length === 0 ? (
-        <p className="muted">None yet. Press Start recording, play, then Stop.</p>
+        <p className="muted">{emptyText(room)}</p>
       ) : (
         <ul className="recordings">
           {list.map((r) => (
@@ -28,4 +28,12 @@ export function Recordings({ room }: { room: RoomView | null }) {
       )}
     </section>
   );
+}
+
+/** What an empty list says: a running recording is listed once it stops; only players can start one. */
+function emptyText(room: RoomView | null): string {
+  if (room?.recording) return "None finished yet: the one running now is listed here when it stops.";
+  const me = room?.members.find((m) => m.id === participantId(room.code));
+  if (me?.role === "spectator") return "None yet. The players' recordings are listed here.";
+  return "None yet. Press Start recording, play, then Stop.";
 }
