@@ -49,6 +49,14 @@ export class HitOutbox {
     this.save();
   }
 
+  /** A kept hit's time corrected (struck before clock sync: connection/jam-connection.ts); false if it is not kept (acked). */
+  retime(hit: HitMsg): boolean {
+    if (!this.hits.has(hit.seq)) return false;
+    this.hits.set(hit.seq, hit);
+    this.save();
+    return true;
+  }
+
   ack(seqs: number[]): void {
     for (const s of seqs) this.hits.delete(s);
     this.save();

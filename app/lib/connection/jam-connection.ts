@@ -80,6 +80,13 @@ export class JamConnection extends RoomRequests {
   private lastQuality: QualityReportMsg | null = null;
   /** answers to older joins (a dropped socket, a newer join) are ignored */
   private joinSeq = 0;
+  /**
+   * Hits struck before the clock's first sync, their strikeAtMs on this page's own clock (the
+   * shared clock is the local one until then), which the server refuses (LIMITS.strikeSkewMaxMs):
+   * retimed onto the room's clock at the first sync (issue 14: a pad plays as soon as the room
+   * shows, before the socket has synced; bench/phone-open.ts).
+   */
+  private unsynced: HitMsg[] = [];
 
   constructor(private readonly opts: JamConnectionOptions) {
     // websocket only: no long-polling fallback, so no sticky sessions are ever needed. ?room= routes
@@ -275,6 +282,7 @@ export class JamConnection extends RoomRequests {
       if (!err && pong) {
         const est = this.clock.sync.addExchange({ t0Ms: pong.t0Ms, t1Ms: pong.t1Ms, t2Ms: pong.t2Ms, t3Ms: this.opts.now() });
         this.clockSamplesThisConnection++;
+        this.sendUnsynced();
         this.update({ rttMs: est.rttMs, offsetMs: est.offsetMs });
       }
       if (!this.socket.connected) return;
@@ -304,9 +312,13 @@ export class JamConnection extends RoomRequests {
   }
 
   // ---------- hits ----------
-  /** A local strike at `strikeAtMs` on the shared clock (now by default). Sent at once when joined, kept until acked. */
+  /**
+   * A local strike at `strikeAtMs` on the shared clock (now by default). Sent at once when joined,
+   * kept until acked; struck before the clock's first sync, retimed at it (sendUnsynced).
+   */
   strike(pad: PadId, velocity: number, strikeAtMs = this.clock.sharedNow()): HitMsg {
     const msg: HitMsg = { seq: this.outbox.nextSeq(), pad, velocity, strikeAtMs };
+    if (!this.clock.sync.synced) this.unsynced.push(msg);
     // The direct copy first (the faster path); the relay's copy is the one the server stores.
     this.direct?.sendHit(msg);
     // Sent before anything else: every ms here is a ms of the partners' delay.
@@ -316,6 +328,21 @@ export class JamConnection extends RoomRequests {
     } else this.stats.heldBack++;
     this.outbox.add(msg);
     return msg;
+  }
+
+  /**
+   * At the first sync: the hits struck before it get their times mapped onto the room's clock in
+   * the outbox, which the join re-sends (the first pong comes before the join's answer). Joined
+   * already: re-sent now — long past their slot, so stored but not relayed (partners would hear them late).
+   */
+  private sendUnsynced(): void {
+    const held = this.unsynced;
+    this.unsynced = [];
+    const joined = this.socket.connected && this.snap.status.kind === "joined";
+    for (const h of held) {
+      const msg: HitMsg = { ...h, strikeAtMs: this.clock.toShared(h.strikeAtMs) };
+      if (this.outbox.retime(msg) && joined) this.socket.emit("hit", { ...msg, resend: true });
+    }
   }
 
   /** A copy of a partner's hit from either path: only the first copy of each (sender, seq) plays. */
