@@ -135,6 +135,10 @@ test("the host names the room and a co-host; everyone sees the name, the page ti
     await expect(p.getByRole("heading", { level: 1, name: "Friday jam" })).toBeVisible();
     await expect(p).toHaveTitle("Friday jam · Backbeat");
   }
+  // a shared link previews with the name (link previewers only: a browser's first HTML does not wait for it)
+  const preview = async (ua: string) => (await a.request.get(a.url(), { headers: { "user-agent": ua } })).text();
+  await expect.poll(() => preview("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)")).toContain('<meta property="og:title" content="Jam with me on Backbeat — Friday jam"');
+  expect(await preview("WhatsApp/2.23.20.0")).toContain("<title>Friday jam · Backbeat</title>");
 
   // Ada names Bo co-host: Bo gets the host's powers (renaming among them), not the host role.
   a.on("dialog", (d) => void d.accept());

@@ -6,6 +6,7 @@ import { recordingToMidi } from "../core/midi";
 import { createRoomRequestSchema, renameRecordingSchema, roomCodeSchema, type RecordingJson, type RecordingSummaryJson } from "../core/protocol";
 import { limitMessage, type AddressLimiter, type BudgetName } from "./address-limits";
 import type { RoomService } from "./room/service";
+import { roomNameOf } from "./room/snapshot";
 import { rejectCrossOriginWrite } from "./security";
 import type { Store } from "./store";
 import { exportFileName } from "../core/export-name";
@@ -144,8 +145,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
       const room = roomCodeSchema.safeParse(code).success ? await deps.store.getRoom(code) : null;
       if (!room && deps.limits) await deps.limits.limiter.take("miss", deps.limits.keyOf(req));
       if (!room) sendJson(res, 404, { error: "not_found", message: `Room "${code.slice(0, 64)}" does not exist.` });
-      // Whether it is private, never the passcode's hash.
-      else sendJson(res, 200, { code: room.code, tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, private: room.passcodeHash !== null });
+      // Whether it is private, never the passcode's hash; the host's name for the room only when it is
+      // not private (link previews show it: a private room's name is for those who know the passcode).
+      else {
+        const isPrivate = room.passcodeHash !== null;
+        sendJson(res, 200, { code: room.code, tempoBpm: room.tempoBpm, beatsPerBar: room.beatsPerBar, private: isPrivate, name: isPrivate ? null : roomNameOf(room.stateJson) });
+      }
       return true;
     }
     const recMatch = /^\/api\/recordings\/([^/]+?)(\/midi)?$/.exec(path);

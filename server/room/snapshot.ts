@@ -104,6 +104,11 @@ export function parseSnapshot(json: string | null): RoomSnapshot | null {
   }
 }
 
+/** The name the host gave the room, as its owner last saved it (null: none, or no readable state). */
+export function roomNameOf(stateJson: string | null): string | null {
+  return parseSnapshot(stateJson)?.name ?? null;
+}
+
 const asGroove = (g: string | undefined): GrooveId => GROOVE_IDS.find((x) => x === g) ?? "none";
 
 export interface RestoreInput {

@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import { preload } from "react-dom";
 import type { RecordingSummaryJson } from "../../../core/protocol";
 import { formatClock } from "../../../core/replay";
+import { internalApiJson, PREVIEW_BOT_UA } from "../../lib/internal-api";
 import ReplayClient from "./ReplayClient";
 
 type RecordingHead = RecordingSummaryJson;
@@ -14,12 +15,6 @@ const GENERIC: Metadata = {
   twitter: { card: "summary", title: "A Backbeat jam — listen back", description: "Every hit at the time it was struck." },
 };
 
-/**
- * Link previewers (Slack, Discord, WhatsApp, Facebook, X, LinkedIn, Telegram,
- * iMessage's "facebookexternalhit Twitterbot" UA, …) and other crawlers: they
- * wait longer for the recording's own title and description than browsers.
- */
-const PREVIEW_BOT_UA = /bot|crawl|spider|slurp|facebookexternalhit|facebot|embedly|preview|whatsapp|telegram|discord|slack|skype|linkedin|pinterest|vkshare|mastodon|bluesky|signal|quora|outbrain|ia_archiver|google-structured-data/i;
 const BOT_BUDGET_MS = 2500;
 /**
  * Every visitor gets the recording's head too: the summary (`?summary=1`) is a
@@ -29,29 +24,10 @@ const BOT_BUDGET_MS = 2500;
  */
 const BROWSER_BUDGET_MS = 500;
 
-/**
- * The recording's head (title, players, tempo, length) from the custom
- * server's own API on this port (this page is bundled by Next and cannot
- * import the server's storage): `?summary=1`, the recording without its hits.
- */
+/** The recording's head (title, players, tempo, length): `?summary=1`, the recording without its hits. */
 async function fetchHead(id: string, budgetMs: number): Promise<RecordingHead | null> {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return null;
-  const port = process.env.PORT ?? "3000";
-  const host = process.env.HOST && !["0.0.0.0", "::", ""].includes(process.env.HOST) ? process.env.HOST : "127.0.0.1";
-  const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  try {
-    // One request per visitor, all from 127.0.0.1: the server's secret keeps them off that address's budget (server/http.ts).
-    const internal = process.env.BACKBEAT_INTERNAL_TOKEN;
-    const res = await fetch(`${origin}/api/recordings/${id}?summary=1`, {
-      cache: "no-store",
-      signal: AbortSignal.timeout(budgetMs),
-      headers: internal ? { "x-backbeat-internal": internal } : {},
-    });
-    if (!res.ok) return null;
-    return (await res.json()) as RecordingHead;
-  } catch {
-    return null;
-  }
+  return internalApiJson<RecordingHead>(`/api/recordings/${id}?summary=1`, budgetMs);
 }
 
 function listNames(names: string[]): string {
