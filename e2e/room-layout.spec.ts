@@ -101,6 +101,10 @@ test("phone, portrait: pads, beat, Record and metronome on the first screen; set
   await expectInstrumentOnFirstScreen(a, true);
   await expectNoHorizontalOverflow(a, "phone room");
   await shot(a, "room-phone");
+  // The room's name is whole beside the host's rename button (Settings shows only its gear here).
+  const title = a.getByRole("heading", { level: 1 });
+  await expect(a.getByRole("button", { name: "Rename room" })).toBeVisible();
+  expect(await title.evaluate((h) => h.scrollWidth <= h.clientWidth), `room name "${await title.textContent()}" is cut off`).toBe(true);
 
   // A touch screen: no computer keys on the pads, nor announced.
   await expect(a.locator("button.pad .key")).toHaveCount(0);

@@ -27,7 +27,8 @@ export function SettingsSheet({ children }: { children: ReactNode }) {
           setOpen(true);
         }}
       >
-        <span aria-hidden="true">⚙</span> Settings
+        {/* on a phone only the gear shows (the word stays its accessible name): the room's name gets the width */}
+        <span aria-hidden="true">⚙</span> <span className="settings-word">Settings</span>
       </button>
       <dialog
         id="settings-sheet"
