@@ -141,3 +141,26 @@ describe("a 6/8 recording with a tempo change, read by @tonejs/midi", () => {
     expect(midi.tracks[0]!.notes[0]!.ticks).toBe(5 * ticksPerBeat);
   });
 });
+
+describe("a recording that starts with a count-in bar", () => {
+  const startedAtMs = 1_700_000_000_000; // a bar line of the grid below
+  const timeline: TimelineEntry[] = [{ epochMs: startedAtMs, tempoBpm: 120, beatsPerBar: 4, beatUnit: 4, groove: "none" }];
+  const base = { title: "Count-in", tempoBpm: 120, beatsPerBar: 4, startedAtMs, timeline, participants: [{ id: "p-ada", name: "Ada" }] };
+  const hits = [{ participantId: "p-ada", seq: 1, strikeAtMs: startedAtMs + 2_000, pad: "kick" as const, velocity: 1 }];
+
+  it("marks the count-in and bar 1 where the DAW's ruler shows them", () => {
+    const midi = new Midi(recordingToMidi({ ...base, barOneAtMs: startedAtMs + 2_000, hits }));
+    const markers = midi.header.meta.filter((m) => m.type === "marker").map((m) => ({ text: m.text, ticks: m.ticks }));
+    expect(markers).toEqual([
+      { text: "Count-in", ticks: 0 },
+      { text: "Bar 1", ticks: 4 * MIDI_TICKS_PER_QUARTER },
+    ]);
+    expect(midi.tracks[0]!.notes[0]!.ticks).toBe(4 * MIDI_TICKS_PER_QUARTER); // bar 1's downbeat is on the marker
+  });
+
+  it("has no markers without a count-in", () => {
+    for (const barOneAtMs of [undefined, null, startedAtMs]) {
+      expect(new Midi(recordingToMidi({ ...base, barOneAtMs, hits })).header.meta.filter((m) => m.type === "marker")).toEqual([]);
+    }
+  });
+});

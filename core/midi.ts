@@ -33,6 +33,8 @@ export interface MidiSource {
   beatsPerBar: number;
   beatUnit?: number;
   startedAtMs: number;
+  /** after a count-in bar the recording starts with: where bar 1 begins (a "Bar 1" marker; null or missing: no count-in) */
+  barOneAtMs?: number | null;
   endedAtMs?: number | null;
   /** the recording's timeline (core/timeline.ts); missing or empty: a grid fitted to the hits */
   timeline?: readonly TimelineEntry[] | null;
@@ -97,8 +99,15 @@ function toTrack(events: Timed[]): MidiEvent[] {
   return track;
 }
 
-function conductorTrack(title: string, map: readonly TempoMapEntry[]): MidiEvent[] {
-  const events: Timed[] = [{ tick: 0, order: 0, event: { meta: true, type: "trackName", text: title } as Omit<MidiEvent, "deltaTime"> }];
+/** Markers a DAW shows on its ruler: where the count-in bar and bar 1 begin (none without a count-in). */
+function markers(rec: MidiSource, map: readonly TempoMapEntry[]): Timed[] {
+  if (rec.barOneAtMs === null || rec.barOneAtMs === undefined || !(rec.barOneAtMs > rec.startedAtMs)) return [];
+  const marker = (tick: number, text: string): Timed => ({ tick, order: 3, event: { meta: true, type: "marker", text } as Omit<MidiEvent, "deltaTime"> });
+  return [marker(0, "Count-in"), marker(tickAt(map, rec.barOneAtMs - rec.startedAtMs), "Bar 1")];
+}
+
+function conductorTrack(title: string, map: readonly TempoMapEntry[], extra: Timed[] = []): MidiEvent[] {
+  const events: Timed[] = [{ tick: 0, order: 0, event: { meta: true, type: "trackName", text: title } as Omit<MidiEvent, "deltaTime"> }, ...extra];
   for (const { tick, segment: s } of map) {
     const quarterMs = (s.beatMs * s.beatUnit) / 4;
     events.push({ tick, order: 1, event: { meta: true, type: "setTempo", microsecondsPerBeat: Math.round(quarterMs * 1000) } as Omit<MidiEvent, "deltaTime"> });
@@ -115,7 +124,7 @@ function conductorTrack(title: string, map: readonly TempoMapEntry[]): MidiEvent
 export function recordingToMidi(rec: MidiSource): Uint8Array {
   if (!(rec.tempoBpm > 0)) throw new Error(`tempoBpm must be > 0, got: ${rec.tempoBpm}`);
   const map = tempoMap(recordingGrid(rec));
-  const tracks: MidiEvent[][] = [conductorTrack(rec.title, map)];
+  const tracks: MidiEvent[][] = [conductorTrack(rec.title, map, markers(rec, map))];
   const players = [...rec.participants];
   // Anyone with hits but missing from the participant list still gets a track.
   for (const h of rec.hits) if (!players.some((p) => p.id === h.participantId)) players.push({ id: h.participantId, name: h.participantId });

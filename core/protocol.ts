@@ -465,6 +465,8 @@ export interface RecordingJson {
   title: string;
   createdAt: string;
   startedAtMs: number;
+  /** after a count-in bar the recording starts with: where bar 1 begins (null or missing, as in files exported before it existed: at startedAtMs) */
+  barOneAtMs?: number | null;
   endedAtMs: number | null;
   tempoBpm: number;
   beatsPerBar: number;

@@ -192,6 +192,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
           title: rec.title,
           createdAt: rec.createdAt.toISOString(),
           startedAtMs: rec.startedAtMs,
+          barOneAtMs: rec.barOneAtMs,
           endedAtMs: rec.endedAtMs,
           tempoBpm: rec.tempoBpm,
           beatsPerBar: rec.beatsPerBar,

@@ -51,6 +51,8 @@ export interface RecordingSummary {
   title: string;
   createdAt: Date;
   startedAtMs: number;
+  /** where bar 1 begins when the recording starts with a count-in bar; null = at startedAtMs */
+  barOneAtMs: number | null;
   /** null while the recording is still running */
   endedAtMs: number | null;
   tempoBpm: number;
@@ -108,6 +110,8 @@ export interface Store {
     roomCode: string;
     title: string;
     startedAtMs: number;
+    /** after a count-in bar: where bar 1 begins */
+    barOneAtMs?: number | null;
     tempoBpm: number;
     beatsPerBar: number;
     participantIds: string[];

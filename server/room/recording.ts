@@ -62,6 +62,7 @@ export async function startRecording(ctx: RoomContext, room: Room, member: Membe
       roomCode: room.code,
       title,
       startedAtMs,
+      barOneAtMs: msg.countIn ? barOneAtMs : null,
       tempoBpm: room.tempoBpm,
       beatsPerBar: room.beatsPerBar,
       participantIds,

@@ -17,7 +17,7 @@ const stored = (stateJson: string | null = null): RoomRecord => ({
   fence: 1,
 });
 const open = {
-  recording: { id: "rec", roomCode: "x", title: "t", createdAt: new Date(0), startedAtMs: 2_000, endedAtMs: null, tempoBpm: 120, beatsPerBar: 4, beatUnit: 4, hitCount: 0, participants: [] },
+  recording: { id: "rec", roomCode: "x", title: "t", createdAt: new Date(0), startedAtMs: 2_000, barOneAtMs: null, endedAtMs: null, tempoBpm: 120, beatsPerBar: 4, beatUnit: 4, hitCount: 0, participants: [] },
   timeline: [{ epochMs: 0, tempoBpm: 120, beatsPerBar: 4, beatUnit: 4, groove: "none" }],
 };
 
@@ -30,5 +30,8 @@ describe("count-in across a restart", () => {
     const older = JSON.stringify({ ...JSON.parse(json!), recording: { id: "rec", startedBy: "ada-0000001" } });
     expect(restoreRoom({ stored: stored(older), recordings: [], open, nowMs: 2_500 }).recording).toMatchObject({ startedAtMs: 2_000, barOneAtMs: 2_000 });
     expect(restoreRoom({ stored: stored(null), recordings: [], open, nowMs: 2_500 }).recording).toMatchObject({ barOneAtMs: 2_000, startedBy: "" });
+    // no saved state, but the database's open recording knows bar 1 (stored with it since the marker exists)
+    const openWithBarOne = { ...open, recording: { ...open.recording, barOneAtMs: 4_000 } };
+    expect(restoreRoom({ stored: stored(null), recordings: [], open: openWithBarOne, nowMs: 2_500 }).recording).toMatchObject({ startedAtMs: 2_000, barOneAtMs: 4_000 });
   });
 });

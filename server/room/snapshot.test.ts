@@ -49,7 +49,7 @@ describe("room snapshots", () => {
     room.epochMs = 1_234;
     const json = stateRecordOf(room).stateJson;
     const open = {
-      recording: { id: "rec", roomCode: "x", title: "t", createdAt: new Date(0), startedAtMs: 2_000, endedAtMs: null, tempoBpm: 90, beatsPerBar: 3, beatUnit: 4, hitCount: 0, participants: [] },
+      recording: { id: "rec", roomCode: "x", title: "t", createdAt: new Date(0), startedAtMs: 2_000, barOneAtMs: null, endedAtMs: null, tempoBpm: 90, beatsPerBar: 3, beatUnit: 4, hitCount: 0, participants: [] },
       timeline: [{ epochMs: 2_000, tempoBpm: 90, beatsPerBar: 3, beatUnit: 4, groove: "rock" }],
     };
     const back = restoreRoom({ stored: stored({ stateJson: json }), recordings: [], open, nowMs: 5_000 });

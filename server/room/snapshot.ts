@@ -156,7 +156,7 @@ export function restoreRoom({ stored, recordings, open, nowMs }: RestoreInput): 
   if (open) {
     const mine = snap?.recording?.id === open.recording.id ? snap.recording : null;
     const startedAtMs = open.recording.startedAtMs;
-    room.recording = { id: open.recording.id, startedAtMs, barOneAtMs: mine?.barOneAtMs ?? startedAtMs, startedBy: mine?.startedBy ?? "", endedAtMs: null };
+    room.recording = { id: open.recording.id, startedAtMs, barOneAtMs: mine?.barOneAtMs ?? open.recording.barOneAtMs ?? startedAtMs, startedBy: mine?.startedBy ?? "", endedAtMs: null };
   }
   return room;
 }

@@ -97,6 +97,7 @@ export class PrismaStore implements Store {
     roomCode: string;
     title: string;
     startedAtMs: number;
+    barOneAtMs?: number | null;
     tempoBpm: number;
     beatsPerBar: number;
     participantIds: string[];
@@ -347,6 +348,7 @@ const SUMMARY_FIELDS = {
   title: true,
   createdAt: true,
   startedAtMs: true,
+  barOneAtMs: true,
   endedAtMs: true,
   tempoBpm: true,
   beatsPerBar: true,
@@ -360,6 +362,7 @@ function summary(
     title: string;
     createdAt: Date;
     startedAtMs: number;
+    barOneAtMs: number | null;
     endedAtMs: number | null;
     tempoBpm: number;
     beatsPerBar: number;
@@ -374,6 +377,7 @@ function summary(
     title: r.title,
     createdAt: r.createdAt,
     startedAtMs: r.startedAtMs,
+    barOneAtMs: r.barOneAtMs,
     endedAtMs: r.endedAtMs,
     tempoBpm: r.tempoBpm,
     beatsPerBar: r.beatsPerBar,

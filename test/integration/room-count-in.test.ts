@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { barMs } from "../../core/metronome";
-import { MIDI_TICKS_PER_QUARTER, tempoMap, tickAt } from "../../core/midi";
+import { Midi } from "@tonejs/midi";
+import { MIDI_TICKS_PER_QUARTER, recordingToMidi, tempoMap, tickAt } from "../../core/midi";
 import { recordingGrid } from "../../core/timeline";
 import { CHANGE_LEAD_MS } from "../../server/room/transport";
 import { ACK_INTERVAL_MS } from "../../server/room/writer";
@@ -56,12 +57,18 @@ describe("count-in", () => {
     const rec = (await h.store.getRecording(stopped.data.id))!;
     expect(rec.startedAtMs).toBe(view.startedAtMs);
     expect(rec.hits.map((x) => x.seq)).toEqual([2, 3, 4, 5, 6]);
+    expect(rec.barOneAtMs).toBe(view.barOneAtMs); // stored: exports mark bar 1
 
     // MIDI (core/midi.ts): the count-in is the file's first bar, so the fill is in it and bar 1's kick starts the second
     const map = tempoMap(recordingGrid(rec));
     const ticksPerBar = MIDI_TICKS_PER_QUARTER * 4;
     const ticks = rec.hits.map((x) => tickAt(map, x.strikeAtMs - rec.startedAtMs));
     expect(ticks).toEqual([0.75, 0.8125, 0.875, 0.9375, 1].map((f) => f * ticksPerBar));
+    const markers = new Midi(recordingToMidi(rec)).header.meta.filter((m) => m.type === "marker");
+    expect(markers.map((m) => [m.text, m.ticks])).toEqual([
+      ["Count-in", 0],
+      ["Bar 1", ticksPerBar],
+    ]);
   });
 
   it("without a count-in, bar 1 is the start", async () => {
@@ -74,6 +81,9 @@ describe("count-in", () => {
     const view = a.last("room:state")!.recording!;
     expect(view.barOneAtMs).toBe(view.startedAtMs);
     expect(view.startedAtMs).toBe(h.clock.now());
+    const stopped = await a.do("recording:stop", {});
+    if (!stopped.ok) throw new Error(stopped.error.message);
+    expect((await h.store.getRecording(stopped.data.id))!.barOneAtMs).toBeNull();
   });
 
   it("stopped before the count-in bar began: an empty recording of no length", async () => {
