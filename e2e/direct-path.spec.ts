@@ -29,6 +29,8 @@ interface PathsDiag {
 }
 interface Diag {
   participantId: string;
+  audioLeadMs: number;
+  partners: { from: string; delayMs: number }[];
   hits: DiagHit[];
   paths: PathsDiag[];
   duplicateHits: number;
@@ -109,9 +111,12 @@ test("(a) partners' hits flow over the direct path, each played once; the latenc
 
   const atB = (await pathsOf(b, idA))!;
   expect(atB.inUse).toBe("direct");
-  expect(atB.firsts).toEqual({ direct: 24, relay: 0 }); // the relay's copy is ~30 ms behind
+  // The relay's copy is ~30 ms behind: it plays only where a packet was lost (unordered, never
+  // retransmitted: the next packet's repeat comes a hit later). Seen once under load: 23 of 24.
+  expect(atB.firsts.direct + atB.firsts.relay).toBe(24);
+  expect(atB.firsts.direct).toBeGreaterThanOrEqual(22);
   expect(atB.paths.relay.copies).toBe(24); // the relay still carried every one
-  expect(atB.channel?.packetsIn).toBe(24);
+  expect(atB.channel?.packetsIn).toBeGreaterThanOrEqual(22);
   // the direct path's one-way delay is measured, and it is shorter than the relay's two delayed legs
   expect(atB.paths.relay.oneWayMs! - atB.paths.direct.oneWayMs!).toBeGreaterThan(20);
   expect((await diag(b)).duplicateHits).toBeGreaterThanOrEqual(24);
@@ -124,30 +129,43 @@ test("(a) partners' hits flow over the direct path, each played once; the latenc
 });
 
 test("(b) the direct channel closed mid-jam: every hit still sounds once, the recording holds every hit once", async ({ browser }) => {
-  // The relay ~30 ms behind the direct path: moving to it mid-phrase must not cost a hit.
-  const { a, b, idA, idB, close } = await twoPlayers(browser, { serverDelayMs: 15 });
+  test.setTimeout(120_000);
+  // The relay ~200 ms behind the direct path: moving to it mid-phrase must not cost a hit. (So
+  // far behind because a loaded machine stalls the listener's main thread for up to ~200 ms,
+  // and the direct path's playout must cover its stalls: 50 ms each way was not always enough.)
+  const { a, b, idA, idB, close } = await twoPlayers(browser, { serverDelayMs: 100 });
   await expect.poll(() => channelState(a, idB), { timeout: 20_000 }).toBe("open");
   await a.getByRole("button", { name: "Start recording" }).click();
   await expect(b.getByRole("button", { name: "Stop recording" })).toBeVisible();
 
-  await play(a, 15);
+  // Long enough on the direct path that its playout no longer leans on the relay's prior (50 hits),
+  // then a bar's rest (2.4 s at the room's 100 BPM): the delay shrinks to the direct path's level.
+  await play(a, 55, 100);
+  await a.waitForTimeout(2_700);
+  await play(a, 5);
+  const before = await diag(b);
+  const delayMs = before.partners.find((p) => p.from === idA)!.delayMs;
+  const relayOneWayMs = before.paths.find((p) => p.from === idA)!.paths.relay.oneWayMs!;
+  // a relay copy would now miss its slot: the move must make room for it, not skip it
+  expect(delayMs, JSON.stringify({ partners: before.partners, paths: before.paths })).toBeLessThan(relayOneWayMs + before.audioLeadMs);
+
   await a.evaluate(() => (window as unknown as { __backbeat: { breakDirect(): void } }).__backbeat.breakDirect());
   await expect.poll(() => channelState(a, idB), { timeout: 3_000 }).not.toBe("open");
   await play(a, 8, 60); // while the channel is down: ~0.5 s, and the first retry is ≥ 1 s away (2 s ± 50%)
   await expect.poll(async () => (await pathsOf(a, idB))?.channel?.downs ?? 0).toBeGreaterThanOrEqual(1);
   // back-off: it reconnects (2 s ± 50%)
   await expect.poll(() => channelState(a, idB), { timeout: 20_000 }).toBe("open");
-  await play(a, 15);
+  await play(a, 10);
 
   const sentA = (await diag(a)).hits.filter((h) => h.kind === "local").map((h) => h.seq);
-  expect(sentA).toHaveLength(38);
-  await expect.poll(() => remoteSeqs(b, idA).then((s) => s.length)).toBe(38);
+  expect(sentA).toHaveLength(78);
+  await expect.poll(() => remoteSeqs(b, idA).then((s) => s.length)).toBe(78);
   await b.waitForTimeout(500);
   const heard = (await diag(b)).hits.filter((h) => h.kind === "remote" && h.from === idA);
   expect(heard.map((h) => h.seq).sort((x, y) => x - y)).toEqual(sentA); // each once
   expect(heard.filter((h) => h.skipped)).toEqual([]); // each sounded
   const atB = (await pathsOf(b, idA))!;
-  expect(atB.firsts.direct).toBeGreaterThanOrEqual(15); // before the break and after the channel came back
+  expect(atB.firsts.direct).toBeGreaterThanOrEqual(60); // before the break and after the channel came back
   expect(atB.firsts.relay).toBeGreaterThanOrEqual(8); // the hits struck while the channel was down
 
   await a.getByRole("button", { name: "Stop recording" }).click();
@@ -156,7 +174,7 @@ test("(b) the direct channel closed mid-jam: every hit still sounds once, the re
   const id = (await replayLink.getAttribute("href"))!.split("/").pop()!;
   await expect
     .poll(async () => ((await (await a.request.get(`/api/recordings/${id}`)).json()) as RecordingJson).hits.length, { timeout: 10_000 })
-    .toBe(38);
+    .toBe(78);
   const rec = (await (await a.request.get(`/api/recordings/${id}`)).json()) as RecordingJson;
   expect(rec.hits.filter((h) => h.participantId === idA).map((h) => h.seq).sort((x, y) => x - y)).toEqual(sentA);
   await close();
