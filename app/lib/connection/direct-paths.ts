@@ -61,10 +61,7 @@ export class DirectPaths {
   /** The room changed: a channel for every partner who should have one, none for the rest. */
   onRoom(room: RoomView): void {
     this.room = room;
-    const me = room.members.find((m) => m.id === this.o.selfId);
-    const players = room.members.filter((m) => m.role === "player" && m.connected);
-    const eligible = me?.role === "player" && !this.blocked && directPathRefusal({ mode: room.mode, connectedPlayers: players.length }) === null;
-    const want = new Set(eligible ? players.filter((m) => m.id !== this.o.selfId).map((m) => m.id) : []);
+    const want = this.partnersIn(room);
     for (const [id, ch] of this.channels) {
       if (want.has(id)) continue;
       ch.close();
@@ -78,8 +75,8 @@ export class DirectPaths {
     if (this.blocked) return;
     let ch = this.channels.get(msg.from);
     if (!ch) {
-      // an offer may come before the room view shows its sender
-      if (!this.room || !this.joined || msg.description?.type !== "offer") return;
+      // an offer from a partner whose channel was torn down (or not yet made)
+      if (!this.room || !this.joined || msg.description?.type !== "offer" || !this.partnersIn(this.room).has(msg.from)) return;
       ch = this.open(msg.from);
     }
     ch.onSignal(msg);
@@ -121,6 +118,14 @@ export class DirectPaths {
   close(): void {
     for (const ch of this.channels.values()) ch.close();
     this.channels.clear();
+  }
+
+  /** The partners who get a channel in this room view: every other connected player, when the rule allows. */
+  private partnersIn(room: RoomView): Set<string> {
+    const me = room.members.find((m) => m.id === this.o.selfId);
+    const players = room.members.filter((m) => m.role === "player" && m.connected);
+    const eligible = me?.role === "player" && !this.blocked && directPathRefusal({ mode: room.mode, connectedPlayers: players.length }) === null;
+    return new Set(eligible ? players.filter((m) => m.id !== this.o.selfId).map((m) => m.id) : []);
   }
 
   private open(partnerId: string): DirectChannel {

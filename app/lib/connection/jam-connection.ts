@@ -13,7 +13,7 @@ import type { PadId } from "../../../core/kit";
 import { beatMs } from "../../../core/metronome";
 import { DEFAULT_LATE_TARGET, isLateTargetId, type LateTargetId } from "../../../core/playout";
 import { FirstCopyFilter, type HitPath, type SenderPaths } from "../../../core/first-copy";
-import { PROTOCOL_VERSION } from "../../../core/limits";
+import { LIMITS, PROTOCOL_VERSION } from "../../../core/limits";
 import type { HitMsg, MemberQuality, QualityReportMsg, RelayedHit, RoomView } from "../../../core/protocol";
 import { HearingOutbox } from "../hearing-outbox";
 import { HitOutbox } from "../outbox";
@@ -350,6 +350,8 @@ export class JamConnection extends RoomRequests {
     if (path === "relay") this.stats.relayedIn++;
     else this.stats.directIn++;
     const arrivalAtMs = this.clock.sharedNow();
+    // The server refuses a hit struck further than this from its clock; a peer's copy has had no such check.
+    if (path === "direct" && Math.abs(arrivalAtMs - hit.strikeAtMs) > LIMITS.strikeSkewMaxMs) return;
     const v = this.firstCopy.onCopy({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, path, arrivalAtMs, repeat });
     if (v.kind !== "first") {
       this.stats.duplicates++;
