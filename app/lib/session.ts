@@ -191,7 +191,11 @@ export class JamSession {
     // deadline; with fair monitoring, when your partners hear it.
     const lead = this.leads();
     const fairMs = this.sound.fairMonitoring ? this.connection.fairMonitoringDelayMs() : 0;
-    let heardLocalMs = this.monitorLead.heardAtMs(eventTimeStamp, performance.now(), lead.planMs, lead.nowMs);
+    // the measured path's top (largest reading of the last 10 s), not the partners' planned one: its
+    // headroom keeps their delay still and would only add latency here
+    const ctx = this.engine.context;
+    const monitorLeadMs = this.outputPath.ms === null ? lead.planMs : audioLeadMs({ outputPathMs: this.outputPath.ms, quantumMs: renderQuantumMs(ctx.sampleRate) });
+    let heardLocalMs = this.monitorLead.heardAtMs(eventTimeStamp, performance.now(), monitorLeadMs, lead.nowMs);
     if (fairMs > 0) heardLocalMs = Math.max(heardLocalMs, clock.toLocal(hit.strikeAtMs + fairMs));
     const audioTime = perfToAudioTime(this.engine.context, heardLocalMs, this.audioClock);
     this.engine.playHit(pad, audioTime, velocity);
