@@ -12,7 +12,8 @@ const REMOTE_FLASH_MS = 120;
 
 /**
  * The drum pads: your strikes light them in your colour, partners' hits in theirs at the moment
- * they sound here. Spectators see them light but cannot play.
+ * they sound here. Spectators see them light but cannot play; a player's pads are enabled once a
+ * press is both heard and sent (`playable`: the session exists and the room's clock is synced).
  *
  * Lighting is done on the buttons themselves (data-local, data-remote, --remote-color, data-remote-lit), not
  * through React state: a hit re-renders nothing, so the main thread stays free for the next hit.
@@ -22,6 +23,7 @@ export function Pads({
   room,
   keyMap,
   spectator,
+  playable,
   strike,
 }: {
   session: JamSession | null;
@@ -29,6 +31,8 @@ export function Pads({
   /** the computer keys to show on the pads; null: none (a touch screen, a spectator) */
   keyMap: KeyMap | null;
   spectator: boolean;
+  /** a press now is heard and sent to the room (disabled until then) */
+  playable: boolean;
   strike: Strike;
 }) {
   const buttons = useRef<Partial<Record<PadId, HTMLButtonElement | null>>>({});
@@ -78,7 +82,7 @@ export function Pads({
           }}
           type="button"
           className="pad"
-          disabled={spectator}
+          disabled={spectator || !playable}
           aria-keyshortcuts={keyMap ? keyLabel(keyMap[p.id]) : undefined}
           onPointerDown={(e) => {
             e.preventDefault();

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { PadId } from "../../../core/kit";
 import type { KeyMap } from "../../../core/keymap";
+import { AfterFirstFrame } from "./AfterFirstFrame";
 import { BattlePanel } from "../../components/BattlePanel";
 import { BeatDots } from "../../components/BeatDots";
 import { Calibration } from "../../components/Calibration";
@@ -55,6 +56,9 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
   const keyHints = useKeyboardLikely();
   useEffect(() => setHostPasscode(loadHostPasscode(code)), [code]);
 
+  // Playable once the session exists — usually the first render (jam-start.ts): a press is heard at
+  // once and sent to the room (one struck before the clock's first sync is sent at it, jam-connection.ts).
+  const playable = !!session && !!engine;
   const strike = useCallback(
     (pad: PadId, velocity: number, timeStamp: number) => {
       if (!session || !engine || passcodeAsked) return;
@@ -123,35 +127,37 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
             </button>
           )}
           <SettingsSheet>
-            <section className="sheet-section" aria-labelledby="set-sound">
-              <h3 id="set-sound" className="subhead">Sound</h3>
-              <SoundControls session={session} snap={snap} spectator={spectator} />
-              {!spectator && <KitSelect engine={engine} initialKit={initialKit} />}
-            </section>
-            {!spectator && (
-              <section className="sheet-section" aria-labelledby="set-groove">
-                <h3 id="set-groove" className="subhead">Tempo and mode</h3>
-                <ModeChoice conn={conn} room={room} isHost={amHost} act={act} />
-                <TempoForm conn={conn} room={room} isHost={amHost} act={act} />
+            <AfterFirstFrame>
+              <section className="sheet-section" aria-labelledby="set-sound">
+                <h3 id="set-sound" className="subhead">Sound</h3>
+                <SoundControls session={session} snap={snap} spectator={spectator} />
+                {!spectator && <KitSelect engine={engine} initialKit={initialKit} />}
               </section>
-            )}
-            {!spectator && (
-              <section className="sheet-section" aria-labelledby="set-input">
-                <h3 id="set-input" className="subhead">Timing and input</h3>
-                <Calibration engine={engine} onChange={(ms) => session?.setInputOffset(ms)} />
-                {keyMap && (
-                  <InputSettings
-                    keyMap={keyMap}
-                    midi={midi}
-                    onKeyMap={(m) => {
-                      setKeyMap(m);
-                      saveKeyMap(m);
-                    }}
-                  />
-                )}
-              </section>
-            )}
-            <LatencyPanel session={session} room={room} />
+              {!spectator && (
+                <section className="sheet-section" aria-labelledby="set-groove">
+                  <h3 id="set-groove" className="subhead">Tempo and mode</h3>
+                  <ModeChoice conn={conn} room={room} isHost={amHost} act={act} />
+                  <TempoForm conn={conn} room={room} isHost={amHost} act={act} />
+                </section>
+              )}
+              {!spectator && (
+                <section className="sheet-section" aria-labelledby="set-input">
+                  <h3 id="set-input" className="subhead">Timing and input</h3>
+                  <Calibration engine={engine} onChange={(ms) => session?.setInputOffset(ms)} />
+                  {keyMap && (
+                    <InputSettings
+                      keyMap={keyMap}
+                      midi={midi}
+                      onKeyMap={(m) => {
+                        setKeyMap(m);
+                        saveKeyMap(m);
+                      }}
+                    />
+                  )}
+                </section>
+              )}
+              <LatencyPanel session={session} room={room} />
+            </AfterFirstFrame>
           </SettingsSheet>
         </div>
         {/* The REC badge starts the status lines (fixed height): it never covers the room's name or moves the pads. */}
@@ -173,32 +179,35 @@ export function Room({ code, name, role, onLeft }: { code: string; name: string;
           <h2 id="pads-heading" className="visually-hidden">
             Pads
           </h2>
-          <Pads session={session} room={room} keyMap={keyHints && !spectator ? keyMap : null} spectator={spectator} strike={strike} />
+          <Pads session={session} room={room} keyMap={keyHints && !spectator ? keyMap : null} spectator={spectator} playable={playable} strike={strike} />
         </section>
         <div className="stage">
           {room && <TurnLine conn={conn} room={room} />}
           <Reactions onReact={(r) => conn?.react(r)} last={snap?.lastReaction ?? null} room={room} />
         </div>
       </div>
+      {/* Beside the instrument (desktop: its own grid column) or below it (phone): filled after the first frame. */}
       <aside className="room-side">
-        {joined && room && waitingForPartner(room.members, me) ? (
-          <WaitingCard code={code} name={room.name} url={typeof window === "undefined" ? "" : window.location.href} privateRoom={room.private} passcode={hostPasscode} onStatus={showCopyStatus} />
-        ) : (
-          <section className="panel stack" aria-label="Invite">
-            <SharePanel
-              url={typeof window === "undefined" ? "" : window.location.href}
-              title={shareTitle(code, room?.name ?? null)}
-              privateRoom={room?.private ?? false}
-              passcode={hostPasscode}
-              onStatus={showCopyStatus}
-            />
-          </section>
-        )}
-        <PartnerDistance conn={conn} room={room} isHost={amHost} act={act} notices={notices} />
-        <Members room={room} conn={conn} me={me} amHost={amHost} act={act} onLeft={onLeft} />
-        <MixPanel session={session} room={room} me={me} />
-        {room && <BattlePanel conn={conn} room={room} isHost={amHost} act={act} />}
-        <Recordings room={room} />
+        <AfterFirstFrame>
+          {joined && room && waitingForPartner(room.members, me) ? (
+            <WaitingCard code={code} name={room.name} url={typeof window === "undefined" ? "" : window.location.href} privateRoom={room.private} passcode={hostPasscode} onStatus={showCopyStatus} />
+          ) : (
+            <section className="panel stack" aria-label="Invite">
+              <SharePanel
+                url={typeof window === "undefined" ? "" : window.location.href}
+                title={shareTitle(code, room?.name ?? null)}
+                privateRoom={room?.private ?? false}
+                passcode={hostPasscode}
+                onStatus={showCopyStatus}
+              />
+            </section>
+          )}
+          <PartnerDistance conn={conn} room={room} isHost={amHost} act={act} notices={notices} />
+          <Members room={room} conn={conn} me={me} amHost={amHost} act={act} onLeft={onLeft} />
+          <MixPanel session={session} room={room} me={me} />
+          {room && <BattlePanel conn={conn} room={room} isHost={amHost} act={act} />}
+          <Recordings room={room} />
+        </AfterFirstFrame>
       </aside>
       {/* Over the page, not in its flow: an error appearing does not push the pads down (defect 4). */}
       <Notices api={notices} />

@@ -8,17 +8,17 @@
  * HTML already holds the name form — or, when a name is remembered, "Joining…" (an inline script
  * reads localStorage before the first paint) — and right after hydration a named visitor is in
  * the room while the look-up runs beside the join; a room that does not exist is then shown as
- * such. The audio engine's code starts loading with this page's, not after the room mounts.
+ * such. The session (audio engine and socket: ./jam-start.ts) is started here, the moment the name
+ * is known, so the room's first render already has it and its pads sound on the first frame.
  */
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { loadName } from "../../lib/identity";
 import { NameForm } from "./NameForm";
 import { Room } from "./Room";
 import styles from "./RoomClient.module.css";
-import type { Role } from "./use-jam-connection";
+import { discardEarlyJam, startJamEarly, startJamForLink, type Role } from "./jam-start";
 
-// Loaded beside hydration instead of after it (use-jam-connection.ts imports it again: one fetch).
-if (typeof window !== "undefined") void import("../../lib/audio/engine");
+if (typeof window !== "undefined") startJamForLink();
 
 type Phase =
   /** the server's render, and the name form of a visitor with no remembered name ("Joining…" when there is one) */
@@ -36,6 +36,14 @@ const NAMED_SCRIPT = `try{if(localStorage.getItem("backbeat:name"))document.getE
 export default function RoomClient({ code }: { code: string }) {
   const [phase, setPhase] = useState<Phase>({ kind: "entry" });
   const entered = useRef(false);
+  /** into the room, its session started first (in a Join or Rejoin click: a gesture, sound may start) */
+  const enter = useCallback(
+    (name: string, role: Role) => {
+      startJamEarly(code, name, role);
+      setPhase({ kind: "in-room", name, role });
+    },
+    [code],
+  );
 
   useEffect(() => {
     let cancelled = false;
@@ -43,7 +51,7 @@ export default function RoomClient({ code }: { code: string }) {
       entered.current = true;
       // no name: the entry's form (typed into before hydration, perhaps) stays as it is
       const name = loadName();
-      if (name) setPhase({ kind: "in-room", name, role: "player" });
+      if (name) enter(name, "player");
     }
     // Beside the join (which refuses a missing room too): only its definite answers change the page.
     fetch(`/api/rooms/${encodeURIComponent(code)}`)
@@ -61,13 +69,14 @@ export default function RoomClient({ code }: { code: string }) {
     return () => {
       cancelled = true;
     };
-  }, [code]);
+  }, [code, enter]);
+  useEffect(() => discardEarlyJam, []);
 
   if (phase.kind === "entry")
     return (
       <div id="room-entry" className={styles.entry} suppressHydrationWarning>
         <div className={styles.form}>
-          <NameForm code={code} onDone={(name, role) => setPhase({ kind: "in-room", name, role })} />
+          <NameForm code={code} onDone={enter} />
         </div>
         <p className={`muted ${styles.joining}`} role="status">Joining room {code}…</p>
         <script dangerouslySetInnerHTML={{ __html: NAMED_SCRIPT }} />
@@ -90,14 +99,14 @@ export default function RoomClient({ code }: { code: string }) {
       </div>
     );
   if (phase.kind === "need-name")
-    return <NameForm code={code} initialName={phase.name} initialRole={phase.role} onDone={(name, role) => setPhase({ kind: "in-room", name, role })} />;
+    return <NameForm code={code} initialName={phase.name} initialRole={phase.role} onDone={enter} />;
   if (phase.kind === "left") {
     const { name, role } = phase;
     return (
       <div className="panel stack">
         <h1>You left room {code}</h1>
         <p className="row">
-          <button type="button" className="primary" onClick={() => setPhase({ kind: "in-room", name, role })}>
+          <button type="button" className="primary" onClick={() => enter(name, role)}>
             Rejoin as {name}
           </button>
           <button type="button" onClick={() => setPhase({ kind: "need-name", name, role })}>

@@ -1,45 +1,17 @@
 "use client";
 /**
- * The room page's one way to the connection: makes the audio engine and the session (the
- * DOM-free JamConnection plus the sound side, app/lib/session.ts) for this room, name and role,
- * exposes `window.__backbeat` (docs/diagnostics.md), and re-renders on each snapshot.
+ * The room page's one way to the connection: the audio engine and the session (the DOM-free
+ * JamConnection plus the sound side, app/lib/session.ts) for this room, name and role — started
+ * ahead of the room by RoomClient when it could (./jam-start.ts: the first render already has
+ * them), else here — and a re-render on each snapshot.
  */
 import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
-import type { AudioEngine } from "../../lib/audio/engine";
-import { KIT_IDS, type KitId } from "../../lib/audio/kit-ids";
+import type { AudioEngine, KitId } from "../../lib/audio/engine";
 import type { JamConnection } from "../../lib/connection/jam-connection";
-import {
-  loadFairMonitoring,
-  loadHostToken,
-  loadInputOffsetMs,
-  loadLatencyHint,
-  loadLateTarget,
-  loadRoomPasscode,
-  participantId,
-  seatKey,
-} from "../../lib/identity";
-import { JamSession, type SessionSnapshot } from "../../lib/session";
+import type { JamSession, SessionSnapshot } from "../../lib/session";
+import { adoptEarlyJam, peekEarlyJam, startJam, stopJam, type JamParts, type Role } from "./jam-start";
 
-export type Role = "player" | "spectator";
-
-const KIT_KEY = "backbeat:kit";
-
-export function loadKit(): KitId {
-  try {
-    const k = localStorage.getItem(KIT_KEY);
-    if (k && (KIT_IDS as readonly string[]).includes(k)) return k as KitId;
-  } catch {
-    /* default kit */
-  }
-  return "acoustic";
-}
-export function saveKit(k: KitId): void {
-  try {
-    localStorage.setItem(KIT_KEY, k);
-  } catch {
-    /* not remembered */
-  }
-}
+export { loadKit, saveKit, type Role } from "./jam-start";
 
 export interface JamHandle {
   session: JamSession | null;
@@ -52,52 +24,24 @@ export interface JamHandle {
 }
 
 export function useJamConnection(code: string, name: string, role: Role): JamHandle {
-  const [session, setSession] = useState<JamSession | null>(null);
-  const [engine, setEngine] = useState<AudioEngine | null>(null);
-  const [audioState, setAudioState] = useState<AudioContextState>("suspended");
-  const [initialKit, setInitialKit] = useState<KitId>("acoustic");
+  // A render only looks at parts started early; the effect adopts them (or starts its own) and stops them.
+  const [parts, setParts] = useState<JamParts | null>(() => peekEarlyJam(code, name, role));
+  const [audioState, setAudioState] = useState<AudioContextState>(() => parts?.engine.context.state ?? "suspended");
 
   useEffect(() => {
-    let s: JamSession | null = null;
-    let e: AudioEngine | null = null;
-    let cancelled = false;
-    // The engine is loaded on demand: the page shows (and the name form works) before its code arrives.
-    void import("../../lib/audio/engine").then(({ createAudioEngine }) => {
-      if (cancelled) return;
-      const kit = loadKit();
-      e = createAudioEngine(undefined, { kit, latencyHint: loadLatencyHint() });
-      setInitialKit(kit);
-      s = new JamSession({
-        roomCode: code,
-        participantId: participantId(code),
-        name,
-        engine: e,
-        hostToken: loadHostToken(code),
-        inputOffsetMs: loadInputOffsetMs(),
-        fairMonitoring: loadFairMonitoring(),
-        role,
-        seatKey: seatKey(),
-        passcode: loadRoomPasscode(code),
-        lateTarget: loadLateTarget(),
-      });
-      const sess = s;
-      Object.defineProperty(window, "__backbeat", { configurable: true, get: () => sess.diagnostics() });
-      const ctx = e.context;
-      setAudioState(ctx.state);
-      ctx.onstatechange = () => setAudioState(ctx.state);
-      void e.resume().catch(() => undefined);
-      setEngine(e);
-      setSession(s);
-    });
+    const p = adoptEarlyJam(code, name, role) ?? startJam(code, name, role);
+    setParts(p); // the same parts as the first render's: no re-render
+    const ctx = p.engine.context;
+    setAudioState(ctx.state);
+    ctx.onstatechange = () => setAudioState(ctx.state);
     return () => {
-      cancelled = true;
-      s?.close();
-      e?.dispose();
-      delete (window as { __backbeat?: unknown }).__backbeat;
+      ctx.onstatechange = null;
+      stopJam(p);
     };
   }, [code, name, role]);
 
+  const session = parts?.session ?? null;
   const subscribe = useCallback((cb: () => void) => (session ? session.subscribe(cb) : () => undefined), [session]);
   const snap = useSyncExternalStore(subscribe, () => session?.current ?? null, () => null);
-  return { session, conn: session?.connection ?? null, engine, snap, audioState, initialKit };
+  return { session, conn: session?.connection ?? null, engine: parts?.engine ?? null, snap, audioState, initialKit: parts?.kit ?? "acoustic" };
 }
