@@ -17,6 +17,17 @@ export interface PlayerOptions {
   tap?: boolean;
   /** keep the waveform ± this long around each onset (for a closer look at a surprise) */
   snippetMs?: number;
+  /**
+   * Let the pages open the direct path (issue 15: a WebRTC channel between them, here over
+   * loopback, beside the proxied relay). Off by default: the benchmarks' figures are relay-only,
+   * as they were before the direct path existed (e2e-bench/direct.spec.ts compares the two).
+   */
+  directPath?: boolean;
+}
+
+/** An init script leaving the page without WebRTC: the client then plays over the relay only. */
+export function relayOnly(): void {
+  delete (window as { RTCPeerConnection?: unknown }).RTCPeerConnection;
 }
 
 /** Before any page script: the diagnostics switches and, if asked, the audio tap. */
@@ -28,6 +39,7 @@ export async function preparePlayer(ctx: BrowserContext, o: PlayerOptions): Prom
     for (const [k, v] of Object.entries(s)) localStorage.setItem(k, v);
   }, settings);
   if (o.tap) await ctx.addInitScript(installAudioTap, audioTapArgs({ snippetMs: o.snippetMs }));
+  if (!o.directPath) await ctx.addInitScript(relayOnly);
 }
 
 const syncSamples = (page: Page) =>

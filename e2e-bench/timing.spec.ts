@@ -14,6 +14,7 @@ import { spawnDelayProxy, type ChunkTrace, type SpawnedDelayProxy } from "../ben
 import { BENCH, diagSchema, installRecorderInPage, playRhythmInPage, recorderSchema, type PageCapture } from "../bench/e2e-timing";
 import { analyse, summarize } from "../bench/e2e-timing-analysis";
 import { machineInfo, renderSection, renderTable, writeSection } from "../bench/e2e-timing-report";
+import { relayOnly } from "../bench/room-pages";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const REPORT = path.join(root, "docs/benchmarks/timing-e2e.md");
@@ -54,6 +55,8 @@ test("timing through a 30 ± 10 ms link, measured against the machine's true clo
   proxies.push(proxyA, proxyB);
   const ctxA = await browser.newContext({ baseURL: `http://127.0.0.1:${proxyA.port}` });
   const ctxB = await browser.newContext({ baseURL: `http://127.0.0.1:${proxyB.port}` });
+  // relay-only, as this benchmark has always measured (the direct path: e2e-bench/direct.spec.ts)
+  for (const ctx of [ctxA, ctxB]) await ctx.addInitScript(relayOnly);
   const a = await ctxA.newPage();
   const b = await ctxB.newPage();
 
