@@ -1,0 +1,90 @@
+/**
+ * The direct path end to end in Node (issue 15): two real clients (JamConnection) in a room on a
+ * real server, their direct channel on a fake peer pair (test/support/fake-peers.ts) signalled
+ * through the server. Every partner hit is played once, from its first copy; the server still
+ * gets (and acks) every hit; a channel torn down mid-jam or one whose packets are all lost costs
+ * no hit.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { JamConnection } from "../../app/lib/connection/jam-connection";
+import { drained, joined, nodeConnection } from "../support/jam-node";
+import { FakeNetwork } from "../support/fake-peers";
+import { createRoom, sleep, startTestServer, type TestServer } from "./helpers";
+
+let srv: TestServer | null = null;
+const conns: JamConnection[] = [];
+afterEach(async () => {
+  for (const c of conns.splice(0)) c.close();
+  await srv?.stop();
+  srv = null;
+});
+
+async function pair(net: FakeNetwork) {
+  srv = await startTestServer();
+  const code = await createRoom(srv.server.url);
+  const make = (participantId: string, name: string, side: number) => {
+    const c = nodeConnection({ url: srv!.server.url, roomCode: code, participantId, name, createPeer: net.factory(side) });
+    conns.push(c);
+    return c;
+  };
+  const ada = make("direct-it-ada1", "Ada", 0);
+  await joined(ada);
+  const bo = make("direct-it-bo01", "Bo", 1);
+  await joined(bo);
+  const heardByBo: number[] = [];
+  bo.onRemoteHit((hit) => heardByBo.push(hit.seq));
+  return { ada, bo, heardByBo };
+}
+const pathAt = (c: JamConnection, from: string) => c.pathStats().find((p) => p.from === from);
+async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await sleep(20);
+  }
+}
+async function play(c: JamConnection, n: number, gapMs = 15): Promise<number[]> {
+  const seqs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    seqs.push(c.strike(i % 2 ? "snare" : "kick", 0.8).seq);
+    await sleep(gapMs);
+  }
+  return seqs;
+}
+
+describe("the direct path between two real clients", () => {
+  it("opens through the server's signalling; each hit plays once, first from the channel, and the server still stores and acks every one", async () => {
+    const net = new FakeNetwork();
+    net.latencyMs = 0;
+    const { ada, bo, heardByBo } = await pair(net);
+    await until("channel open on both sides", () => pathAt(ada, bo.participantId)?.channel?.state === "open" && pathAt(bo, ada.participantId)?.channel?.state === "open");
+    const sent = await play(ada, 20);
+    await until("20 hits heard", () => heardByBo.length >= 20);
+    await until("the relay's copies too", () => (pathAt(bo, ada.participantId)?.paths.relay.copies ?? 0) >= 20);
+    await drained(ada);
+    expect([...heardByBo].sort((x, y) => x - y)).toEqual(sent);
+    const p = pathAt(bo, ada.participantId)!;
+    expect(p.firsts.direct + p.firsts.relay).toBe(20);
+    expect(p.firsts.direct).toBeGreaterThan(0);
+    expect(bo.stats.duplicates).toBeGreaterThanOrEqual(20); // every relay copy (and repeats) ignored
+    expect(ada.stats.acked).toBe(20);
+  });
+
+  it("a channel torn down mid-jam, then one losing every packet: no hit is lost or played twice", async () => {
+    const net = new FakeNetwork();
+    const { ada, bo, heardByBo } = await pair(net);
+    await until("channel open", () => pathAt(ada, bo.participantId)?.channel?.state === "open");
+    const sent = await play(ada, 10);
+    ada.direct!.breakAll();
+    sent.push(...(await play(ada, 10)));
+    await until("channel open again (back-off)", () => pathAt(ada, bo.participantId)?.channel?.state === "open", 10_000);
+    net.dropping = true; // a stall: nothing gets through until the channel is declared dead
+    sent.push(...(await play(ada, 10)));
+    await until("30 hits heard", () => heardByBo.length >= 30);
+    await sleep(200);
+    expect([...heardByBo].sort((x, y) => x - y)).toEqual(sent);
+    const p = pathAt(bo, ada.participantId)!;
+    expect(p.firsts.relay).toBeGreaterThanOrEqual(20); // torn down, then lossy
+    expect(p.channel!.downs).toBeGreaterThanOrEqual(1);
+  }, 30_000);
+});
