@@ -12,15 +12,15 @@ import { connectRefusalOf } from "../../../core/connect-refusal";
 import type { PadId } from "../../../core/kit";
 import { beatMs } from "../../../core/metronome";
 import { DEFAULT_LATE_TARGET, isLateTargetId, type LateTargetId } from "../../../core/playout";
-import { FirstCopyFilter, type HitPath, type SenderPaths } from "../../../core/first-copy";
-import { LIMITS, PROTOCOL_VERSION } from "../../../core/limits";
+import type { HitPath } from "../../../core/first-copy";
+import { PROTOCOL_VERSION } from "../../../core/limits";
 import type { HitMsg, MemberQuality, QualityReportMsg, RelayedHit, RoomView } from "../../../core/protocol";
 import { HearingOutbox } from "../hearing-outbox";
 import { HitOutbox } from "../outbox";
 import { PartnerPlayouts, type PartnerStats } from "../partner-playout";
 import { QUALITY_INTERVAL_MS, qualityReport, sameReport, steadyReport } from "./quality-report";
-import { DirectPaths, type DirectPartnerStats } from "./direct-paths";
-import type { PeerFactory } from "./direct-channel";
+import type { DirectPaths } from "./direct-paths";
+import { defaultPeerFactory, HitPaths, type PartnerPaths } from "./hit-paths";
 import { RoomRequests } from "./room-requests";
 import { fairMonitoringDelayMs, mergeMemberQuality } from "./room-view";
 import { SharedClock } from "./shared-clock";
@@ -34,20 +34,7 @@ const PING_TIMEOUT_MS = 5_000;
 /** hearings go out in batches this often while joined */
 const HEARINGS_FLUSH_MS = 1_000;
 
-/** What this page knows of one partner's two paths (issue 15). */
-export interface PartnerPaths extends SenderPaths {
-  from: string;
-  /** first copies (the ones played) per path, all time */
-  firsts: Record<HitPath, number>;
-  /** the direct channel (null: none — not eligible, or no WebRTC) */
-  channel: DirectPartnerStats | null;
-}
-
-/** The browser's RTCPeerConnection, or null where there is none (Node). */
-function defaultPeerFactory(): PeerFactory | null {
-  const Peer = (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection;
-  return typeof Peer === "function" ? (config) => new Peer(config) : null;
-}
+export type { PartnerPaths } from "./hit-paths";
 
 export class JamConnection extends RoomRequests {
   readonly clock: SharedClock;
@@ -58,11 +45,7 @@ export class JamConnection extends RoomRequests {
   private readonly hearings: HearingOutbox;
   private readonly partners: PartnerPlayouts;
   /** issue 15: each partner hit may come twice (direct channel, relay); the first copy plays */
-  private readonly firstCopy = new FirstCopyFilter();
-  /** first copies per partner and path, all time (diagnostics) */
-  private readonly firsts = new Map<string, Record<HitPath, number>>();
-  /** the direct channels (null: no WebRTC here — Node, or a browser without it) */
-  readonly direct: DirectPaths | null;
+  private readonly paths: HitPaths;
   private snap: ConnectionSnapshot = { status: { kind: "idle" }, room: null, error: null, rttMs: null, offsetMs: null, lastReaction: null };
   private readonly listeners = new Set<(s: ConnectionSnapshot) => void>();
   private readonly hitListeners = new Set<RemoteHitListener>();
@@ -103,22 +86,24 @@ export class JamConnection extends RoomRequests {
     this.partners = new PartnerPlayouts(isLateTargetId(opts.lateTarget) ? opts.lateTarget : DEFAULT_LATE_TARGET);
     this.outbox = new HitOutbox(opts.roomCode, opts.participantId, opts.storage);
     this.hearings = new HearingOutbox(opts.roomCode, opts.participantId, opts.storage);
-    const createPeer = opts.createPeer === undefined ? defaultPeerFactory() : opts.createPeer;
-    this.direct =
-      createPeer &&
-      new DirectPaths({
-        selfId: opts.participantId,
-        createPeer,
-        signal: (msg) => this.socket.connected && this.socket.emit("direct:signal", msg),
-        onHits: (from, hits) => hits.forEach((h, i) => this.deliver({ ...h, from }, "direct", i > 0)),
-        onDown: (from) => this.directDown(from),
-        now: opts.now,
-        random: this.random,
-      });
+    this.paths = new HitPaths({
+      selfId: opts.participantId,
+      createPeer: opts.createPeer === undefined ? defaultPeerFactory() : opts.createPeer,
+      signal: (msg) => this.socket.connected && this.socket.emit("direct:signal", msg),
+      onDirectHit: (hit, repeat) => this.deliver(hit, "direct", repeat),
+      onPathChanged: (from) => this.partners.pathChanged(from),
+      now: opts.now,
+      random: this.random,
+    });
     this.listen();
     this.intervals.push(setInterval(() => this.reportQuality(), QUALITY_INTERVAL_MS));
     this.intervals.push(setInterval(() => this.flushHearings(), HEARINGS_FLUSH_MS));
     this.dispatch({ type: "start" });
+  }
+
+  /** the direct channels (null: no WebRTC here, or its code not loaded yet) */
+  get direct(): DirectPaths | null {
+    return this.paths.direct;
   }
 
   // ---------- state ----------
@@ -218,7 +203,7 @@ export class JamConnection extends RoomRequests {
     });
     s.on("disconnect", (reason) => {
       this.joinSeq++;
-      this.direct?.onSocketDown();
+      this.paths.onSocketDown();
       if (this.pingTimer) clearTimeout(this.pingTimer);
       this.pingTimer = null;
       this.dispatch({ type: "socket_closed", byServer: reason === "io server disconnect" });
@@ -233,7 +218,7 @@ export class JamConnection extends RoomRequests {
     s.on("room:state", (room) => this.setRoom(room));
     s.on("member:quality", (q) => this.onMemberQuality(q));
     s.on("hit", (hit) => this.deliver(hit, "relay", false));
-    s.on("direct:signal", (msg) => this.direct?.onSignal(msg));
+    s.on("direct:signal", (msg) => this.paths.onSignal(msg));
     s.on("hits:ack", ({ seqs }) => {
       this.outbox.ack(seqs);
       this.stats.acked += seqs.length;
@@ -260,7 +245,7 @@ export class JamConnection extends RoomRequests {
         return this.dispatch({ type: "join_failed", error: res.error });
       }
       this.setRoom(res.data.room);
-      this.direct?.onJoined(res.data.iceServers);
+      this.paths.onJoined(res.data.iceServers);
       this.lastQuality = null; // a new join: the server may know nothing of this member's figures
       this.update({ error: null });
       this.dispatch({ type: "join_ok" });
@@ -295,7 +280,7 @@ export class JamConnection extends RoomRequests {
   private setRoom(room: RoomView): void {
     this.partners.onRoom(room, this.opts.participantId, this.clock.sync.legs());
     this.update({ room });
-    this.direct?.onRoom(room);
+    this.paths.onRoom(room);
   }
 
   /** Telemetry as deltas: one member's figures merged into the view held (room-view.ts). */
@@ -319,8 +304,9 @@ export class JamConnection extends RoomRequests {
   strike(pad: PadId, velocity: number, strikeAtMs = this.clock.sharedNow()): HitMsg {
     const msg: HitMsg = { seq: this.outbox.nextSeq(), pad, velocity, strikeAtMs };
     if (!this.clock.sync.synced) this.unsynced.push(msg);
-    // The direct copy first (the faster path); the relay's copy is the one the server stores.
-    this.direct?.sendHit(msg);
+    // The direct copy first (the faster path; not before the first sync: the time is not the room's
+    // yet); the relay's copy is the one the server stores.
+    if (this.clock.sync.synced) this.paths.sendHit(msg);
     // Sent before anything else: every ms here is a ms of the partners' delay.
     if (this.socket.connected && this.snap.status.kind === "joined") {
       this.socket.emit("hit", msg);
@@ -350,22 +336,9 @@ export class JamConnection extends RoomRequests {
     if (path === "relay") this.stats.relayedIn++;
     else this.stats.directIn++;
     const arrivalAtMs = this.clock.sharedNow();
-    // The server refuses a hit struck further than this from its clock; a peer's copy has had no such check.
-    if (path === "direct" && Math.abs(arrivalAtMs - hit.strikeAtMs) > LIMITS.strikeSkewMaxMs) return;
-    const v = this.firstCopy.onCopy({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, path, arrivalAtMs, repeat });
-    if (v.kind !== "first") {
-      this.stats.duplicates++;
-      return;
-    }
-    let f = this.firsts.get(hit.from);
-    if (!f) this.firsts.set(hit.from, (f = { direct: 0, relay: 0 }));
-    f[path]++;
-    this.play(hit, arrivalAtMs);
-  }
-
-  /** A partner's direct channel went down: if it was the path in use, the playout relearns on the relay. */
-  private directDown(from: string): void {
-    if (this.firstCopy.paths(from).inUse === "direct") this.partners.pathChanged(from);
+    const outcome = this.paths.judge(hit, path, repeat, arrivalAtMs);
+    if (outcome === "first") this.play(hit, arrivalAtMs);
+    else if (outcome === "duplicate") this.stats.duplicates++;
   }
 
   private play(hit: RelayedHit, nowMs: number): void {
@@ -380,9 +353,7 @@ export class JamConnection extends RoomRequests {
 
   /** Per partner: the path in use, each path's one-way delay and copies, the channel's state (latency panel, window.__backbeat). */
   pathStats(): PartnerPaths[] {
-    const channels = new Map((this.direct?.stats() ?? []).map((c) => [c.from, c]));
-    const ids = new Set([...channels.keys(), ...this.firsts.keys()]);
-    return [...ids].map((from) => ({ from, ...this.firstCopy.paths(from), firsts: { ...(this.firsts.get(from) ?? { direct: 0, relay: 0 }) }, channel: channels.get(from) ?? null }));
+    return this.paths.stats();
   }
 
   partnerStats(): PartnerStats[] {
@@ -437,7 +408,7 @@ export class JamConnection extends RoomRequests {
     this.flushHearings();
     this.saveNow();
     for (const t of this.intervals) clearInterval(t);
-    this.direct?.close();
+    this.paths.close();
     if (this.pingTimer) clearTimeout(this.pingTimer);
     this.dispatch({ type: "close" });
     this.listeners.clear();
