@@ -11,7 +11,7 @@
  * such. The session (audio engine and socket: ./jam-start.ts) is started here, the moment the name
  * is known, so the room's first render already has it and its pads sound on the first frame.
  */
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { loadName } from "../../lib/identity";
 import { NameForm } from "./NameForm";
 import { Room } from "./Room";
@@ -45,14 +45,17 @@ export default function RoomClient({ code }: { code: string }) {
     [code],
   );
 
+  // A layout effect: the room renders in the hydration's own task, before the browser paints again
+  // or runs anything else (a passive effect's update waited for a later task: one more frame on a phone).
+  useLayoutEffect(() => {
+    if (entered.current) return;
+    entered.current = true;
+    // no name: the entry's form (typed into before hydration, perhaps) stays as it is
+    const name = loadName();
+    if (name) enter(name, "player");
+  }, [enter]);
   useEffect(() => {
     let cancelled = false;
-    if (!entered.current) {
-      entered.current = true;
-      // no name: the entry's form (typed into before hydration, perhaps) stays as it is
-      const name = loadName();
-      if (name) enter(name, "player");
-    }
     // Beside the join (which refuses a missing room too): only its definite answers change the page.
     fetch(`/api/rooms/${encodeURIComponent(code)}`)
       .then(async (res) => {
