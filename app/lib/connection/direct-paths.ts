@@ -49,8 +49,10 @@ export class DirectPaths {
   onJoined(iceServers: IceServer[] | undefined): void {
     this.iceServers = (iceServers ?? []).map((s) => ({ ...s }));
     this.joined = true;
+    // channels from before (a rejoin) that are not open try again now; new ones start on their own
+    const before = [...this.channels.values()];
     if (this.room) this.onRoom(this.room);
-    for (const ch of this.channels.values()) ch.kick();
+    for (const ch of before) ch.kick();
   }
 
   /** The socket dropped: signals cannot go, but open channels keep carrying hits. */
