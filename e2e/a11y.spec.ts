@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type BrowserContextOptions, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 import { closeSettings, joinRoom, openSettings } from "./support/room";
 
 /**
@@ -11,15 +11,8 @@ import { closeSettings, joinRoom, openSettings } from "./support/room";
  * the README shows (SCREENSHOT_DIR to write them elsewhere than docs/screenshots).
  */
 const SHOTS = process.env.SCREENSHOT_DIR ?? "docs/screenshots";
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-  mkdirSync(SHOTS, { recursive: true });
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
+test.beforeAll(() => mkdirSync(SHOTS, { recursive: true }));
 
 const DEVICES: Record<string, BrowserContextOptions> = {
   desktop: { viewport: { width: 1280, height: 900 } },

@@ -17,7 +17,7 @@ import { contextToEpochMs, engineContext, fitAudioClock, heardOnsets, matchOnset
 import { STEADY_16THS } from "../bench/audible-rhythms";
 import { DEFAULT_DETECTOR } from "../bench/audio-tap";
 import { createAndJoin, playHitsInPage, preparePlayer, readTap, silenceRoom, startTap } from "../bench/room-pages";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 
 /** heard within this of the logged time: clock sync on loopback (~0.2 ms), the detector (+0.1…0.46 ms), the fit (~0.1 ms) */
 const TOLERANCE_MS = 2;
@@ -42,14 +42,7 @@ interface LoggedHit {
   audioTime?: number | null;
 }
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 test("every partner hit sounds when the listener's diagnostics say it does (output path 0.1 s, loopback)", async ({ browser }) => {
   const ctxA = await browser.newContext({ baseURL: app.url });

@@ -7,16 +7,9 @@
  * page constructs is counted from before its first script.
  */
 import { expect, test } from "@playwright/test";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 /** Runs in the page before any of its scripts. */
 function countAudioContexts(): void {

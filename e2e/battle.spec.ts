@@ -1,15 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 import { closeSettings, openSettings, synced } from "./support/room";
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 test("battle mode: two players trade bars on a shared countdown, a spectator votes, everyone sees the result", async ({ browser }) => {
   const [ctxA, ctxB, ctxC] = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);

@@ -13,16 +13,9 @@ import { expect, test, type Page } from "@playwright/test";
 import { heardOnsets, outputPathMs, engineContext } from "../bench/audible";
 import { preparePlayer, readTap, startTap } from "../bench/room-pages";
 import { closeSettings, createRoom, openSettings } from "./support/room";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 const shotsDir = process.env.SHOTS_DIR;
 

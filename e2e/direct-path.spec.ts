@@ -11,7 +11,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import type { RecordingJson } from "../core/protocol";
 import { startDelayProxy, type DelayProxy } from "../bench/delay-proxy";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 import { createRoom, joinRoom, openSettings } from "./support/room";
 
 interface DiagHit {
@@ -54,14 +54,7 @@ async function play(page: Page, count: number, gapMs = 120): Promise<void> {
 const remoteSeqs = async (page: Page, from: string) =>
   (await diag(page)).hits.filter((h) => h.kind === "remote" && h.from === from).map((h) => h.seq);
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 /**
  * Ada creates a room, Bo joins it. `serverDelayMs`: each page reaches the server through its own

@@ -3,17 +3,10 @@
  * survive a server restart, the host names the room, and everyone sees who is recording.
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 import { synced } from "./support/room";
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 /** a member's row in the list of people ("In the room") */
 const member = (page: Page, text: string) => page.getByRole("region", { name: "In the room" }).getByRole("listitem").filter({ hasText: text });

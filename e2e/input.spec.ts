@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 import { closeSettings, openSettings } from "./support/room";
 
 interface DiagHit {
@@ -16,14 +16,7 @@ interface Diag {
 const diag = (page: Page) => page.evaluate(() => (window as unknown as { __backbeat?: Diag }).__backbeat);
 const hitsOf = async (page: Page, kind: "local" | "remote") => ((await diag(page))?.hits ?? []).filter((h) => h.kind === kind);
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 async function createRoom(page: Page, name: string) {
   await page.goto(`${app.url}/`);

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import type { RecordingJson } from "../core/protocol";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 
 interface DiagHit {
   kind: "local" | "remote";
@@ -29,15 +29,7 @@ const clockError = (page: Page) =>
     return bb.sharedNow() - (performance.timeOrigin + performance.now());
   });
 
-let app: AppServer;
-
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 test("two players jam through a link, record, and replay after a server restart", async ({ browser }) => {
   const ctxA = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"], baseURL: app.url });

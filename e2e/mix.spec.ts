@@ -8,20 +8,13 @@ import { expect, test, type Page } from "@playwright/test";
 import { heardOnsets } from "../bench/audible";
 import { STEADY_16THS } from "../bench/audible-rhythms";
 import { playHitsInPage, preparePlayer, readTap, startTap } from "../bench/room-pages";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 import { createRoom, joinRoom, syncSamples } from "./support/room";
 
 /** the accented kicks and snares, 600 ms apart: each one a clear onset (a soft hat in a kick's ring may not be) */
 const HITS = STEADY_16THS.hits.filter((h) => h.accent).slice(0, 6);
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 const shotsDir = process.env.SHOTS_DIR;
 const mix = (page: Page) => page.getByRole("region", { name: "Mix" });

@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 
 interface Diag {
   syncSamples: number;
@@ -15,15 +15,7 @@ async function expectAccessible(page: Page, what: string) {
   expect(bad.map((v) => `${what}: ${v.id} (${v.impact}) — ${v.help}`)).toEqual([]);
 }
 
-let app: AppServer;
-
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 test("a private room: the guest needs the passcode, a wrong one is refused, the right one lets them jam", async ({ browser }) => {
   const ctxA = await browser.newContext({ baseURL: app.url });

@@ -7,20 +7,13 @@
  *   a battle is saved when nothing was recording.
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 import { joinRoom, synced } from "./support/room";
 
 const SHOTS = "/tmp/shots-recs";
 const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 /** `name`'s row in the room's member list (not a recording's row, which names its players too) */
 const memberRow = (page: Page, name: string) => page.locator("li.member").filter({ hasText: name });

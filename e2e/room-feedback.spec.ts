@@ -2,7 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type BrowserContextOptions, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { spawnDelayProxy } from "../bench/delay-proxy";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 import { closeSettings, createRoom, joinRoom, openSettings, settingsSheet } from "./support/room";
 
 /**
@@ -11,14 +11,7 @@ import { closeSettings, createRoom, joinRoom, openSettings, settingsSheet } from
  * while you wait for a partner; groove and meter that do not silently wait for Apply; a prompt to
  * switch to Groove when a partner is too far for Live; stopping someone else's recording asks.
  */
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };

@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type BrowserContextOptions, type Locator, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 import { closeSettings, createRoom, joinRoom, openSettings } from "./support/room";
 
 /**
@@ -9,14 +9,7 @@ import { closeSettings, createRoom, joinRoom, openSettings } from "./support/roo
  * no computer-key hints on a touch screen; a spectator sees only what a spectator can do; no
  * horizontal overflow; labels stay by their controls; the pads do not move when things appear.
  */
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
 const PHONE_LANDSCAPE: BrowserContextOptions = { viewport: { width: 844, height: 390 }, hasTouch: true, isMobile: true };

@@ -22,7 +22,8 @@ export class AppServer {
   readonly databaseUrl: string;
   output = "";
   constructor(
-    readonly port: number,
+    /** 0: a free port, chosen when it starts */
+    public port: number = 0,
     databaseUrl?: string,
     /** extra environment, e.g. { WORKERS: "2" } */
     private readonly env: Record<string, string> = {},
@@ -33,6 +34,7 @@ export class AppServer {
     return `http://127.0.0.1:${this.port}`;
   }
   async start(): Promise<void> {
+    if (this.port === 0) this.port = await freePort();
     const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
       env: { ...process.env, NODE_ENV: "production", PORT: String(this.port), HOST: "127.0.0.1", DATABASE_URL: this.databaseUrl, NEXT_TELEMETRY_DISABLED: "1", ...this.env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 import { openSettings } from "./support/room";
 
 interface DiagHit {
@@ -20,14 +20,7 @@ interface Diag {
 }
 const diag = (page: Page) => page.evaluate(() => (window as unknown as { __backbeat: Diag }).__backbeat);
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort());
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer();
 
 async function twoPlayers(browser: Browser) {
   const ctxA = await browser.newContext({ baseURL: app.url });

@@ -8,7 +8,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { workerIndexForRoom } from "../server/workers";
 import { workerPid } from "../test/support/procfs";
-import { AppServer, freePort } from "./server";
+import { useAppServer } from "./support/app";
 
 interface Diag {
   hits: { kind: "local" | "remote"; from: string; pad: string }[];
@@ -16,14 +16,7 @@ interface Diag {
 const diag = (page: Page) => page.evaluate(() => (window as unknown as { __backbeat: Diag }).__backbeat);
 const remoteHits = async (p: Page) => (await diag(p)).hits.filter((h) => h.kind === "remote").length;
 
-let app: AppServer;
-test.beforeAll(async () => {
-  app = new AppServer(await freePort(), undefined, { WORKERS: "2" });
-  await app.start();
-});
-test.afterAll(async () => {
-  await app?.stop();
-});
+const app = useAppServer(undefined, { WORKERS: "2" });
 
 test("two players jam with WORKERS=2; the room's worker is killed and they jam on", async ({ browser }) => {
   const a = await (await browser.newContext({ baseURL: app.url })).newPage();
