@@ -97,7 +97,18 @@ test("phone, portrait: pads, beat, Record and metronome on the first screen; set
   // The room's name is whole beside the host's rename button (Settings shows only its gear here).
   const title = a.getByRole("heading", { level: 1 });
   await expect(a.getByRole("button", { name: "Rename room" })).toBeVisible();
-  expect(await title.evaluate((h) => h.scrollWidth <= h.clientWidth), `room name "${await title.textContent()}" is cut off`).toBe(true);
+  expect(await title.evaluate((h) => h.scrollWidth <= h.clientWidth && h.scrollHeight <= h.clientHeight), `room name "${await title.textContent()}" is cut off`).toBe(true);
+  // whatever the room's code: the longest words the code generator makes (core/room-code.ts), in the same heading
+  expect(
+    await title.evaluate((h) => {
+      const saved = h.textContent;
+      h.textContent = "Room steady-wombat-mwmwmwmw"; // 6-letter words are the longest, m and w the widest letters
+      const whole = h.scrollWidth <= h.clientWidth && h.scrollHeight <= h.clientHeight;
+      h.textContent = saved;
+      return whole;
+    }),
+    "a long room code is cut off",
+  ).toBe(true);
 
   // A touch screen: no computer keys on the pads, nor announced.
   await expect(a.locator("button.pad .key")).toHaveCount(0);
