@@ -133,3 +133,36 @@ export function playHitsInPage(args: PlayArgs): Promise<number[]> {
     setTimeout(fire, Math.max(0, startLocalMs + args.hits[0]!.atMs - performance.now() - 4));
   });
 }
+
+/** What the rhythm runs read of the listener's diagnostics. */
+type ListenerDiag = { hits: { kind: string; from: string }[]; partners?: { from: string; delayChanges: number }[] };
+const listenerDiag = (p: Page) => p.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __backbeat: object }).__backbeat)) as ListenerDiag);
+
+/**
+ * The audible cell's rhythms (bench/audible-bench.ts CELL_RHYTHMS), played by `a`'s page one after
+ * the other: each starts 1 s after it is handed over, and the next waits until `b` logged every hit
+ * so far from `partnerId`, then `gapMs`. Returns the runs as analyseCell reads them.
+ */
+export async function playCellRhythms(
+  a: Page,
+  b: Page,
+  partnerId: string,
+  rhythms: readonly { name: string; hits: RhythmHit[] }[],
+  gapMs: number,
+): Promise<{ rhythm: string; stampsMs: number[]; intendedMs: number[]; t0: number; tEnd: number; delayChangesAfter: number }[]> {
+  const fromPartner = async () => (await listenerDiag(b)).hits.filter((h) => h.kind === "remote" && h.from === partnerId).length;
+  const runs = [];
+  let played = 0;
+  for (const rhythm of rhythms) {
+    const startTrueMs = performance.timeOrigin + performance.now() + 1_000;
+    const t0 = performance.now();
+    const stampsMs = await a.evaluate(playHitsInPage, { startTrueMs, hits: rhythm.hits });
+    const tEnd = performance.now();
+    played += stampsMs.length;
+    await expect.poll(fromPartner, { timeout: 10_000 }).toBe(played);
+    const partner = (await listenerDiag(b)).partners?.find((x) => x.from === partnerId);
+    runs.push({ rhythm: rhythm.name, stampsMs, intendedMs: rhythm.hits.map((h) => h.atMs), t0, tEnd, delayChangesAfter: partner?.delayChanges ?? 0 });
+    await a.waitForTimeout(gapMs);
+  }
+  return runs;
+}

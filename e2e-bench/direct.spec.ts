@@ -21,7 +21,7 @@ import { AUDIBLE, analyseCell, audibleDiagSchema, CELL_RHYTHMS, type CellResult,
 import { renderAudibleTable } from "../bench/audible-report";
 import { spawnDelayProxy, type SpawnedDelayProxy } from "../bench/delay-proxy";
 import { machineInfo, writeSection } from "../bench/e2e-timing-report";
-import { createAndJoin, playHitsInPage, preparePlayer, readTap, silenceRoom, startTap } from "../bench/room-pages";
+import { createAndJoin, playCellRhythms, preparePlayer, readTap, silenceRoom, startTap } from "../bench/room-pages";
 import { AppServer, freePort } from "../e2e/server";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -90,21 +90,8 @@ for (const direct of [false, true]) {
     await a.waitForTimeout(1_000);
     for (const p of [a, b]) await startTap(p);
     await a.waitForTimeout(AUDIBLE.settleMs);
-    const fromPartner = async () => ((await diagJson(b)) as Bb).hits.filter((h) => h.kind === "remote" && h.from === partnerId).length;
 
-    const runs: RhythmRun[] = [];
-    let played = 0;
-    for (const rhythm of CELL_RHYTHMS) {
-      const startTrueMs = performance.timeOrigin + performance.now() + 1_000;
-      const t0 = performance.now();
-      const stampsMs = await a.evaluate(playHitsInPage, { startTrueMs, hits: rhythm.hits });
-      const tEnd = performance.now();
-      played += stampsMs.length;
-      await expect.poll(fromPartner, { timeout: 10_000 }).toBe(played);
-      const partner = ((await diagJson(b)) as Bb).partners?.find((x) => x.from === partnerId);
-      runs.push({ rhythm: rhythm.name, stampsMs, intendedMs: rhythm.hits.map((h) => h.atMs), t0, tEnd, delayChangesAfter: partner?.delayChanges ?? 0 });
-      await a.waitForTimeout(AUDIBLE.gapMs);
-    }
+    const runs: RhythmRun[] = await playCellRhythms(a, b, partnerId, CELL_RHYTHMS, AUDIBLE.gapMs);
     const paths = await pathAtB();
     const [diagA, diagB, tapA, tapB] = await Promise.all([diagJson(a), diagJson(b), readTap(a), readTap(b)]);
     await Promise.all([ctxA.close(), ctxB.close()]);
