@@ -63,10 +63,8 @@ export interface Diagnostics {
   lateTarget: LateTargetId;
   /** your strike → your own sound (median of the last 50 hits, null before the first) */
   monitorLatencyMs: number | null;
-  /** key/pad event → strike handled, last 50 strikes (null before the first) */
+  /** key/pad event → strike handled, last 50 strikes (null before the first; core/strike-handling.ts) */
   strikeHandlingMs: { p50: number; p95: number } | null;
-  /** what monitoring adds for that handling delay (core/monitor-lead.ts) */
-  monitorAllowanceMs: number;
   /** what monitoring can do best here: output path + one render quantum */
   monitorFloorMs: number | null;
   clockSkewPpm: number | null;

@@ -11,7 +11,7 @@
 import { median } from "../../core/stats";
 import { audioLeadMs, OutputPathMeter, renderQuantumMs } from "../../core/audio-deadline";
 import { PlannedOutputPath } from "../../core/planned-path";
-import { MonitorLead } from "../../core/monitor-lead";
+import { StrikeHandling } from "../../core/strike-handling";
 import { AudioClockLine } from "../../core/audio-clock-line";
 import type { PadId } from "../../core/kit";
 import type { LateTargetId } from "../../core/playout";
@@ -76,8 +76,8 @@ export class JamSession {
   private readonly log = new HitLog();
   /** your strike → your sound, last 50 hits */
   private monitorMs: number[] = [];
-  /** own hits: the planned lead plus an allowance for the page's handling delay (core/monitor-lead.ts) */
-  private readonly monitorLead = new MonitorLead();
+  /** event → strike handled, for diagnostics (core/strike-handling.ts) */
+  private readonly handling = new StrikeHandling();
   private inputOffsetMs: number;
   private sound: SoundState;
   private snap: SessionSnapshot;
@@ -184,18 +184,19 @@ export class JamSession {
     const clock = this.connection.clock;
     // Calibrated input latency: the player meant the hit this much earlier. Sent before anything else.
     const hit = this.connection.strike(pad, velocity, clock.toShared(eventTimeStamp - this.inputOffsetMs));
-    // Your own hit: heard the planned audio lead (and an allowance for this page's handling delay,
-    // core/monitor-lead.ts) after the strike — a steady monitoring latency near the output path's floor.
-    // (Handing it at currentTime would wobble by a whole audio callback, 10–100 ms, because currentTime
-    // advances in callbacks: bench:e2e measured a 43–49 ms spread at 0.1 s.) Never inside this instant's
-    // deadline; with fair monitoring, when your partners hear it.
+    // Your own hit: heard the audio lead after the strike — a steady monitoring latency at the output
+    // path's floor. (Handing it at currentTime would wobble by a whole audio callback, 10–100 ms, because
+    // currentTime advances in callbacks: bench:e2e measured a 43–49 ms spread at 0.1 s.) Never inside
+    // this instant's deadline; with fair monitoring, when your partners hear it.
     const lead = this.leads();
     const fairMs = this.sound.fairMonitoring ? this.connection.fairMonitoringDelayMs() : 0;
     // the measured path's top (largest reading of the last 10 s), not the partners' planned one: its
     // headroom keeps their delay still and would only add latency here
     const ctx = this.engine.context;
     const monitorLeadMs = this.outputPath.ms === null ? lead.planMs : audioLeadMs({ outputPathMs: this.outputPath.ms, quantumMs: renderQuantumMs(ctx.sampleRate) });
-    let heardLocalMs = this.monitorLead.heardAtMs(eventTimeStamp, performance.now(), monitorLeadMs, lead.nowMs);
+    const handledAtMs = performance.now();
+    this.handling.add(eventTimeStamp, handledAtMs);
+    let heardLocalMs = Math.max(eventTimeStamp + monitorLeadMs, handledAtMs + lead.nowMs);
     if (fairMs > 0) heardLocalMs = Math.max(heardLocalMs, clock.toLocal(hit.strikeAtMs + fairMs));
     const audioTime = perfToAudioTime(this.engine.context, heardLocalMs, this.audioClock);
     this.engine.playHit(pad, audioTime, velocity);
@@ -362,8 +363,7 @@ export class JamSession {
       audioLeadMs: this.audioLeadMs(),
       lateTarget: conn.lateTarget,
       monitorLatencyMs: this.monitorMs.length ? median(this.monitorMs) : null,
-      strikeHandlingMs: this.monitorLead.handlingMs,
-      monitorAllowanceMs: this.monitorLead.allowanceMs,
+      strikeHandlingMs: this.handling.ms,
       monitorFloorMs: this.outputPath.ms === null ? null : this.outputPath.ms + renderQuantumMs(ctx.sampleRate),
       partners,
       paths: conn.pathStats(),
