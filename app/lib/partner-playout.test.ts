@@ -24,6 +24,27 @@ describe("PartnerPlayouts", () => {
     expect(pp.stats("live", 2400, LEAD_MS)[0]!.delayChanges).toBe(0);
   });
 
+  it("starts from the direct channel's prior when it is open before the first hit (the shorter path), and from the relay's again when it goes down", () => {
+    const pp = new PartnerPlayouts("normal");
+    pp.onRoom(room([member("me", null), member("sam", { upP50Ms: 30, upP99Ms: 45, downP50Ms: 30, downP99Ms: 45 })]), "me", { ...myLegs, downP99Ms: 50 });
+    const relayPrior = 45 + 50 + 0.5;
+    expect(pp.stats("live", 2400, LEAD_MS)[0]!.priorTransitMs).toBeCloseTo(relayPrior, 6);
+    pp.setDirectPrior("sam", 4);
+    const [sam] = pp.stats("live", 2400, LEAD_MS);
+    expect(sam!.priorTransitMs).toBe(4);
+    expect(sam!.delayMs).toBeCloseTo(4 + LEAD_MS + 1, 6);
+    // a direct copy 3 ms after the strike: on time at the direct level
+    const d = pp.decide("sam", 10_000, 10_003, LEAD_MS, "live", 2400);
+    expect(d).toMatchObject({ late: false });
+    expect(d.playAtMs).toBeCloseTo(10_000 + 4 + LEAD_MS + 1, 6);
+    // a direct path slower than the relay is not the prior: the relay's copies come first
+    pp.setDirectPrior("sam", 300);
+    expect(pp.stats("live", 2400, LEAD_MS)[0]!.priorTransitMs).toBeCloseTo(relayPrior, 6);
+    pp.setDirectPrior("sam", 4);
+    pp.pathChanged("sam");
+    expect(pp.stats("live", 2400, LEAD_MS)[0]!.priorTransitMs).toBeCloseTo(relayPrior, 6);
+  });
+
   it("makes no prior for spectators or for a partner who has not reported legs", () => {
     const pp = new PartnerPlayouts("normal");
     pp.onRoom(room([member("me", null), member("eve", null, "spectator"), member("sam", null)]), "me", myLegs);

@@ -38,6 +38,9 @@ export interface PartnerStats {
 
 export class PartnerPlayouts {
   private readonly playouts = new Map<string, AdaptivePlayout>();
+  /** per partner: the relay's prior (clock-sync legs) and the direct channel's (its pings), null = unknown */
+  private readonly relayPriors = new Map<string, number | null>();
+  private readonly directPriors = new Map<string, number | null>();
   private lateTarget: LateTargetId;
   private beatMs = 600;
   private barMs = 2_400;
@@ -77,14 +80,31 @@ export class PartnerPlayouts {
       if (m.id === selfId || m.role !== "player") continue;
       const p = this.playoutFor(m.id);
       p.setRests(this.beatMs, this.barMs);
-      p.setPriorTransit(m.legs && myLegs ? m.legs.upP99Ms + myLegs.downP99Ms + RELAY_MS : null);
+      this.relayPriors.set(m.id, m.legs && myLegs ? m.legs.upP99Ms + myLegs.downP99Ms + RELAY_MS : null);
+      this.applyPrior(m.id);
     }
+  }
+
+  /**
+   * The direct channel's prior for `from` (issue 15; null: no open channel). The playout's prior is
+   * the shorter path's: the first copies come over it. With the channel open before the partner's
+   * first hit, their delay starts at the direct path's level instead of the relay's.
+   */
+  setDirectPrior(from: string, priorMs: number | null): void {
+    if ((this.directPriors.get(from) ?? null) === priorMs) return;
+    this.directPriors.set(from, priorMs);
+    this.applyPrior(from);
   }
 
   /** The partner's hits now come over another path (issue 15): relearn from the relay's prior (AdaptivePlayout.pathChanged). */
   pathChanged(from: string): void {
-    const p = this.playouts.get(from);
-    p?.pathChanged(p.priorTransit);
+    this.directPriors.set(from, null);
+    this.playouts.get(from)?.pathChanged(this.relayPriors.get(from) ?? null);
+  }
+
+  private applyPrior(from: string): void {
+    const priors = [this.relayPriors.get(from), this.directPriors.get(from)].filter((x): x is number => typeof x === "number");
+    this.playoutFor(from).setPriorTransit(priors.length ? Math.min(...priors) : null);
   }
 
   /**

@@ -83,6 +83,8 @@ export interface DirectChannelStats {
   /** ping round trip over the channel, median of the last RTT_WINDOW (null: none yet) */
   rttMs: number | null;
   rttP99Ms: number | null;
+  /** round trips in that window */
+  pings: number;
   opens: number;
   downs: number;
   lastDown: DownReason | null;
@@ -179,6 +181,7 @@ export class DirectChannel {
       state: this.st,
       rttMs: sorted.length ? median(sorted) : null,
       rttP99Ms: sorted.length ? quantile(sorted, 0.99) : null,
+      pings: sorted.length,
       ...this.counts,
       lastDown: this.lastDown,
       retryInMs: this.retryAtMs === null ? null : Math.max(0, this.retryAtMs - this.o.now()),

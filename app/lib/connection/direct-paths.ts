@@ -33,6 +33,9 @@ export interface DirectPartnerStats extends DirectChannelStats {
   refused: number;
 }
 
+/** pings (250 ms apart) a channel needs before its round trip stands for the path: ~1 s of them */
+const MIN_PRIOR_PINGS = 4;
+
 export class DirectPaths {
   private readonly channels = new Map<string, DirectChannel>();
   private readonly refused = new Map<string, number>();
@@ -99,6 +102,19 @@ export class DirectPaths {
 
   stateOf(from: string): DirectState | null {
     return this.channels.get(from)?.state ?? null;
+  }
+
+  /**
+   * The direct path's expected one-way transit to `from` before its hits are known (the playout's
+   * prior): half the channel's ping round trip at its 99th percentile — pings are handled by both
+   * pages' main threads, as hits are — once the channel is open and has at least MIN_PRIOR_PINGS.
+   * null: no open channel, or too few pings.
+   */
+  priorMs(from: string): number | null {
+    const ch = this.channels.get(from);
+    if (!ch) return null;
+    const s = ch.stats();
+    return s.state === "open" && s.rttP99Ms !== null && s.pings >= MIN_PRIOR_PINGS ? s.rttP99Ms / 2 : null;
   }
 
   stats(): DirectPartnerStats[] {

@@ -89,6 +89,11 @@ export class HitPaths {
     return [...ids].map((from) => ({ from, ...this.firstCopy.paths(from), firsts: { ...(this.firsts.get(from) ?? { direct: 0, relay: 0 }) }, channel: channels.get(from) ?? null }));
   }
 
+  /** The direct channel's prior for `from` (DirectPaths.priorMs), null without an open, measured channel. */
+  directPriorMs(from: string): number | null {
+    return this.paths?.priorMs(from) ?? null;
+  }
+
   // ---------- what the connection tells it ----------
   onSignal(msg: RelayedDirectSignal): void {
     if (this.paths) this.paths.onSignal(msg);

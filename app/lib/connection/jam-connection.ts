@@ -344,6 +344,7 @@ export class JamConnection extends RoomRequests {
   private play(hit: RelayedHit, nowMs: number): void {
     const lead = this.audioLead();
     const room = this.snap.room;
+    this.partners.setDirectPrior(hit.from, this.paths.directPriorMs(hit.from));
     const d = this.partners.decide(hit.from, hit.strikeAtMs, nowMs, lead.planMs, room?.mode ?? "live", this.barMs(), lead.nowMs);
     for (const fn of this.hitListeners) fn(hit, d, nowMs);
     if (room?.recording) {
