@@ -32,7 +32,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
 import { PAD_IDS } from "../core/kit";
-import type { RecordingJson } from "../core/protocol";
+import type { RecordingJson } from "../core/http-api";
 import { seededRng } from "../core/rng";
 import { quantile } from "../core/stats";
 import { ACK_INTERVAL_MS } from "../server/room/writer";

@@ -1,6 +1,6 @@
 /**
  * The one hit: what a recording holds of every strike, the same from the
- * recording's JSON (core/protocol.ts RecordingJson) through the store
+ * recording's JSON (core/http-api.ts RecordingJson) through the store
  * (server/store.ts) to the replay (core/replay.ts), the MIDI file
  * (core/midi.ts) and the audio exports (app/lib/replay-wav.ts).
  *

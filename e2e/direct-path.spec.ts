@@ -9,7 +9,7 @@
  * plays over the relay as before.
  */
 import { expect, test, type Page } from "@playwright/test";
-import type { RecordingJson } from "../core/protocol";
+import type { RecordingJson } from "../core/http-api";
 import { startDelayProxy, type DelayProxy } from "../bench/delay-proxy";
 import { useAppServer } from "./support/app";
 import { createRoom, joinRoom, openSettings } from "./support/room";

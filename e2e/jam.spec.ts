@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import type { RecordingJson } from "../core/protocol";
+import type { RecordingJson } from "../core/http-api";
 import { useAppServer } from "./support/app";
 
 interface DiagHit {

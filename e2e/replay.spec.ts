@@ -10,7 +10,8 @@ import { unzipSync } from "fflate";
 import { readFileSync } from "node:fs";
 import { io, type Socket } from "socket.io-client";
 import { parseWav } from "../app/lib/wav";
-import { PROTOCOL_VERSION, type ClientToServerEvents, type RecordingJson, type RoomView, type ServerToClientEvents } from "../core/protocol";
+import { PROTOCOL_VERSION, type ClientToServerEvents, type RoomView, type ServerToClientEvents } from "../core/protocol";
+import { type RecordingJson } from "../core/http-api";
 import { AppServer, freePort } from "./server";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -8,7 +8,7 @@
  * core/replay.ts; this file only owns the timer, the audio engine and the
  * bookkeeping. No React.
  */
-import type { RecordingJson } from "../../core/protocol";
+import type { RecordingJson } from "../../core/http-api";
 import {
   clampSpeed,
   positionAt,

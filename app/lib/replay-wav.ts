@@ -24,7 +24,7 @@
  *   start, same length), zipped; they add up to the mix.
  */
 import { PAD_IDS, type PadId } from "../../core/kit";
-import type { RecordingJson } from "../../core/protocol";
+import type { RecordingJson } from "../../core/http-api";
 import { lowerBound, scheduleUntil, selectPlayable, startCursor, type Playable, type ReplayEvents, type ReplayPlayer, type Transport } from "../../core/replay";
 import type { AudioEngine } from "./audio/engine";
 import type { VoiceBank } from "./audio/voice-cache";

@@ -5,7 +5,7 @@
  * refreshed from the server (titles renamed elsewhere, recordings deleted since).
  */
 import { useEffect, useState } from "react";
-import type { RecordingSummaryJson } from "../../core/protocol";
+import type { RecordingSummaryJson } from "../../core/http-api";
 import { formatClock } from "../../core/replay";
 import { loadMyRecordings, updateMyRecording, type MyRecording } from "../lib/my-recordings";
 import styles from "./MyRecordings.module.css";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClockSync } from "../../core/clock-sync";
-import type { RecordingJson } from "../../core/protocol";
+import type { RecordingJson } from "../../core/http-api";
 import { connect, createRoom, createRoomAsHost, join, nextEvent, sleep, startTestServer, type Client, type TestServer } from "./helpers";
 
 const databases: [string, string | undefined][] = [["sqlite", undefined]];

@@ -7,7 +7,8 @@
  * which of its methods each request used.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { RecordingSummaryJson, RoomView } from "../../core/protocol";
+import type { RoomView } from "../../core/protocol";
+import type { RecordingSummaryJson } from "../../core/http-api";
 import { seededRng } from "../../core/rng";
 import { startBackbeatServer, type BackbeatServer } from "../../server/app";
 import { openStore } from "../../server/storage";

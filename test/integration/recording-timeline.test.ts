@@ -11,7 +11,8 @@
  */
 import { Midi } from "@tonejs/midi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RecordingJson, RoomView } from "../../core/protocol";
+import type { RoomView } from "../../core/protocol";
+import type { RecordingJson } from "../../core/http-api";
 import { seededRng } from "../../core/rng";
 import { startBackbeatServer } from "../../server/app";
 import { FakeClock } from "../../server/room/clock";

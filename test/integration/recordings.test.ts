@@ -1,6 +1,6 @@
 import { Midi } from "@tonejs/midi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RecordingJson } from "../../core/protocol";
+import type { RecordingJson } from "../../core/http-api";
 import { seededRng } from "../../core/rng";
 import { recordingGrid } from "../../core/timeline";
 import { startBackbeatServer } from "../../server/app";

@@ -8,7 +8,8 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LIMITS, PROTOCOL_VERSION, type ErrorMsg, type RecordingJson } from "../../core/protocol";
+import { LIMITS, PROTOCOL_VERSION, type ErrorMsg } from "../../core/protocol";
+import { type RecordingJson } from "../../core/http-api";
 import { seededRng } from "../../core/rng";
 import { startBackbeatServer, type BackbeatServer } from "../../server/app";
 import { LIFTED_CONNECTION_LIMITS } from "../../server/connection-limits";

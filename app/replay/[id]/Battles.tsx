@@ -1,6 +1,6 @@
 "use client";
 import { turns } from "../../../core/battle";
-import type { RecordingJson } from "../../../core/protocol";
+import type { RecordingJson } from "../../../core/http-api";
 
 /** Battles fought during the recording: turns, per-turn scores, votes and the winner (saved by the server). */
 export function Battles({ rec, onSeek }: { rec: RecordingJson; onSeek: (positionMs: number) => void }) {

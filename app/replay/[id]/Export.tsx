@@ -8,7 +8,7 @@
  */
 import { useEffect, useRef, useState, type MouseEvent } from "react";
 import { exportFileName } from "../../../core/export-name";
-import type { RecordingJson } from "../../../core/protocol";
+import type { RecordingJson } from "../../../core/http-api";
 import { formatClock, selectPlayable, type ReplayEvents, type ReplayPlayer } from "../../../core/replay";
 import type { ReplayTransport } from "../../lib/replay-player";
 

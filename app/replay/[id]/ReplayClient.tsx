@@ -1,6 +1,6 @@
 "use client";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { RecordingJson } from "../../../core/protocol";
+import type { RecordingJson } from "../../../core/http-api";
 import {
   SUBDIVISIONS,
   buildEvents,

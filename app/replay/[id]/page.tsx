@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { preload } from "react-dom";
-import type { RecordingSummaryJson } from "../../../core/protocol";
+import type { RecordingSummaryJson } from "../../../core/http-api";
 import { formatClock } from "../../../core/replay";
 import { internalApiJson, PREVIEW_BOT_UA } from "../../lib/internal-api";
 import ReplayClient from "./ReplayClient";

@@ -1,6 +1,7 @@
 /** Set-up shared by the fault tests: databases, rooms, recordings and the final check. */
 import { expect } from "vitest";
-import type { HitMsg, RecordingJson } from "../../../core/protocol";
+import type { HitMsg } from "../../../core/protocol";
+import type { RecordingJson } from "../../../core/http-api";
 import { freshPostgresSchema, tempSqliteUrl } from "../helpers";
 import type { JamConnection } from "../../../app/lib/connection/jam-connection";
 
