@@ -28,7 +28,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, hostname, tmpdir } from "node:os";
+import { cpus, hostname, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { freePort } from "../e2e/server";
@@ -44,6 +44,7 @@ const BASELINE = option("--baseline");
 const OUT = option("--out") ?? "docs/benchmarks/phone-open.md";
 /** issue 14: a pad can be hit ≤ 1.6 s after the link is opened (median of 3) */
 const TARGET_PAD_MS = 1600;
+const LOAD_AT_START = loadavg().map((l) => l.toFixed(2)).join(" ");
 /** the phone profile */
 const RTT_MS = 150;
 const LINK_BITS_PER_S = 9_000_000;
@@ -303,7 +304,7 @@ function report(builds: Build[], runs: Run[][]): string {
   return `# Opening a room link on a phone
 
 \`npm run bench:phone${args.length ? ` -- ${args.join(" ")}` : ""}\` (bench/phone-open.ts), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${hostname()}
-(${cpus().length} × ${cpu}; other work was running on it).
+(${cpus().length} × ${cpu}; load average ${LOAD_AT_START} at the start, ${loadavg().map((l) => l.toFixed(2)).join(" ")} at the end: anything well above 0 means other work shared the cores).
 
 Issue 14, "Fast on a phone": a pad can be hit **≤ ${fmt(TARGET_PAD_MS)}** after the room link is opened (median of ${RUNS}).
 
