@@ -160,7 +160,8 @@ export function runAdaptive(
 ): { run: PlayoutRun; priorMs: number | null } {
   const playout = new AdaptivePlayout({ targetLateFraction: c.lateFraction ?? LATE_TARGETS.normal, restMs: BEAT_MS, shrinkRestMs: 4 * BEAT_MS, ...c.playoutOptions });
   const meter = new PlannedOutputPath();
-  let tickAtMs = SIM_START_MS;
+  // the page reads its output path on every scheduler tick from load, seconds before a partner plays
+  let tickAtMs = SIM_START_MS - 10_000;
   let report = 0;
   let priorAtFirstHit: number | null = null;
   let firstDelayMs: number | null = null;
