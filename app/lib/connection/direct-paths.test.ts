@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DIRECT_MAX_PLAYERS } from "../../../core/direct-path";
 import type { DirectSignalMsg, MemberView, RoomView } from "../../../core/protocol";
 import type { PeerLike } from "./direct-channel";
+import { memberView, roomView } from "../../../test/support/views";
 import { DirectPaths } from "./direct-paths";
 
 /** a peer that never connects */
@@ -30,35 +31,8 @@ function quietPeer(): PeerLike {
   } as unknown as PeerLike;
 }
 
-const member = (id: string, patch: Partial<MemberView> = {}): MemberView => ({
-  id,
-  name: id,
-  color: "#fff",
-  rttMs: null,
-  clockErrorMs: null,
-  connected: true,
-  isHost: false,
-  isCoHost: false,
-  role: "player",
-  listening: [],
-  legs: null,
-  ...patch,
-});
-const room = (members: MemberView[], mode: RoomView["mode"] = "live"): RoomView => ({
-  code: "brisk-otter-7k3m9q2x",
-  tempoBpm: 100,
-  beatsPerBar: 4,
-  epochMs: 0,
-  beatUnit: 4,
-  groove: "none" as RoomView["groove"],
-  mode,
-  battle: null,
-  recording: null,
-  members,
-  recordings: [],
-  private: false,
-  name: null,
-});
+const member = memberView;
+const room = (members: MemberView[], mode: RoomView["mode"] = "live"): RoomView => roomView(members, { code: "brisk-otter-7k3m9q2x", mode });
 
 const ME = "paths-b-000001";
 function paths(selfId = ME) {
