@@ -46,7 +46,7 @@ test.afterAll(async ({ browser }) => {
   await app?.stop();
   if (cells.length === 0) return;
   const m = machineInfo(browser.version());
-  const table = renderAudibleTable(cells.map((c) => ({ ...c.cell, profile: `${c.cell.profile} · ${c.path}` })));
+  const table = renderAudibleTable(cells.map((c) => ({ ...c.cell, profileLabel: `${c.cell.profileLabel} · ${c.path}` })));
   console.log(`\n${table}\n`);
   const section = [
     `## Direct path: run of ${m.date}`,
