@@ -111,6 +111,8 @@ export class DirectChannel {
   private openedAtMs = 0;
   private lastPacketAtMs = 0;
   private rtts: number[] = [];
+  /** p99 of `rtts`, kept as each pong arrives */
+  private rttP99Ms: number | null = null;
   private readonly counts = { opens: 0, downs: 0, packetsIn: 0, packetsOut: 0 };
   private lastDown: DownReason | null = null;
   readonly offerer: boolean;
@@ -180,7 +182,7 @@ export class DirectChannel {
     return {
       state: this.st,
       rttMs: sorted.length ? median(sorted) : null,
-      rttP99Ms: sorted.length ? quantile(sorted, 0.99) : null,
+      rttP99Ms: this.rttP99Ms,
       pings: sorted.length,
       ...this.counts,
       lastDown: this.lastDown,
@@ -291,6 +293,7 @@ export class DirectChannel {
     this.openedAtMs = this.lastPacketAtMs = this.o.now();
     this.counts.opens++;
     this.rtts = [];
+    this.rttP99Ms = null;
     this.setState("open", null);
     this.pingTimer = this.t.setInterval(() => this.tick(dc), DIRECT_PING_INTERVAL_MS);
   }
@@ -326,6 +329,16 @@ export class DirectChannel {
     if (rttMs < 0 || rttMs > 60_000) return; // not one of ours
     this.rtts.push(rttMs);
     if (this.rtts.length > RTT_WINDOW) this.rtts.shift();
+    this.rttP99Ms = quantile(sortedAscending(this.rtts), 0.99);
+  }
+
+  /**
+   * The path's expected one-way transit before its hits are known (the playout's prior): half the
+   * ping round trip's p99 — pings are handled by both pages' main threads, as hits are — once the
+   * channel is open and has `minPings` round trips; else null. Read per partner hit: no sorting here.
+   */
+  priorMs(minPings: number): number | null {
+    return this.st === "open" && this.rttP99Ms !== null && this.rtts.length >= minPings ? this.rttP99Ms / 2 : null;
   }
 
   // ---------- down and again ----------

@@ -104,17 +104,9 @@ export class DirectPaths {
     return this.channels.get(from)?.state ?? null;
   }
 
-  /**
-   * The direct path's expected one-way transit to `from` before its hits are known (the playout's
-   * prior): half the channel's ping round trip at its 99th percentile — pings are handled by both
-   * pages' main threads, as hits are — once the channel is open and has at least MIN_PRIOR_PINGS.
-   * null: no open channel, or too few pings.
-   */
+  /** The direct path's prior for `from` (DirectChannel.priorMs); null: no open channel, or too few pings. */
   priorMs(from: string): number | null {
-    const ch = this.channels.get(from);
-    if (!ch) return null;
-    const s = ch.stats();
-    return s.state === "open" && s.rttP99Ms !== null && s.pings >= MIN_PRIOR_PINGS ? s.rttP99Ms / 2 : null;
+    return this.channels.get(from)?.priorMs(MIN_PRIOR_PINGS) ?? null;
   }
 
   stats(): DirectPartnerStats[] {
