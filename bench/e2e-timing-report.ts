@@ -20,6 +20,11 @@ export interface MachineInfo {
   node: string;
 }
 
+/** "load average 0.12 0.30 0.41 <when>" from /proc/loadavg (the benches say what else ran). */
+export function loadAverage(when: string): string {
+  return `load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} ${when}`;
+}
+
 export function machineInfo(chromiumVersion: string): MachineInfo {
   let uname = "unknown";
   try {

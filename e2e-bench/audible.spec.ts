@@ -8,14 +8,14 @@
  * AUDIBLE_SNIPPET_MS=20 the taps also keep the waveform ±20 ms around every onset.
  */
 import { expect, test } from "@playwright/test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { AUDIBLE, analyseCell, audibleDiagSchema, CELL_RHYTHMS, type CellCapture, type CellResult, type LatencyHint, type RhythmRun } from "../bench/audible-bench";
 import { AUDIBLE_MARKERS, renderAudibleSection, renderAudibleTable } from "../bench/audible-report";
 import { spawnDelayProxy, type SpawnedDelayProxy } from "../bench/delay-proxy";
-import { machineInfo, writeSection } from "../bench/e2e-timing-report";
+import { loadAverage, machineInfo, writeSection } from "../bench/e2e-timing-report";
 import { createAndJoin, playCellRhythms, preparePlayer, readTap, silenceRoom, startTap } from "../bench/room-pages";
 import { AppServer, freePort } from "../e2e/server";
 
@@ -30,7 +30,7 @@ const full = profiles.length === AUDIBLE.profiles.length && hints.length === AUD
 let app: AppServer;
 const proxies: SpawnedDelayProxy[] = [];
 const cells: CellResult[] = [];
-const loadAt = (when: string) => `load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} ${when}`;
+const loadAt = loadAverage;
 let loadStart = "";
 const startedMs = performance.now();
 

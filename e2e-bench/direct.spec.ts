@@ -13,14 +13,13 @@
  * relay-only unchanged.
  */
 import { expect, test } from "@playwright/test";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { AUDIBLE, analyseCell, audibleDiagSchema, CELL_RHYTHMS, type CellResult, type RhythmRun } from "../bench/audible-bench";
 import { renderAudibleTable } from "../bench/audible-report";
 import { spawnDelayProxy, type SpawnedDelayProxy } from "../bench/delay-proxy";
-import { machineInfo, writeSection } from "../bench/e2e-timing-report";
+import { loadAverage, machineInfo, writeSection } from "../bench/e2e-timing-report";
 import { createAndJoin, playCellRhythms, preparePlayer, readTap, silenceRoom, startTap } from "../bench/room-pages";
 import { AppServer, freePort } from "../e2e/server";
 
@@ -33,7 +32,7 @@ const LATENCY_HINT = "interactive" as const;
 let app: AppServer;
 const proxies: SpawnedDelayProxy[] = [];
 const cells: { path: "relay only" | "direct"; cell: CellResult; paths: unknown }[] = [];
-const loadAt = (when: string) => `load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} ${when}`;
+const loadAt = loadAverage;
 let loadStart = "";
 
 test.beforeAll(async () => {
