@@ -17,7 +17,8 @@ import { systemClock, type Clock } from "./room/clock";
 import { RoomService } from "./room/service";
 import { setSecurityHeaders, type SecurityOptions } from "./security";
 import type { Cluster } from "./cluster";
-import { attachSocketServer, roomFanout } from "./socket";
+import { roomFanout } from "./room-fanout";
+import { attachSocketServer } from "./socket";
 import { acceptHandoffs } from "./workers";
 import type { Store } from "./store";
 

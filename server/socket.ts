@@ -7,7 +7,6 @@
  */
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
-import WebSocket from "ws";
 import type { z } from "zod";
 import {
   LIMITS,
@@ -25,7 +24,7 @@ import { compileTrust, trustsNoProxy, type TrustProxy } from "./client-address";
 import { ConnectionGate } from "./connection-limits";
 import { DropVerdict, EventClass, SocketRateLimiter, eventClass, hitClass, resolveRateLimits, type RateLimitOptions } from "./rate-limit";
 import type { RoomEvent } from "./room/commands";
-import type { Connection, Fanout } from "./room/connection";
+import type { Connection } from "./room/connection";
 import type { Result } from "./room/result";
 import type { RoomService } from "./room/service";
 import { originAllowed } from "./security";
@@ -96,65 +95,6 @@ function connectionFor(socket: BBSocket): Connection {
       socket.disconnect(true);
     },
     isOpen: () => socket.connected,
-  };
-}
-
-/** ws's frame builder (untyped in @types/ws): one WebSocket frame, built once per broadcast. */
-const frameOf = (WebSocket as unknown as { Sender: { frame(data: Buffer, opts: { readOnly: boolean; mask: boolean; rsv1: boolean; opcode: number; fin: boolean }): Buffer[] } }).Sender.frame;
-const FRAME_OPTS = { readOnly: false, mask: false, rsv1: false, opcode: 1 /* text */, fin: true };
-/** the engine.io write options Socket.IO's adapter uses for a pre-encoded broadcast */
-type EngineWrite = (data: string, opts: { preEncoded: true; volatile?: boolean; wsPreEncodedFrame: Buffer[] }) => void;
-
-/**
- * Room broadcasts, each event encoded once, written straight to the members' engine.io
- * connections. A room lives whole in one process (server/ownership.ts), so its sockets are all
- * here, and the room logic already keeps the member list (membership.ts adds and removes): this
- * is Socket.IO's in-memory adapter broadcast without its per-message work (a BroadcastOperator
- * and two Sets per `io.to(room).except(id)`, the except-set, hasBinary's walk of the payload) —
- * the relay of every hit goes through here (issue 13 part 7, docs/benchmarks/relay.md). The
- * bytes are the same: `42["event",payload]` in one pre-built WebSocket frame, as the adapter
- * builds it (payloads are JSON: no binary attachments in ServerToClientEvents).
- */
-export function roomFanout(getIo: () => Server<ClientToServerEvents, ServerToClientEvents> | null): Fanout {
-  const groups = new Map<string, Map<string, BBSocket>>();
-  const emit = (volatile: boolean, code: string, exceptConnId: string | null, event: string, payload: unknown) => {
-    const group = groups.get(code);
-    if (!group) return;
-    let frame: Buffer[] | null = null;
-    let packet = "";
-    for (const socket of group.values()) {
-      if (socket.id === exceptConnId) continue;
-      const conn = socket.conn;
-      // as Socket.IO's client: nothing to a closing connection; a volatile packet only when the transport can take it now
-      if (conn.readyState !== "open" || (volatile && !conn.transport.writable)) continue;
-      if (!frame) {
-        packet = `2${JSON.stringify([event, payload])}`; // socket.io EVENT on "/"; engine.io prefixes "4" (message)
-        frame = frameOf(Buffer.from(`4${packet}`), FRAME_OPTS);
-      }
-      (conn.write as unknown as EngineWrite).call(conn, packet, { preEncoded: true, volatile, wsPreEncodedFrame: frame });
-    }
-  };
-  return {
-    add(code, conn) {
-      const socket = getIo()?.sockets.sockets.get(conn.id);
-      if (!socket) return; // already gone: nothing to send to
-      let g = groups.get(code);
-      if (!g) groups.set(code, (g = new Map()));
-      g.set(conn.id, socket);
-      // the room logic removes it on disconnect too (membership.ts); this only keeps the map bounded if it ever did not
-      socket.once("disconnect", () => {
-        if (g.get(conn.id) !== socket) return;
-        g.delete(conn.id);
-        if (g.size === 0 && groups.get(code) === g) groups.delete(code);
-      });
-    },
-    remove(code, conn) {
-      const g = groups.get(code);
-      if (!g?.delete(conn.id)) return;
-      if (g.size === 0) groups.delete(code);
-    },
-    toRoom: (code, exceptConnId, event, payload) => emit(/* volatile */ false, code, exceptConnId, event, payload),
-    toRoomVolatile: (code, exceptConnId, event, payload) => emit(/* volatile */ true, code, exceptConnId, event, payload),
   };
 }
 

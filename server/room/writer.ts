@@ -11,24 +11,26 @@ import type { Connection } from "./connection";
 
 /**
  * Pending hits are written in one batch at this cadence. Not shorter: each sender's hits go to
- * their own place in Hit's unique index, so a commit rewrites about one index page per sender
- * whose hits it holds, whatever their number. At 10 hits/s per sender a 50 ms batch held ~0.5 hit
- * per page written (≈2 page writes per hit with the WAL checkpoints) and the writer thread cost
- * ~14 µs of CPU per hit; 250 ms batches ≈0.6 page writes and ~7–11 µs per hit (issue 13 part 7,
- * docs/benchmarks/relay.md). Acks wait for the write, but go out at most every ACK_INTERVAL_MS
- * anyway, and a hit not yet written is still in its sender's outbox.
+ * their own place in Hit's key, so a commit rewrites about one page per sender whose hits it
+ * holds, whatever their number, and each commit's WAL frames are written again at a checkpoint.
+ * Measured in the writer thread at 500 senders × 10 hits/s (rows like Backbeat's): 50 ms batches
+ * ≈14 µs of CPU per hit, 250 ms ≈7.4, 1 s ≈4.4 (≈3.4 with the writer's larger WAL checkpoint,
+ * server/storage/sqlite-hit-writer.ts) (issue 13 part 7, docs/benchmarks/relay.md). Acks wait for
+ * the write and go out at most every ACK_INTERVAL_MS anyway; a hit not yet written is still in
+ * its sender's outbox (re-sent after a reconnect), so a longer batch risks nothing but a later ack.
  */
-export const FLUSH_INTERVAL_MS = 250;
+export const FLUSH_INTERVAL_MS = 1000;
 /** After a failed write, retry at this cadence (server/write-queue.ts bounds what is kept, and for how long). */
 export const RETRY_INTERVAL_MS = 1_000;
 /**
  * A sender gets at most one `hits:ack` per this interval, listing every hit stored since the
- * last: at 10 hits/s one ack write per 10 hits instead of one per hit. Each ack costs a socket
- * write like a relayed hit; at 500 ms they were 1 in 6 of the writes in rooms of 2 (issue 13
- * part 7, docs/benchmarks/relay.md). The browser's outbox only needs to learn eventually that a
- * hit is safe (it re-sends whatever is unacknowledged after its next join: stored once).
+ * last: at 10 hits/s one ack write per 20 hits instead of one per hit. Each ack costs a socket
+ * write like a relayed hit: at 500 ms they were 1 in 6 of the writes in rooms of 2, at 1 s 1 in
+ * 11 (issue 13 part 7, docs/benchmarks/relay.md). The browser's outbox only needs to learn
+ * eventually that a hit is safe (it re-sends whatever is unacknowledged after its next join:
+ * stored once), so holding ~30 hits a little longer costs it nothing.
  */
-export const ACK_INTERVAL_MS = 1_000;
+export const ACK_INTERVAL_MS = 2_000;
 
 /** a hit waiting to be stored, with the room its sender gets the ack in */
 export interface QueuedHit extends HitRow {

@@ -146,6 +146,12 @@ export class PrismaStore implements Store {
   }
 
   async addHitBatches(batches: { recordingId: string; hits: Hit[] }[]): Promise<number> {
+    if (this.hitWriter) {
+      // The SQLite writer thread inserts in order with ON CONFLICT DO NOTHING in one transaction:
+      // the first occurrence inside a batch wins there too, so no key per hit is built here (the hot path).
+      for (const { hits } of batches) for (const hit of hits) checkHit(hit);
+      return this.hitWriter.write(batches);
+    }
     // First occurrence wins inside a batch, as the stored row wins across batches.
     const unique = new Map<string, HitRow>();
     for (const { recordingId, hits } of batches) {
@@ -157,7 +163,6 @@ export class PrismaStore implements Store {
     }
     const rows = [...unique.values()];
     if (rows.length === 0) return 0;
-    if (this.hitWriter) return this.hitWriter.write(rows);
 
     // Prisma's createMany has no skipDuplicates on SQLite, so both providers
     // use the same INSERT … ON CONFLICT DO NOTHING (SQLite ≥ 3.24, any

@@ -8,6 +8,8 @@
  * batch in one transaction; the event loop only posts the rows and awaits the
  * count.
  *
+ * The worker's connection checkpoints the WAL less often than SQLite's default (see open()).
+ *
  * The worker opens its connection on the first write — after migrations,
  * which must not find a second connection holding the file. busy_timeout
  * 1000 ms: the Prisma connection's writes (rooms, recordings) are short, and
@@ -19,10 +21,11 @@
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import type { HitRow } from "../store";
+import type { Hit } from "../../core/hit";
 
 export interface HitWriter {
-  write(rows: HitRow[]): Promise<number>;
+  /** stores the hits (in order: a repeated key keeps its first row); resolves with how many were new */
+  write(batches: readonly { recordingId: string; hits: readonly Hit[] }[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,9 @@ function open() {
   conn = new Database(workerData.filePath);
   conn.pragma("foreign_keys = ON");
   conn.pragma("busy_timeout = 1000");
+  // Checkpoint after 4,000 WAL pages (16 MB) instead of 1,000: a sender's last page is rewritten
+  // by every batch, and a checkpoint copies only its newest frame: ~1 µs less CPU per hit.
+  conn.pragma("wal_autocheckpoint = 4000");
   insert = conn.prepare(
     'INSERT INTO "Hit" ("recordingId", "participantId", "seq", "strikeAtMs", "pad", "velocity") VALUES (?, ?, ?, ?, ?, ?) ' +
     'ON CONFLICT ("recordingId", "participantId", "seq") DO NOTHING');
@@ -109,9 +115,11 @@ export function sqliteHitWriter(filePath: string): HitWriter {
   };
 
   return {
-    write(rows) {
+    write(batches) {
       if (closed) return Promise.reject(new Error("SQLite hit writer is closed"));
-      const n = rows.length;
+      let n = 0;
+      for (const b of batches) n += b.hits.length;
+      if (n === 0) return Promise.resolve(0);
       const columns = {
         recordingId: new Array<string>(n),
         participantId: new Array<string>(n),
@@ -120,14 +128,17 @@ export function sqliteHitWriter(filePath: string): HitWriter {
         pad: new Array<string>(n),
         velocity: new Float64Array(n),
       };
-      for (let i = 0; i < n; i++) {
-        const r = rows[i]!;
-        columns.recordingId[i] = r.recordingId;
-        columns.participantId[i] = r.hit.participantId;
-        columns.seq[i] = r.hit.seq;
-        columns.strikeAtMs[i] = r.hit.strikeAtMs;
-        columns.pad[i] = r.hit.pad;
-        columns.velocity[i] = r.hit.velocity;
+      let i = 0;
+      for (const { recordingId, hits } of batches) {
+        for (const h of hits) {
+          columns.recordingId[i] = recordingId;
+          columns.participantId[i] = h.participantId;
+          columns.seq[i] = h.seq;
+          columns.strikeAtMs[i] = h.strikeAtMs;
+          columns.pad[i] = h.pad;
+          columns.velocity[i] = h.velocity;
+          i++;
+        }
       }
       return call({ type: "write", columns });
     },
