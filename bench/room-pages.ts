@@ -134,6 +134,9 @@ export function playHitsInPage(args: PlayArgs): Promise<number[]> {
   });
 }
 
+/** after a rhythm's last strike, before its listener's diagnostics are read: longer than any hit's way there (continental relay ≈ 200 ms) */
+const SETTLE_BEFORE_READING_MS = 700;
+
 /** What the rhythm runs read of the listener's diagnostics. */
 type ListenerDiag = { hits: { kind: string; from: string }[]; partners?: { from: string; delayChanges: number }[] };
 const listenerDiag = (p: Page) => p.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __backbeat: object }).__backbeat)) as ListenerDiag);
@@ -159,6 +162,10 @@ export async function playCellRhythms(
     const stampsMs = await a.evaluate(playHitsInPage, { startTrueMs, hits: rhythm.hits });
     const tEnd = performance.now();
     played += stampsMs.length;
+    // Not while the last hits are still arriving: reading b's diagnostics builds and serialises
+    // its whole log on b's main thread (tens of ms late in a jam), and a hit that arrives
+    // meanwhile waits for it: a transit of the bench's making that the playout would learn.
+    await a.waitForTimeout(SETTLE_BEFORE_READING_MS);
     await expect.poll(fromPartner, { timeout: 10_000 }).toBe(played);
     const partner = (await listenerDiag(b)).partners?.find((x) => x.from === partnerId);
     runs.push({ rhythm: rhythm.name, stampsMs, intendedMs: rhythm.hits.map((h) => h.atMs), t0, tEnd, delayChangesAfter: partner?.delayChanges ?? 0 });

@@ -22,6 +22,7 @@ import {
 import { AddressLimiter, limitMessage } from "./address-limits";
 import { compileTrust, trustsNoProxy, type TrustProxy } from "./client-address";
 import { ConnectionGate } from "./connection-limits";
+import { takeHitsDirectly } from "./hit-intake";
 import { DropVerdict, EventClass, SocketRateLimiter, eventClass, hitClass, resolveRateLimits, type RateLimitOptions } from "./rate-limit";
 import type { RoomEvent } from "./room/commands";
 import type { Connection } from "./room/connection";
@@ -261,7 +262,7 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
     });
     // hit is the hot path (every strike of every player): checked without zod and
     // handled synchronously, no promise hop; invalid ones take the general path's errors.
-    socket.on("hit", (payload: unknown) => {
+    const onHit = (payload: unknown) => {
       const cls = hitClass(payload);
       if (!limiter.allow(cls, clock())) return dropped("hit", cls, true);
       const msg = parseHitFast(payload);
@@ -276,7 +277,9 @@ export function attachSocketServer(httpServer: HttpServer, deps: SocketDeps): Se
       } catch (err) {
         reportError(internal("hit", err));
       }
-    });
+    };
+    socket.on("hit", onHit);
+    takeHitsDirectly(socket, onHit); // the same handler, without Socket.IO's decoder and ticks (server/hit-intake.ts)
     for (const event of ROOM_COMMANDS) command(event);
 
     // Known events are handled (and budgeted) above; unknown ones share the "other" budget.
