@@ -20,6 +20,8 @@ import type { Connection } from "./connection";
  * its sender's outbox (re-sent after a reconnect), so a longer batch risks nothing but a later ack.
  */
 export const FLUSH_INTERVAL_MS = 1000;
+/** stored rows queued for their acks per turn of the event loop (RowWriter.ackStored) */
+const ACK_SLICE_ROWS = 2_000;
 /** After a failed write, retry at this cadence (server/write-queue.ts bounds what is kept, and for how long). */
 export const RETRY_INTERVAL_MS = 1_000;
 /**
@@ -64,6 +66,8 @@ export class RowWriter {
   private flushTimer: TimerHandle | null = null;
   /** per room, per sender: seqs stored but not yet acknowledged (two lookups, no key string built per hit) */
   private readonly acks = new Map<string, Map<string, PendingAck>>();
+  /** stored rows whose acks are not queued yet (ackStored) */
+  private readonly ackBacklog: { rows: readonly QueuedHit[]; next: number }[] = [];
 
   constructor(private readonly deps: RowWriterDeps) {
     const { store, log } = deps;
@@ -77,9 +81,7 @@ export class RowWriter {
       ...checks,
       what: "hit",
       write: (batches) => store.addHitBatches(batches.map((b) => ({ recordingId: b.recordingId, hits: b.rows.map((r) => r.hit) }))),
-      done: (rows) => {
-        for (const r of rows) this.queueAck(r.roomCode, r.hit.participantId, r.hit.seq);
-      },
+      done: (rows) => this.ackStored(rows),
       sender: (r) => r.hit.participantId,
       describe: (r) => `${r.hit.participantId}#${r.hit.seq}`,
     });
@@ -93,6 +95,29 @@ export class RowWriter {
       sender: (r) => r.hearing.listenerId,
       describe: (r) => `${r.hearing.listenerId}:${r.hearing.senderId}#${r.hearing.seq}`,
     });
+  }
+
+  /**
+   * Stored hits to acknowledge: a busy second is ~20,000 rows, queued for their acks in slices
+   * of ACK_SLICE_ROWS with the sockets served between them (sendAllAcks takes the rest at once).
+   */
+  private ackStored(rows: readonly QueuedHit[]): void {
+    const first = this.ackBacklog.length === 0;
+    this.ackBacklog.push({ rows, next: 0 });
+    if (first) this.ackSlice();
+  }
+
+  private ackSlice(): void {
+    let budget = ACK_SLICE_ROWS;
+    while (budget > 0 && this.ackBacklog.length > 0) {
+      const b = this.ackBacklog[0]!;
+      const end = Math.min(b.rows.length, b.next + budget);
+      for (let i = b.next; i < end; i++) this.queueAck(b.rows[i]!.roomCode, b.rows[i]!.hit.participantId, b.rows[i]!.hit.seq);
+      budget -= end - b.next;
+      b.next = end;
+      if (end === b.rows.length) this.ackBacklog.shift();
+    }
+    if (this.ackBacklog.length > 0) setImmediate(() => this.ackSlice());
   }
 
   /** rows not yet stored or given up (for health and tests) */
@@ -178,6 +203,7 @@ export class RowWriter {
 
   /** Sends every waiting ack now (shutdown: everything stored is acknowledged before clients go). */
   sendAllAcks(): void {
+    while (this.ackBacklog.length > 0) this.ackSlice();
     for (const room of this.acks.values()) {
       for (const e of room.values()) {
         this.deps.clock.clearTimeout(e.timer);
