@@ -8,10 +8,14 @@ import { seededRng } from "../../core/rng";
 
 export interface Striker {
   strike(pad: (typeof PAD_IDS)[number], velocity: number): HitMsg;
+  /** the client's shared clock, when it has one (JamConnection): hits struck before its first sync are retimed at it */
+  readonly clock?: { readonly sync: { readonly synced: boolean } };
 }
 
 export class Drummer {
   readonly struck: HitMsg[] = [];
+  /** seqs struck before their client's clock had synced: the client retimes them onto the room's clock at its first sync */
+  readonly unsynced = new Set<number>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly rng: () => number;
 
@@ -31,6 +35,7 @@ export class Drummer {
     const velocity = Math.round((0.3 + this.rng() * 0.7) * 100) / 100;
     const h = this.client.strike(pad, velocity);
     this.struck.push(h);
+    if (this.client.clock && !this.client.clock.sync.synced) this.unsynced.add(h.seq);
     return h;
   }
 

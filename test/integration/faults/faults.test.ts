@@ -115,8 +115,8 @@ for (const db of databases) {
       await stopRecording(a);
 
       await expectEveryHitOnce(server.url, recordingId, [
-        { participantId: "fault-ada-0001", struck: da.struck },
-        { participantId: "fault-bo-00002", struck: dbb.struck },
+        { participantId: "fault-ada-0001", struck: da.struck, unsynced: da.unsynced },
+        { participantId: "fault-bo-00002", struck: dbb.struck, unsynced: dbb.unsynced },
       ]);
       // The fault really happened to both: hits struck offline, re-sent after the restart.
       for (const c of [a, b]) {
@@ -125,6 +125,7 @@ for (const db of databases) {
         expect(c.unackedHits).toBe(0);
       }
       expect(a.stats.joins).toBeGreaterThanOrEqual(2);
+      expect(dbb.unsynced.size).toBeGreaterThan(0); // Bo's reloaded page played before its clock could sync
       expect(storageB.map.has(`backbeat:outbox:${code}:fault-bo-00002`)).toBe(false);
       expect(da.struck.length + dbb.struck.length).toBeGreaterThan(100);
     });

@@ -64,7 +64,11 @@ const key = (h: HitKey) => ({ seq: h.seq, pad: h.pad, velocity: h.velocity, stri
  * The stored recording holds exactly what each player struck: every hit (same
  * seq, pad, velocity, strike time), none twice, nobody else's.
  */
-export async function expectEveryHitOnce(baseUrl: string, recordingId: string, players: { participantId: string; struck: HitMsg[] }[]): Promise<RecordingJson> {
+export async function expectEveryHitOnce(
+  baseUrl: string,
+  recordingId: string,
+  players: { participantId: string; struck: HitMsg[]; unsynced?: ReadonlySet<number> }[],
+): Promise<RecordingJson> {
   const res = await fetch(`${baseUrl}/api/recordings/${recordingId}`);
   expect(res.status).toBe(200);
   const rec = (await res.json()) as RecordingJson;
@@ -72,7 +76,19 @@ export async function expectEveryHitOnce(baseUrl: string, recordingId: string, p
   expect(rec.hits.filter((h) => !ids.has(h.participantId))).toEqual([]);
   for (const p of players) {
     const stored = rec.hits.filter((h) => h.participantId === p.participantId).map(key).sort((a, b) => a.seq - b.seq);
-    const struck = p.struck.map(key).sort((a, b) => a.seq - b.seq);
+    let struck = p.struck.map(key).sort((a, b) => a.seq - b.seq);
+    // Hits struck before a client's first clock sync (a reload while the server was down) are
+    // retimed at it by the offset the sync found (JamConnection.sendUnsynced): one offset for
+    // all of them, 0 when the processes' clocks agree (they may not: a restarted server's clock
+    // starts from the wall clock, which the machine's time service may be slewing).
+    if (p.unsynced && p.unsynced.size > 0) {
+      const byStoredSeq = new Map(stored.map((h) => [h.seq, h.strikeAtMs]));
+      const offsets = struck.filter((h) => p.unsynced!.has(h.seq) && byStoredSeq.has(h.seq)).map((h) => byStoredSeq.get(h.seq)! - h.strikeAtMs);
+      const offset = offsets[0] ?? 0;
+      for (const o of offsets) expect(Math.abs(o - offset), "pre-sync hits are retimed by one offset").toBeLessThan(1e-6);
+      expect(Math.abs(offset), "the retime is a clock correction, not a move").toBeLessThan(100);
+      struck = struck.map((h) => (p.unsynced!.has(h.seq) ? { ...h, strikeAtMs: byStoredSeq.get(h.seq) ?? h.strikeAtMs } : h));
+    }
     const storedSeqs = stored.map((h) => h.seq);
     const dupes = storedSeqs.filter((s, i) => storedSeqs.indexOf(s) !== i);
     const storedSet = new Set(storedSeqs);
