@@ -112,7 +112,10 @@ export class RowWriter {
     while (budget > 0 && this.ackBacklog.length > 0) {
       const b = this.ackBacklog[0]!;
       const end = Math.min(b.rows.length, b.next + budget);
-      for (let i = b.next; i < end; i++) this.queueAck(b.rows[i]!.roomCode, b.rows[i]!.hit.participantId, b.rows[i]!.hit.seq);
+      for (let i = b.next; i < end; i++) {
+        const r = b.rows[i]!;
+        this.queueAck(r.roomCode, r.hit.participantId, r.hit.seq);
+      }
       budget -= end - b.next;
       b.next = end;
       if (end === b.rows.length) this.ackBacklog.shift();

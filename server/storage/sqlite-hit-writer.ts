@@ -165,6 +165,7 @@ export function sqliteHitWriter(filePath: string): HitWriter {
           i++;
         }
       }
+      if (closed) throw new Error("SQLite hit writer is closed"); // closed while the slices were built: no new thread
       const { recording, participant, pad, seq, strikeAtMs, velocity } = columns;
       return call({ type: "write", columns }, [recording.buffer, participant.buffer, pad.buffer, seq.buffer, strikeAtMs.buffer, velocity.buffer]);
     },
