@@ -5,6 +5,7 @@
  */
 import type { Hit } from "../core/hit";
 import type { TimelineEntry } from "../core/timeline";
+import type { HitColumnBatch } from "./hit-columns";
 
 export type { TimelineEntry };
 
@@ -138,6 +139,8 @@ export interface Store {
   addHits(recordingId: string, hits: Hit[]): Promise<number>;
   /** addHits for several recordings at once, in one transaction (one statement when small). */
   addHitBatches(batches: { recordingId: string; hits: Hit[] }[]): Promise<number>;
+  /** addHitBatches for hits kept as columns (server/hit-columns.ts): the relay's queue, written as it is. */
+  addHitColumns(batch: HitColumnBatch): Promise<number>;
   /** Like addHits for listeners' reports; duplicates of (recording, listener, sender, seq) are ignored. */
   addHearings(recordingId: string, hearings: StoredHearing[]): Promise<number>;
   listRecordings(roomCode: string): Promise<RecordingSummary[]>;

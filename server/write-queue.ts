@@ -110,6 +110,12 @@ export class WriteQueue<T extends QueuedRow> {
     this.enforceCap();
   }
 
+  /** Adds rows in their order (once, then the bound). */
+  addAll(rows: readonly T[]): void {
+    for (const row of rows) this.waiting.push({ row, attempts: 0, failedSinceMs: null });
+    this.enforceCap();
+  }
+
   /**
    * Writes every waiting row (flushes run one after another). Resolves with what
    * happened; rejects only when rows are kept because the database is away (with

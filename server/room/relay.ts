@@ -25,11 +25,7 @@ export function relayHit(ctx: RoomContext, room: Room, member: Member, msg: HitM
   }
   const rec = recordingFor(room, msg.strikeAtMs, nowMs);
   if (rec) {
-    ctx.writer.addHit({
-      recordingId: rec.id,
-      roomCode: room.code,
-      hit: { participantId: member.id, seq: msg.seq, strikeAtMs: msg.strikeAtMs, pad: msg.pad, velocity: msg.velocity },
-    });
+    ctx.writer.addHit(rec.id, room.code, member.id, msg);
   } else {
     ctx.writer.queueAck(room.code, member.id, msg.seq); // nothing to store: the sender can forget it
   }

@@ -1,10 +1,13 @@
 /**
- * The recording's row writers: hits and hearings wait in write queues (server/write-queue.ts)
- * and are written in one batch every FLUSH_INTERVAL_MS; stored hits are acknowledged to their
+ * The recording's row writers: hits wait as columns (server/hit-queue.ts), hearings in a write
+ * queue (server/write-queue.ts), and are written in one batch every FLUSH_INTERVAL_MS; stored hits are acknowledged to their
  * senders at most once per ACK_INTERVAL_MS each, stored hearings at once (they come in ~1 s
  * batches already). Shared by every room of the process: one batch holds all rooms' rows.
  */
-import type { HitRow, Store, StoredHearing } from "../store";
+import type { SentHit } from "../../core/hit";
+import type { QueuedHit } from "../hit-columns";
+import { HitQueue } from "../hit-queue";
+import type { Store, StoredHearing } from "../store";
 import { WriteQueue } from "../write-queue";
 import type { Clock, TimerHandle } from "./clock";
 import type { Connection } from "./connection";
@@ -34,10 +37,7 @@ export const RETRY_INTERVAL_MS = 1_000;
  */
 export const ACK_INTERVAL_MS = 2_000;
 
-/** a hit waiting to be stored, with the room its sender gets the ack in */
-export interface QueuedHit extends HitRow {
-  roomCode: string;
-}
+export type { QueuedHit };
 export interface HearingRow {
   recordingId: string;
   roomCode: string;
@@ -52,22 +52,36 @@ export interface RowWriterDeps {
   log?: (msg: string, err?: unknown) => void;
 }
 
+/**
+ * Acks sent in one turn of the event loop, at most; the rest wait for the next turns. One flush
+ * stores every sender's hits at once, so without this their acks fell due together every
+ * ACK_INTERVAL_MS: 1,500 senders' acks in one timer run held every socket for ~50 ms, the
+ * relay's p99 tail under load (issue 13 part 7, docs/benchmarks/relay.md).
+ */
+const ACKS_PER_TURN = 64;
+
 interface PendingAck {
   roomCode: string;
   participantId: string;
   seqs: number[];
   lastSentMs: number;
   timer: TimerHandle | null;
+  /** due, waiting for a later turn (ACKS_PER_TURN) */
+  deferred: boolean;
 }
 
 export class RowWriter {
-  private readonly hits: WriteQueue<QueuedHit>;
+  private readonly hits: HitQueue;
   private readonly hearings: WriteQueue<HearingRow>;
   private flushTimer: TimerHandle | null = null;
   /** per room, per sender: seqs stored but not yet acknowledged (two lookups, no key string built per hit) */
   private readonly acks = new Map<string, Map<string, PendingAck>>();
+  /** acks due but over this turn's ACKS_PER_TURN, in order */
+  private readonly deferredAcks: PendingAck[] = [];
+  /** acks sent this turn; reset by the turn's setImmediate */
+  private acksThisTurn = 0;
   /** stored rows whose acks are not queued yet (ackStored) */
-  private readonly ackBacklog: { rows: readonly QueuedHit[]; next: number }[] = [];
+  private readonly ackBacklog: { length: number; next: number; ack: (i: number) => void }[] = [];
 
   constructor(private readonly deps: RowWriterDeps) {
     const { store, log } = deps;
@@ -77,11 +91,13 @@ export class RowWriter {
       log,
       clock: () => deps.clock.now(),
     };
-    this.hits = new WriteQueue<QueuedHit>({
+    this.hits = new HitQueue({
       ...checks,
       what: "hit",
+      writeColumns: (batch) => store.addHitColumns(batch),
       write: (batches) => store.addHitBatches(batches.map((b) => ({ recordingId: b.recordingId, hits: b.rows.map((r) => r.hit) }))),
-      done: (rows) => this.ackStored(rows),
+      doneColumns: (c) => this.ackStored(c.length, (i) => this.queueAck(c.roomCodeAt(i), c.participantAt(i), c.seq[i]!)),
+      doneRows: (rows) => this.ackStored(rows.length, (i) => this.queueAck(rows[i]!.roomCode, rows[i]!.hit.participantId, rows[i]!.hit.seq)),
       sender: (r) => r.hit.participantId,
       describe: (r) => `${r.hit.participantId}#${r.hit.seq}`,
     });
@@ -101,9 +117,10 @@ export class RowWriter {
    * Stored hits to acknowledge: a busy second is ~20,000 rows, queued for their acks in slices
    * of ACK_SLICE_ROWS with the sockets served between them (sendAllAcks takes the rest at once).
    */
-  private ackStored(rows: readonly QueuedHit[]): void {
+  private ackStored(length: number, ack: (i: number) => void): void {
+    if (length === 0) return;
     const first = this.ackBacklog.length === 0;
-    this.ackBacklog.push({ rows, next: 0 });
+    this.ackBacklog.push({ length, next: 0, ack });
     if (first) this.ackSlice();
   }
 
@@ -111,14 +128,11 @@ export class RowWriter {
     let budget = ACK_SLICE_ROWS;
     while (budget > 0 && this.ackBacklog.length > 0) {
       const b = this.ackBacklog[0]!;
-      const end = Math.min(b.rows.length, b.next + budget);
-      for (let i = b.next; i < end; i++) {
-        const r = b.rows[i]!;
-        this.queueAck(r.roomCode, r.hit.participantId, r.hit.seq);
-      }
+      const end = Math.min(b.length, b.next + budget);
+      for (let i = b.next; i < end; i++) b.ack(i);
       budget -= end - b.next;
       b.next = end;
-      if (end === b.rows.length) this.ackBacklog.shift();
+      if (end === b.length) this.ackBacklog.shift();
     }
     if (this.ackBacklog.length > 0) setImmediate(() => this.ackSlice());
   }
@@ -128,8 +142,9 @@ export class RowWriter {
     return this.hits.size + this.hearings.size;
   }
 
-  addHit(row: QueuedHit): void {
-    this.hits.add(row);
+  /** queues a hit for the recording; its sender gets the ack in `roomCode` once it is stored */
+  addHit(recordingId: string, roomCode: string, participantId: string, msg: SentHit): void {
+    this.hits.add(recordingId, roomCode, participantId, msg.seq, msg.strikeAtMs, msg.pad, msg.velocity);
     this.scheduleFlush(FLUSH_INTERVAL_MS);
   }
 
@@ -165,12 +180,36 @@ export class RowWriter {
     let room = this.acks.get(roomCode);
     if (!room) this.acks.set(roomCode, (room = new Map()));
     let e = room.get(participantId);
-    if (!e) room.set(participantId, (e = { roomCode, participantId, seqs: [], lastSentMs: Number.NEGATIVE_INFINITY, timer: null }));
+    if (!e) room.set(participantId, (e = { roomCode, participantId, seqs: [], lastSentMs: Number.NEGATIVE_INFINITY, timer: null, deferred: false }));
     e.seqs.push(seq);
-    if (e.timer) return;
+    if (e.timer || e.deferred) return;
     const entry = e;
     const dueInMs = Math.max(0, entry.lastSentMs + ACK_INTERVAL_MS - this.deps.clock.now());
-    entry.timer = this.deps.clock.setTimeout(() => this.sendAck(entry), dueInMs);
+    entry.timer = this.deps.clock.setTimeout(() => this.ackDue(entry), dueInMs);
+  }
+
+  /** An ack fell due: sent now, or in a later turn once this one has sent ACKS_PER_TURN. */
+  private ackDue(e: PendingAck): void {
+    e.timer = null;
+    if (this.acksThisTurn === 0 && this.deferredAcks.length === 0) setImmediate(() => this.nextAckTurn());
+    if (this.acksThisTurn < ACKS_PER_TURN) {
+      this.acksThisTurn++;
+      this.sendAck(e);
+    } else {
+      e.deferred = true;
+      this.deferredAcks.push(e);
+    }
+  }
+
+  private nextAckTurn(): void {
+    this.acksThisTurn = 0;
+    const now = this.deferredAcks.splice(0, ACKS_PER_TURN);
+    for (const e of now) {
+      e.deferred = false;
+      this.acksThisTurn++;
+      this.sendAck(e);
+    }
+    if (this.deferredAcks.length > 0 || this.acksThisTurn > 0) setImmediate(() => this.nextAckTurn());
   }
 
   private sendAck(e: PendingAck): void {
@@ -184,7 +223,7 @@ export class RowWriter {
     // forgotten once idle for an interval (the map stays bounded); a new hit starts afresh then
     e.timer = this.deps.clock.setTimeout(() => {
       e.timer = null;
-      if (e.seqs.length > 0) return this.sendAck(e);
+      if (e.seqs.length > 0) return this.ackDue(e);
       const room = this.acks.get(e.roomCode);
       if (room?.get(e.participantId) !== e) return;
       room.delete(e.participantId);
@@ -207,6 +246,7 @@ export class RowWriter {
   /** Sends every waiting ack now (shutdown: everything stored is acknowledged before clients go). */
   sendAllAcks(): void {
     while (this.ackBacklog.length > 0) this.ackSlice();
+    for (const e of this.deferredAcks.splice(0)) e.deferred = false; // sent below with the rest
     for (const room of this.acks.values()) {
       for (const e of room.values()) {
         this.deps.clock.clearTimeout(e.timer);

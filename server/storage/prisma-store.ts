@@ -21,6 +21,7 @@ import type {
 import { checkTimelineEntry } from "../../core/timeline";
 import { Prisma, type PrismaClient } from "../../generated/sqlite/client";
 import type { HitWriter } from "./sqlite-hit-writer";
+import { batchesOf, checkColumns, columnsOf, type HitColumnBatch } from "../hit-columns";
 
 /** The client type the implementation is written against (see index.ts for the PostgreSQL cast). */
 export type StoreClient = PrismaClient;
@@ -145,12 +146,19 @@ export class PrismaStore implements Store {
     return this.addHitBatches([{ recordingId, hits }]);
   }
 
+  async addHitColumns(batch: HitColumnBatch): Promise<number> {
+    if (batch.length === 0) return 0;
+    if (!this.hitWriter) return this.addHitBatches(batchesOf(batch));
+    await checkColumns(batch);
+    return this.hitWriter.write(batch);
+  }
+
   async addHitBatches(batches: { recordingId: string; hits: Hit[] }[]): Promise<number> {
     if (this.hitWriter) {
       // The SQLite writer thread inserts in order with ON CONFLICT DO NOTHING in one transaction:
       // the first occurrence inside a batch wins there too, so no key per hit is built here (the hot path).
       for (const { hits } of batches) for (const hit of hits) checkHit(hit);
-      return this.hitWriter.write(batches);
+      return this.hitWriter.write(columnsOf(batches));
     }
     // First occurrence wins inside a batch, as the stored row wins across batches.
     const unique = new Map<string, HitRow>();
