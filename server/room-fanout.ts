@@ -71,6 +71,36 @@ function idle(conn: EngineConn): WsInternals["_socket"] | null {
   return tcp;
 }
 
+/**
+ * Writes a pre-encoded event (`packet` as engine.io takes it, `frame` as the wire carries it) to
+ * one socket: straight to TCP when nothing is queued ahead (see `idle`), else through engine.io.
+ * Nothing to a closing connection; a volatile event only when the connection can take it now.
+ */
+function writeEvent(socket: BBSocket, packet: string, frame: Buffer, volatile: boolean): void {
+  const conn = socket.conn;
+  if (conn.readyState !== "open" || (volatile && !conn.transport.writable)) return;
+  const tcp = idle(conn as unknown as EngineConn);
+  if (tcp) {
+    if (volatile && tcp.writableLength > 0) return; // still writing earlier frames: a volatile one is skipped
+    tcp.write(frame);
+  } else {
+    (conn.write as unknown as EngineWrite).call(conn, packet, { preEncoded: true, volatile, wsPreEncodedFrame: [frame] });
+  }
+}
+
+/** `42["event",payload]`: a Socket.IO EVENT on "/" without an ack id (engine.io prefixes the "4") */
+const eventPacket = (event: string, payload: unknown): string => `2${JSON.stringify([event, payload])}`;
+
+/**
+ * One event to one socket, as `socket.emit(event, payload)` sends it (same bytes, same order)
+ * without Socket.IO's per-emit packet objects and encoder: every `hits:ack` goes this way.
+ */
+export function sendEvent(socket: BBSocket, event: string, payload: unknown): void {
+  if (socket.conn.readyState !== "open") return;
+  const packet = eventPacket(event, payload);
+  writeEvent(socket, packet, wsTextFrame(`4${packet}`), /* volatile */ false);
+}
+
 export function roomFanout(getIo: () => Server<ClientToServerEvents, ServerToClientEvents> | null): Fanout {
   const groups = new Map<string, Map<string, BBSocket>>();
   const emit = (volatile: boolean, code: string, exceptConnId: string | null, event: string, payload: unknown) => {
@@ -80,20 +110,11 @@ export function roomFanout(getIo: () => Server<ClientToServerEvents, ServerToCli
     let packet = "";
     for (const socket of group.values()) {
       if (socket.id === exceptConnId) continue;
-      const conn = socket.conn;
-      // as Socket.IO's client: nothing to a closing connection; a volatile packet only when the transport can take it now
-      if (conn.readyState !== "open" || (volatile && !conn.transport.writable)) continue;
       if (!frame) {
-        packet = `2${JSON.stringify([event, payload])}`; // socket.io EVENT on "/"; engine.io prefixes "4" (message)
+        packet = eventPacket(event, payload);
         frame = wsTextFrame(`4${packet}`);
       }
-      const tcp = idle(conn as unknown as EngineConn);
-      if (tcp) {
-        if (volatile && tcp.writableLength > 0) continue; // still writing earlier frames: a volatile one is skipped
-        tcp.write(frame);
-      } else {
-        (conn.write as unknown as EngineWrite).call(conn, packet, { preEncoded: true, volatile, wsPreEncodedFrame: [frame] });
-      }
+      writeEvent(socket, packet, frame, volatile);
     }
   };
   return {

@@ -23,6 +23,7 @@ import { AddressLimiter, limitMessage } from "./address-limits";
 import { compileTrust, trustsNoProxy, type TrustProxy } from "./client-address";
 import { ConnectionGate } from "./connection-limits";
 import { takeHitsDirectly } from "./hit-intake";
+import { sendEvent } from "./room-fanout";
 import { DropVerdict, EventClass, SocketRateLimiter, eventClass, hitClass, resolveRateLimits, type RateLimitOptions } from "./rate-limit";
 import type { RoomEvent } from "./room/commands";
 import type { Connection } from "./room/connection";
@@ -87,9 +88,7 @@ const RATE_LIMITED_ACK = Object.freeze({
 function connectionFor(socket: BBSocket): Connection {
   return {
     id: socket.id,
-    send: (event, payload) => {
-      (socket.emit as (e: string, p: unknown) => boolean)(event, payload);
-    },
+    send: (event, payload) => sendEvent(socket, event, payload),
     // Every reason reconnects (the client does after a server disconnect) except "kicked",
     // which the client learns from the `error` event sent just before.
     close: () => {
