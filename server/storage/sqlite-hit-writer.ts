@@ -21,11 +21,11 @@
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import type { Hit } from "../../core/hit";
+import type { HitColumnBatch } from "../hit-columns";
 
 export interface HitWriter {
-  /** stores the hits (in order: a repeated key keeps its first row); resolves with how many were new */
-  write(batches: readonly { recordingId: string; hits: readonly Hit[] }[]): Promise<number>;
+  /** stores the rows (in order: a repeated key keeps its first row); resolves with how many were new */
+  write(batch: HitColumnBatch): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -33,11 +33,25 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.betterSqlite3);
 let conn = null, insert = null, writeAll = null;
+// Below the event loop's threads: a batch (up to ~100 ms of CPU at 20,000 hits/s) must not take a
+// core the sockets want. On Linux the thread runs as SCHED_IDLE (chrt; a thread's policy and nice
+// value are its own, so only there): it gets a core only when nothing else wants one, where nice 10
+// still cost the event loop 30-70 ms of waiting for a core per second (bench:relay's p99 tail).
+// Should a batch take longer than workerData.lagMs (the machine busy for that long, the writer
+// falling behind), it runs at nice 10 until a batch takes less than workerData.calmMs again.
+let idlePolicy = null;
+function setIdle(on) {
+  if (process.platform !== "linux" || idlePolicy === on) return;
+  idlePolicy = on;
+  try {
+    const tid = require("node:fs").readlinkSync("/proc/thread-self").split("/").pop();
+    require("node:child_process").execFileSync("chrt", [on ? "--idle" : "--other", "-p", "0", tid], { stdio: "ignore" });
+  } catch {} // no chrt: nice 10 below
+  if (!on) try { require("node:os").setPriority(10); } catch {}
+}
 function open() {
-  // Below the event loop's threads: a batch (up to ~100 ms of CPU at 20,000 hits/s) then yields the
-  // cores to the sockets (bench:relay's p99) and takes what they leave. On Linux a thread's nice
-  // value is its own (pid 0 = this thread); elsewhere it would be the process's, so only there.
-  if (process.platform === "linux") try { require("node:os").setPriority(10); } catch {}
+  try { require("node:os").setPriority(10); } catch {}
+  setIdle(true);
   conn = new Database(workerData.filePath);
   conn.pragma("foreign_keys = ON");
   conn.pragma("busy_timeout = 1000");
@@ -65,21 +79,30 @@ parentPort.on("message", (msg) => {
   }
   try {
     if (!conn) open();
-    parentPort.postMessage({ id: msg.id, ok: true, n: writeAll(msg.columns) });
+    const t0 = Date.now();
+    const n = writeAll(msg.columns);
+    const ms = Date.now() - t0;
+    if (ms > workerData.lagMs) setIdle(false);
+    else if (ms < workerData.calmMs) setIdle(true);
+    parentPort.postMessage({ id: msg.id, ok: true, n });
   } catch (err) {
     parentPort.postMessage({ id: msg.id, ok: false, message: String(err && err.message || err), code: err && err.code });
   }
 });
 `;
 
-/** rows copied into the columns between two turns of the event loop (~0.3 ms) */
-const ROWS_PER_SLICE = 2_000;
-
 type Reply = { id: number; ok: true; n: number } | { id: number; ok: false; message: string; code?: string };
 
 type Waiter = { resolve: (n: number) => void; reject: (e: Error) => void };
 
-export function sqliteHitWriter(filePath: string): HitWriter {
+/**
+ * When the writer thread leaves SCHED_IDLE (see WORKER_SOURCE): a batch is a second of hits
+ * (FLUSH_INTERVAL_MS); one whose write takes longer means it is falling behind.
+ */
+export const WRITER_LAG_MS = 1_000;
+const WRITER_CALM_MS = 250;
+
+export function sqliteHitWriter(filePath: string, opts: { lagMs?: number; calmMs?: number } = {}): HitWriter {
   const betterSqlite3 = createRequire(import.meta.url).resolve("better-sqlite3");
   /** the thread and the writes it owes an answer (a replacement thread has its own) */
   let current: { worker: Worker; waiting: Map<number, Waiter> } | null = null;
@@ -87,7 +110,7 @@ export function sqliteHitWriter(filePath: string): HitWriter {
   let closed = false;
 
   const start = (): { worker: Worker; waiting: Map<number, Waiter> } => {
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { filePath, betterSqlite3 } });
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { filePath, betterSqlite3, lagMs: opts.lagMs ?? WRITER_LAG_MS, calmMs: opts.calmMs ?? WRITER_CALM_MS } });
     const me = { worker: w, waiting: new Map<number, Waiter>() };
     const failAll = (err: Error) => {
       for (const waiter of me.waiting.values()) waiter.reject(err);
@@ -124,48 +147,20 @@ export function sqliteHitWriter(filePath: string): HitWriter {
   };
 
   return {
-    async write(batches) {
+    async write(batch) {
       if (closed) throw new Error("SQLite hit writer is closed");
-      let n = 0;
-      for (const b of batches) n += b.hits.length;
+      const n = batch.length;
       if (n === 0) return 0;
-      // strings once each (recordings, participants, pads), rows as indices into that table
-      const strings: string[] = [];
-      const indexOf = new Map<string, number>();
-      const ref = (x: string): number => {
-        let k = indexOf.get(x);
-        if (k === undefined) {
-          k = strings.length;
-          strings.push(x);
-          indexOf.set(x, k);
-        }
-        return k;
-      };
+      // exact-length copies, moved to the thread (the queue's columns stay for the acks)
       const columns = {
-        strings,
-        recording: new Uint32Array(n),
-        participant: new Uint32Array(n),
-        pad: new Uint32Array(n),
-        seq: new Float64Array(n),
-        strikeAtMs: new Float64Array(n),
-        velocity: new Float64Array(n),
+        strings: batch.strings,
+        recording: batch.recording.slice(0, n),
+        participant: batch.participant.slice(0, n),
+        pad: batch.pad.slice(0, n),
+        seq: batch.seq.slice(0, n),
+        strikeAtMs: batch.strikeAtMs.slice(0, n),
+        velocity: batch.velocity.slice(0, n),
       };
-      let i = 0;
-      for (const { recordingId, hits } of batches) {
-        const r = ref(recordingId);
-        for (const h of hits) {
-          // a second of a busy server's hits is ~20,000 rows: built in slices, sockets served between them
-          if (i > 0 && i % ROWS_PER_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-          columns.recording[i] = r;
-          columns.participant[i] = ref(h.participantId);
-          columns.pad[i] = ref(h.pad);
-          columns.seq[i] = h.seq;
-          columns.strikeAtMs[i] = h.strikeAtMs;
-          columns.velocity[i] = h.velocity;
-          i++;
-        }
-      }
-      if (closed) throw new Error("SQLite hit writer is closed"); // closed while the slices were built: no new thread
       const { recording, participant, pad, seq, strikeAtMs, velocity } = columns;
       return call({ type: "write", columns }, [recording.buffer, participant.buffer, pad.buffer, seq.buffer, strikeAtMs.buffer, velocity.buffer]);
     },
