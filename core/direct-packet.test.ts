@@ -54,6 +54,18 @@ describe("direct packet: encode/decode", () => {
     expect(encodeDirectPacket([hit(4), hit(3), hit(2), hit(1)]).byteLength).toBe(64);
   });
 
+  it("carries the sender's clock when given (8 bytes more), and none when not", () => {
+    const hits = [{ seq: 9, pad: "snare" as const, velocity: 1, strikeAtMs: 1_796_632_378_413.125 }];
+    const withClock = encodeDirectPacket(hits, -1_796_632_000_000.5);
+    expect(withClock.byteLength).toBe(DIRECT_HEADER_BYTES + 8 + DIRECT_HIT_BYTES);
+    expect(decodeDirectPacket(withClock)).toEqual({ ok: true, packet: { hits, localMinusSharedMs: -1_796_632_000_000.5 } });
+    expect(decodeDirectPacket(encodeDirectPacket(hits))).toEqual({ ok: true, packet: { hits, localMinusSharedMs: null } });
+    expect(() => encodeDirectPacket(hits, Number.NaN)).toThrow(/localMinusSharedMs must be finite/);
+    const bad = encodeDirectPacket(hits, 5);
+    new DataView(bad.buffer).setFloat64(DIRECT_HEADER_BYTES, Number.POSITIVE_INFINITY, true);
+    expect(decodeDirectPacket(bad)).toEqual({ ok: false, error: expect.stringContaining("clock must be finite") });
+  });
+
   it("decodes from an ArrayBuffer and from a view into a larger buffer", () => {
     const bytes = encodeDirectPacket([hit(9)]);
     const big = new Uint8Array(bytes.byteLength + 10);
@@ -94,7 +106,7 @@ describe("direct packet: malformed input is refused with a reason", () => {
     ["unknown version", () => patched((v) => v.setUint8(1, 2)), "version must be 1, got: 2"],
     ["count 0", () => patched((v) => v.setUint8(2, 0)), "hit count must be within [1, 8], got: 0"],
     ["count 9", () => patched((v) => v.setUint8(2, 9)), "hit count must be within [1, 8], got: 9"],
-    ["flags", () => patched((v) => v.setUint8(3, 1)), "flags must be 0, got: 1"],
+    ["flags", () => patched((v) => v.setUint8(3, 2)), "flags must be 0 or 1, got: 2"],
     ["seq 0", () => patched((v) => v.setUint32(4, 0, true)), "hit 0: seq must be an integer within [1, 2147483647], got: 0"],
     ["seq 2^31", () => patched((v) => v.setUint32(4 + 15, 2 ** 31, true)), "hit 1: seq must be"],
     ["NaN strike", () => patched((v) => v.setFloat64(8, Number.NaN, true)), "hit 0: strikeAtMs must be within"],
@@ -161,8 +173,11 @@ describe("DirectSendWindow", () => {
 
 describe("direct pings", () => {
   it("round-trip a ping and a pong; a hit packet or junk is no ping", () => {
-    expect(decodeDirectPing(encodeDirectPing({ kind: "ping", t0Ms: 1234.5 }))).toEqual({ kind: "ping", t0Ms: 1234.5 });
-    expect(decodeDirectPing(encodeDirectPing({ kind: "pong", t0Ms: -7 }).buffer)).toEqual({ kind: "pong", t0Ms: -7 });
+    expect(decodeDirectPing(encodeDirectPing({ kind: "ping", t0Ms: 1234.5 }))).toEqual({ kind: "ping", t0Ms: 1234.5, t1Ms: null });
+    expect(decodeDirectPing(encodeDirectPing({ kind: "pong", t0Ms: -7 }).buffer)).toEqual({ kind: "pong", t0Ms: -7, t1Ms: null });
+    // the answerer's clock (core/peer-clock.ts)
+    expect(decodeDirectPing(encodeDirectPing({ kind: "pong", t0Ms: 10.25, t1Ms: 98_765.125 }))).toEqual({ kind: "pong", t0Ms: 10.25, t1Ms: 98_765.125 });
+    expect(decodeDirectPing(encodeDirectPing({ kind: "pong", t0Ms: 1, t1Ms: NaN }))).toEqual({ kind: "pong", t0Ms: 1, t1Ms: null });
     expect(decodeDirectPing(encodeDirectPacket([{ seq: 1, pad: PAD_IDS[0]!, velocity: 1, strikeAtMs: 5 }]))).toBeNull();
     const bad = encodeDirectPing({ kind: "ping", t0Ms: 1 });
     bad[2] = 7;

@@ -21,7 +21,9 @@
  * duplicate from a restarted sender by it).
  *
  * Layout, little-endian:
- *   header 4 bytes: magic 0x42 ('B'), version, hit count (1..DIRECT_MAX_HITS), flags (0)
+ *   header 4 bytes: magic 0x42 ('B'), version, hit count (1..DIRECT_MAX_HITS), flags (bit 0: clock)
+ *   clock  8 bytes when flag bit 0: float64, the sender's local clock − shared clock as it sent the
+ *          packet (its strikes on its own clock: core/peer-clock.ts)
  *   per hit 15 bytes, newest first:
  *     seq        uint32   [1, 2^31 − 1] (LIMITS.seqMin/seqMax)
  *     strikeAtMs float64  shared clock, finite, LIMITS.timeMsMin/timeMsMax
@@ -65,7 +67,14 @@ const PAD_INDEX: ReadonlyMap<PadId, number> = new Map(PAD_IDS.map((p, i) => [p, 
 export interface DirectPacket {
   /** newest first: hits[0] is the one the packet was sent for, the rest are repeats */
   hits: SentHit[];
+  /**
+   * the sender's local clock − its shared clock when it sent the packet (null: not given): its
+   * strikes on its own monotonic clock, which no clock sync moves (core/peer-clock.ts)
+   */
+  localMinusSharedMs: number | null;
 }
+const CLOCK_FLAG = 1;
+const CLOCK_BYTES = 8;
 
 export type DirectDecodeResult = { ok: true; packet: DirectPacket } | { ok: false; error: string };
 
@@ -85,22 +94,25 @@ function hitError(h: SentHit, i: number): string | null {
 }
 
 /** The packet of `hits` (newest first). Throws RangeError on hits the protocol would refuse: a bug of the sender. */
-export function encodeDirectPacket(hits: readonly SentHit[]): Uint8Array<ArrayBuffer> {
+export function encodeDirectPacket(hits: readonly SentHit[], localMinusSharedMs: number | null = null): Uint8Array<ArrayBuffer> {
   if (hits.length < 1 || hits.length > DIRECT_MAX_HITS) {
     throw new RangeError(`a direct packet holds 1 to ${DIRECT_MAX_HITS} hits, got: ${hits.length}`);
   }
-  const bytes = new Uint8Array(DIRECT_HEADER_BYTES + hits.length * DIRECT_HIT_BYTES);
+  if (localMinusSharedMs !== null && !Number.isFinite(localMinusSharedMs)) throw new RangeError(`localMinusSharedMs must be finite, got: ${localMinusSharedMs}`);
+  const head = DIRECT_HEADER_BYTES + (localMinusSharedMs === null ? 0 : CLOCK_BYTES);
+  const bytes = new Uint8Array(head + hits.length * DIRECT_HIT_BYTES);
   const view = new DataView(bytes.buffer);
   view.setUint8(0, DIRECT_PACKET_MAGIC);
   view.setUint8(1, DIRECT_PACKET_VERSION);
   view.setUint8(2, hits.length);
-  view.setUint8(3, 0);
+  view.setUint8(3, localMinusSharedMs === null ? 0 : CLOCK_FLAG);
+  if (localMinusSharedMs !== null) view.setFloat64(DIRECT_HEADER_BYTES, localMinusSharedMs, true);
   const seen = new Set<number>();
   hits.forEach((h, i) => {
     const error = hitError(h, i) ?? (seen.has(h.seq) ? `hit ${i}: seq ${h.seq} twice in one packet` : null);
     if (error) throw new RangeError(error);
     seen.add(h.seq);
-    const at = DIRECT_HEADER_BYTES + i * DIRECT_HIT_BYTES;
+    const at = head + i * DIRECT_HIT_BYTES;
     view.setUint32(at, h.seq, true);
     view.setFloat64(at + 4, h.strikeAtMs, true);
     view.setUint8(at + 12, PAD_INDEX.get(h.pad)!);
@@ -133,13 +145,16 @@ export function decodeDirectPacket(data: unknown): DirectDecodeResult {
   const count = view.getUint8(2);
   if (count < 1 || count > DIRECT_MAX_HITS) return fail(`hit count must be within [1, ${DIRECT_MAX_HITS}], got: ${count}`);
   const flags = view.getUint8(3);
-  if (flags !== 0) return fail(`flags must be 0, got: ${flags}`);
-  const expected = DIRECT_HEADER_BYTES + count * DIRECT_HIT_BYTES;
+  if (flags !== 0 && flags !== CLOCK_FLAG) return fail(`flags must be 0 or ${CLOCK_FLAG}, got: ${flags}`);
+  const head = DIRECT_HEADER_BYTES + (flags === CLOCK_FLAG ? CLOCK_BYTES : 0);
+  const expected = head + count * DIRECT_HIT_BYTES;
   if (bytes.byteLength !== expected) return fail(`${count} hits take ${expected} bytes, got: ${bytes.byteLength}`);
+  const localMinusSharedMs = flags === CLOCK_FLAG ? view.getFloat64(DIRECT_HEADER_BYTES, true) : null;
+  if (localMinusSharedMs !== null && !Number.isFinite(localMinusSharedMs)) return fail(`clock must be finite, got: ${localMinusSharedMs}`);
   const hits: SentHit[] = [];
   const seen = new Set<number>();
   for (let i = 0; i < count; i++) {
-    const at = DIRECT_HEADER_BYTES + i * DIRECT_HIT_BYTES;
+    const at = head + i * DIRECT_HIT_BYTES;
     const padIndex = view.getUint8(at + 12);
     const pad = PAD_IDS[padIndex];
     if (pad === undefined) return fail(`hit ${i}: pad index must be within [0, ${PAD_IDS.length - 1}], got: ${padIndex}`);
@@ -150,7 +165,7 @@ export function decodeDirectPacket(data: unknown): DirectDecodeResult {
     seen.add(hit.seq);
     hits.push(hit);
   }
-  return { ok: true, packet: { hits } };
+  return { ok: true, packet: { hits, localMinusSharedMs } };
 }
 
 /**
@@ -176,37 +191,43 @@ export class DirectSendWindow {
     return [...this.recent];
   }
 
-  /** The packet for `hit`. */
-  packetFor(hit: SentHit): Uint8Array<ArrayBuffer> {
-    return encodeDirectPacket(this.hitsFor(hit));
+  /** The packet for `hit` (with the sender's clock: DirectPacket.localMinusSharedMs). */
+  packetFor(hit: SentHit, localMinusSharedMs: number | null = null): Uint8Array<ArrayBuffer> {
+    return encodeDirectPacket(this.hitsFor(hit), localMinusSharedMs);
   }
 }
 
 /**
  * The channel's second packet kind: a ping (and its echo) every DIRECT_PING_INTERVAL_MS while
  * the channel is open. Half the round trip is the direct path's one-way delay before any hit,
- * and silence on the channel (no hit, no pong) is how a stall is seen (docs/direct-path.md).
- * 12 bytes: magic 0x50 ('P'), version, kind (0 ping, 1 pong), flags (0), t0Ms float64 (the
- * pinger's local clock, echoed unchanged).
+ * silence on the channel (no hit, no pong) is how a stall is seen, and the answerer's clock in
+ * the pong tells the two pages' clocks apart (core/peer-clock.ts) (docs/direct-path.md).
+ * 20 bytes: magic 0x50 ('P'), version, kind (0 ping, 1 pong), flags (bit 0: t1Ms set), then
+ * float64s: t0Ms (the pinger's local clock, echoed unchanged) and t1Ms (pongs: the answerer's
+ * local clock when the ping reached it).
  */
 export const DIRECT_PING_MAGIC = 0x50;
-export const DIRECT_PING_BYTES = 12;
+export const DIRECT_PING_BYTES = 20;
 export const DIRECT_PING_INTERVAL_MS = 250;
 
 export interface DirectPing {
   kind: "ping" | "pong";
   t0Ms: number;
+  /** pongs: the answerer's local clock when the ping reached it (null: not given) */
+  t1Ms?: number | null;
 }
 
 export function encodeDirectPing(ping: DirectPing): Uint8Array<ArrayBuffer> {
   if (!Number.isFinite(ping.t0Ms)) throw new RangeError(`t0Ms must be finite, got: ${ping.t0Ms}`);
+  const t1 = typeof ping.t1Ms === "number" && Number.isFinite(ping.t1Ms) ? ping.t1Ms : null;
   const bytes = new Uint8Array(DIRECT_PING_BYTES);
   const view = new DataView(bytes.buffer);
   view.setUint8(0, DIRECT_PING_MAGIC);
   view.setUint8(1, DIRECT_PACKET_VERSION);
   view.setUint8(2, ping.kind === "ping" ? 0 : 1);
-  view.setUint8(3, 0);
+  view.setUint8(3, t1 === null ? 0 : 1);
   view.setFloat64(4, ping.t0Ms, true);
+  view.setFloat64(12, t1 ?? 0, true);
   return bytes;
 }
 
@@ -216,9 +237,11 @@ export function decodeDirectPing(data: unknown): DirectPing | null {
   const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (bytes.byteLength !== DIRECT_PING_BYTES) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint8(0) !== DIRECT_PING_MAGIC || view.getUint8(1) !== DIRECT_PACKET_VERSION || view.getUint8(3) !== 0) return null;
+  const flags = view.getUint8(3);
+  if (view.getUint8(0) !== DIRECT_PING_MAGIC || view.getUint8(1) !== DIRECT_PACKET_VERSION || flags > 1) return null;
   const kind = view.getUint8(2);
   const t0Ms = view.getFloat64(4, true);
-  if ((kind !== 0 && kind !== 1) || !Number.isFinite(t0Ms)) return null;
-  return { kind: kind === 0 ? "ping" : "pong", t0Ms };
+  const t1Ms = flags === 1 ? view.getFloat64(12, true) : null;
+  if ((kind !== 0 && kind !== 1) || !Number.isFinite(t0Ms) || (t1Ms !== null && !Number.isFinite(t1Ms))) return null;
+  return { kind: kind === 0 ? "ping" : "pong", t0Ms, t1Ms };
 }

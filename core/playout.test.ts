@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { audioLeadMs, DEADLINE_MARGIN_MS, decideDeadline, OutputPathMeter } from "./audio-deadline";
 import { ClockSync, nextPingDelayMs, type LegStats } from "./clock-sync";
-import { AdaptivePlayout, isLateTargetId, LATE_TARGETS, PlayoutStats, type AdaptiveDecision } from "./playout";
+import { AdaptivePlayout, isLateTargetId, LATE_TARGETS, lateAllowance, PlayoutStats, type AdaptiveDecision } from "./playout";
 import { gaussian, seededRng } from "./rng";
 import { AUDIO_DEVICES, SimAudioDevice } from "./sim/audio-device";
 import { PROFILES, relayHits, SIM_START_MS, SimConnection, streamRng, type NetworkProfile } from "./sim/network";
@@ -181,6 +181,37 @@ describe("delay changes at the partner's rests", () => {
     expect(d).toMatchObject({ changed: true, late: false });
     expect(d.delayMs).toBeCloseTo(31 + LEAD_MS + 1, 9);
     expect(p.changes).toBe(1);
+  });
+
+  it("lateAllowance: the binomial's 75th percentile of late hits at the target", () => {
+    expect(lateAllowance(0, 0.005)).toBe(0);
+    expect(lateAllowance(10, 0.005)).toBe(0); // P(0 late) = 0.95
+    expect(lateAllowance(100, 0.005)).toBe(1); // P(≤ 1) = 0.91, P(0) = 0.61
+    expect(lateAllowance(800, 0.005)).toBe(5); // mean 4
+    expect(lateAllowance(100, 0.02)).toBe(3); // mean 2
+  });
+
+  it("a rest grows the delay for hits beyond it only when there are more than a path at the target would show", () => {
+    const p = new AdaptivePlayout({ restMs: REST_MS, shrinkRestMs: 100 * REST_MS, priorHits: 1 });
+    p.setPriorTransit(23);
+    let atMs = 0;
+    const play = (transitMs: number) => {
+      const d = p.onArrival(atMs, atMs + transitMs, LEAD_MS, LEAD_MS - 5); // the deadline in force is 5 ms below the plan
+      atMs += IOI_MS;
+      return d;
+    };
+    for (let i = 0; i < 100; i++) play(20 + (i % 4));
+    const start = p.delayMs(LEAD_MS);
+    expect(play(26).late).toBe(false); // a page stall: beyond the plan, on time at the speaker
+    atMs += REST_MS;
+    expect(play(21).changed).toBe(false); // one in ~100: what a 0.5 % path shows 39 % of the time
+    for (let i = 0; i < 10; i++) play(20 + (i % 4));
+    play(27);
+    play(26);
+    atMs += REST_MS;
+    const grown = play(21); // three in ~110: more than the target's 75th percentile (1)
+    expect(grown.changed).toBe(true);
+    expect(grown.delayMs).toBeGreaterThan(start);
   });
 
   it("shrinks only after a bar's rest: a stream and a beat's rest keep the delay, the first hit after a bar takes the lower one", () => {

@@ -13,6 +13,7 @@
  * relay-only unchanged.
  */
 import { expect, test } from "@playwright/test";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -109,6 +110,21 @@ for (const direct of [false, true]) {
       timeOrigin: performance.timeOrigin,
     });
     cells.push({ path: direct ? "direct" : "relay only", cell, paths });
+    // DIRECT_DUMP=dir: the listener's log of the partner's hits (transit, delay in force) for a look by hand
+    if (process.env.DIRECT_DUMP) {
+      type Logged = { kind: string; from: string; seq: number; strikeAtMs: number; receivedAtMs: number; scheduledAtMs: number; late: boolean; playoutDelayMs?: number };
+      const hits = ((diagB as { hits: Logged[] }).hits)
+        .filter((h) => h.kind === "remote" && h.from === partnerId)
+        .map((h) => ({
+          seq: h.seq,
+          strikeAtMs: h.strikeAtMs,
+          transitMs: h.receivedAtMs - h.strikeAtMs,
+          delayMs: h.playoutDelayMs,
+          // what the playout saw: the strike moved onto this page's clock (app/lib/connection/jam-connection.ts play)
+          playedTransitMs: h.late || h.playoutDelayMs === undefined ? null : h.receivedAtMs - (h.scheduledAtMs - h.playoutDelayMs),
+        }));
+      writeFileSync(path.join(process.env.DIRECT_DUMP, `${direct ? "direct" : "relay"}-${Date.now()}.json`), JSON.stringify({ hits, paths, runs: runs.map((r) => ({ rhythm: r.rhythm, n: r.stampsMs.length })) }));
+    }
     // the run must be sound: every strike played, and the path the cell names is the one used
     expect(cell.strikes, "strikes played").toBe(CELL_RHYTHMS.reduce((s, r) => s + r.hits.length, 0));
     if (direct) expect(paths?.inUse, "the listener played the partner from the direct path").toBe("direct");

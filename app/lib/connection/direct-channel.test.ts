@@ -12,7 +12,8 @@ import { DirectChannel, OPEN_TIMEOUT_MS, RETRY_MAX_MS, type DirectState } from "
 const ADA = "direct-aaaa-01";
 const BO = "direct-bbbb-02";
 
-function pair(net: FakeNetwork, random = () => 0.5) {
+/** clockMs: how far each side's local clock reads from the (fake) true time: Ada's, Bo's */
+function pair(net: FakeNetwork, random = () => 0.5, clockMs: [number, number] = [0, 0]) {
   const states: Record<string, [DirectState, string | null][]> = { [ADA]: [], [BO]: [] };
   const packets: Record<string, unknown[]> = { [ADA]: [], [BO]: [] };
   const signals: DirectSignalMsg[] = [];
@@ -30,7 +31,7 @@ function pair(net: FakeNetwork, random = () => 0.5) {
       },
       onPacket: (d) => packets[self]!.push(d),
       onStateChange: (s, r) => states[self]!.push([s, r]),
-      now: () => Date.now(),
+      now: () => Date.now() + clockMs[side]!,
       random,
     });
   chans[ADA] = make(ADA, BO, 0);
@@ -67,6 +68,20 @@ describe("DirectChannel", () => {
     expect(ada.stats().rttMs).toBe(6); // 3 ms each way on the fake network
     expect(bo.stats().rttMs).toBe(6);
     expect([ada.state, bo.state]).toEqual(["open", "open"]); // pings keep it from stalling
+  });
+
+  it("tells the two pages' clocks apart from the pongs' stamps (core/peer-clock.ts)", async () => {
+    const net = new FakeNetwork();
+    // Ada's page has been open 2.5 ms longer than the truth, Bo's 1.25 ms less (performance.now's origins)
+    const { ada, bo } = pair(net, () => 0.5, [2.5, -1.25]);
+    expect(ada.clockOffsetMs).toBeNull();
+    ada.start();
+    bo.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(ada.clockOffsetMs).toBeCloseTo(-3.75, 9); // Bo's − Ada's (equal legs on the fake network: exact)
+    expect(ada.stats().rttMs).toBe(6); // the round trip is on one clock: unaffected
+    expect(bo.clockOffsetMs).toBeCloseTo(3.75, 9);
+    expect(ada.stats().clockOffsetMs).toBeCloseTo(-3.75, 9);
   });
 
   it("a stall (every packet lost) tears both sides down; the offerer tries again after its back-off and it opens again", async () => {

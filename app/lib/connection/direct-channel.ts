@@ -11,6 +11,7 @@
  * DOM-free: the peer factory, clocks, timers and randomness are injected (Node tests pass fakes).
  */
 import { decodeDirectPing, DIRECT_PING_INTERVAL_MS, encodeDirectPing } from "../../../core/direct-packet";
+import { PeerClock, peerClockSample } from "../../../core/peer-clock";
 import { offersTo } from "../../../core/direct-path";
 import type { DirectSignalMsg, RelayedDirectSignal } from "../../../core/protocol";
 import { median, quantile, sortedAscending } from "../../../core/stats";
@@ -83,6 +84,8 @@ export interface DirectChannelStats {
   /** ping round trip over the channel, median of the last RTT_WINDOW (null: none yet) */
   rttMs: number | null;
   rttP99Ms: number | null;
+  /** the partner's local clock − this page's (core/peer-clock.ts; null: not measured yet) */
+  clockOffsetMs: number | null;
   /** round trips in that window */
   pings: number;
   opens: number;
@@ -113,6 +116,7 @@ export class DirectChannel {
   private rtts: number[] = [];
   /** p99 of `rtts`, kept as each pong arrives */
   private rttP99Ms: number | null = null;
+  private readonly peerClock = new PeerClock();
   private readonly counts = { opens: 0, downs: 0, packetsIn: 0, packetsOut: 0 };
   private lastDown: DownReason | null = null;
   readonly offerer: boolean;
@@ -183,6 +187,7 @@ export class DirectChannel {
       state: this.st,
       rttMs: sorted.length ? median(sorted) : null,
       rttP99Ms: this.rttP99Ms,
+      clockOffsetMs: this.clockOffsetMs,
       pings: sorted.length,
       ...this.counts,
       lastDown: this.lastDown,
@@ -294,6 +299,7 @@ export class DirectChannel {
     this.counts.opens++;
     this.rtts = [];
     this.rttP99Ms = null;
+    this.peerClock.reset();
     this.setState("open", null);
     this.pingTimer = this.t.setInterval(() => this.tick(dc), DIRECT_PING_INTERVAL_MS);
   }
@@ -319,7 +325,7 @@ export class DirectChannel {
     }
     if (ping.kind === "ping") {
       try {
-        dc.send(encodeDirectPing({ kind: "pong", t0Ms: ping.t0Ms }));
+        dc.send(encodeDirectPing({ kind: "pong", t0Ms: ping.t0Ms, t1Ms: nowMs }));
       } catch {
         this.down("error");
       }
@@ -330,6 +336,13 @@ export class DirectChannel {
     this.rtts.push(rttMs);
     if (this.rtts.length > RTT_WINDOW) this.rtts.shift();
     this.rttP99Ms = quantile(sortedAscending(this.rtts), 0.99);
+    const sample = ping.t1Ms == null ? null : peerClockSample(ping.t0Ms, ping.t1Ms, nowMs);
+    if (sample) this.peerClock.add(sample);
+  }
+
+  /** The partner's local clock − this page's, measured over the open channel (null: not yet). */
+  get clockOffsetMs(): number | null {
+    return this.st === "open" ? this.peerClock.offsetMs : null;
   }
 
   /**

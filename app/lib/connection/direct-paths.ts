@@ -18,8 +18,8 @@ export interface DirectPathsOptions {
   createPeer: PeerFactory;
   /** through the room's socket; false when it could not go (not joined) */
   signal(msg: DirectSignalMsg): void;
-  /** a hit packet from `from`, decoded: newest first (index > 0: a redundancy copy) */
-  onHits(from: string, hits: SentHit[]): void;
+  /** a hit packet from `from`, decoded: newest first (index > 0: a redundancy copy), with its sender's clock (DirectPacket) */
+  onHits(from: string, hits: SentHit[], localMinusSharedMs: number | null): void;
   /** a partner's channel went down after being open: its hits now come over the relay */
   onDown(from: string, reason: DownReason): void;
   now(): number;
@@ -87,13 +87,13 @@ export class DirectPaths {
     ch.onSignal(msg);
   }
 
-  /** One own hit: its packet (with the last few as repeats) on every open channel. */
-  sendHit(hit: SentHit): void {
+  /** One own hit: its packet (with the last few as repeats, and this page's clock: DirectPacket) on every open channel. */
+  sendHit(hit: SentHit, localMinusSharedMs: number | null = null): void {
     if (this.channels.size === 0) return;
     let packet: Uint8Array<ArrayBuffer> | null = null;
     for (const ch of this.channels.values()) {
       if (!ch.isOpen) continue;
-      packet ??= this.window.packetFor(hit);
+      packet ??= this.window.packetFor(hit, localMinusSharedMs);
       ch.send(packet);
     }
     // the window must hold every hit, sent or not, so repeats are the real last hits
@@ -102,6 +102,11 @@ export class DirectPaths {
 
   stateOf(from: string): DirectState | null {
     return this.channels.get(from)?.state ?? null;
+  }
+
+  /** `from`'s local clock − this page's, over their open channel (DirectChannel.clockOffsetMs). */
+  clockOffsetMs(from: string): number | null {
+    return this.channels.get(from)?.clockOffsetMs ?? null;
   }
 
   /** The direct path's prior for `from` (DirectChannel.priorMs); null: no open channel, or too few pings. */
@@ -149,7 +154,7 @@ export class DirectPaths {
       },
       onPacket: (data) => {
         const res = decodeDirectPacket(data);
-        if (res.ok) this.o.onHits(partnerId, res.packet.hits);
+        if (res.ok) this.o.onHits(partnerId, res.packet.hits, res.packet.localMinusSharedMs);
         else this.refused.set(partnerId, (this.refused.get(partnerId) ?? 0) + 1);
       },
       onStateChange: (state, reason) => {

@@ -30,8 +30,8 @@ export interface HitPathsOptions {
   /** null: no WebRTC here (Node, or a browser without it): the relay alone */
   createPeer: PeerFactory | null;
   signal(msg: DirectSignalMsg): void;
-  /** a hit from a direct channel (index > 0 in its packet: `repeat`) */
-  onDirectHit(hit: RelayedHit, repeat: boolean): void;
+  /** a hit from a direct channel (index > 0 in its packet: `repeat`), with its sender's local − shared clock (null: not given) */
+  onDirectHit(hit: RelayedHit, repeat: boolean, localMinusSharedMs: number | null): void;
   /** the direct path that was in use for `from` went down: the relay's copies are now the first */
   onPathChanged(from: string): void;
   now(): number;
@@ -89,6 +89,11 @@ export class HitPaths {
     return [...ids].map((from) => ({ from, ...this.firstCopy.paths(from), firsts: { ...(this.firsts.get(from) ?? { direct: 0, relay: 0 }) }, channel: channels.get(from) ?? null }));
   }
 
+  /** `from`'s local clock − this page's, over the direct channel (null: no open, measured channel). */
+  directClockOffsetMs(from: string): number | null {
+    return this.paths?.clockOffsetMs(from) ?? null;
+  }
+
   /** The direct channel's prior for `from` (DirectPaths.priorMs), null without an open, measured channel. */
   directPriorMs(from: string): number | null {
     return this.paths?.priorMs(from) ?? null;
@@ -113,8 +118,8 @@ export class HitPaths {
     this.paths?.onRoom(room);
   }
   /** One own hit, on every open direct channel (the relay's copy is the connection's business). */
-  sendHit(hit: SentHit): void {
-    this.paths?.sendHit(hit);
+  sendHit(hit: SentHit, localMinusSharedMs: number | null = null): void {
+    this.paths?.sendHit(hit, localMinusSharedMs);
   }
   close(): void {
     this.closed = true;
@@ -129,7 +134,7 @@ export class HitPaths {
           selfId: this.o.selfId,
           createPeer,
           signal: (msg) => this.o.signal(msg),
-          onHits: (from, hits) => hits.forEach((h, i) => this.o.onDirectHit({ ...h, from }, i > 0)),
+          onHits: (from, hits, clock) => hits.forEach((h, i) => this.o.onDirectHit({ ...h, from }, i > 0, clock)),
           onDown: (from) => {
             if (this.firstCopy.paths(from).inUse === "direct") this.o.onPathChanged(from);
           },

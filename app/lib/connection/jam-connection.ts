@@ -90,7 +90,7 @@ export class JamConnection extends RoomRequests {
       selfId: opts.participantId,
       createPeer: opts.createPeer === undefined ? defaultPeerFactory() : opts.createPeer,
       signal: (msg) => this.socket.connected && this.socket.emit("direct:signal", msg),
-      onDirectHit: (hit, repeat) => this.deliver(hit, "direct", repeat),
+      onDirectHit: (hit, repeat, clock) => this.deliver(hit, "direct", repeat, clock),
       onPathChanged: (from) => this.partners.pathChanged(from),
       now: opts.now,
       random: this.random,
@@ -306,7 +306,7 @@ export class JamConnection extends RoomRequests {
     if (!this.clock.sync.synced) this.unsynced.push(msg);
     // The direct copy first (the faster path; not before the first sync: the time is not the room's
     // yet); the relay's copy is the one the server stores.
-    if (this.clock.sync.synced) this.paths.sendHit(msg);
+    if (this.clock.sync.synced) this.paths.sendHit(msg, -this.clock.appliedOffsetAt(this.clock.localNow()));
     // Sent before anything else: every ms here is a ms of the partners' delay.
     if (this.socket.connected && this.snap.status.kind === "joined") {
       this.socket.emit("hit", msg);
@@ -331,21 +331,37 @@ export class JamConnection extends RoomRequests {
     }
   }
 
-  /** A copy of a partner's hit from either path: only the first copy of each (sender, seq) plays. */
-  private deliver(hit: RelayedHit, path: HitPath, repeat: boolean): void {
+  /**
+   * A copy of a partner's hit from either path: only the first copy of each (sender, seq) plays.
+   * `senderClockMs`: a direct copy's sender's local − shared clock (core/direct-packet.ts).
+   */
+  private deliver(hit: RelayedHit, path: HitPath, repeat: boolean, senderClockMs: number | null = null): void {
     if (path === "relay") this.stats.relayedIn++;
     else this.stats.directIn++;
     const arrivalAtMs = this.clock.sharedNow();
     const outcome = this.paths.judge(hit, path, repeat, arrivalAtMs);
-    if (outcome === "first") this.play(hit, arrivalAtMs);
+    if (outcome === "first") this.play(hit, arrivalAtMs, path === "direct" ? this.onMyClock(hit, senderClockMs) : null);
     else if (outcome === "duplicate") this.stats.duplicates++;
   }
 
-  private play(hit: RelayedHit, nowMs: number): void {
+  /**
+   * A direct copy's strike on this page's shared clock by way of the two pages' LOCAL clocks
+   * (core/peer-clock.ts): the sender's own clock at the strike, less how far it reads from this
+   * page's (measured over the channel), then this page's shared clock now. No step of either
+   * page's clock sync moves the partner then. Null (play the stamp as it is): not measured yet.
+   */
+  private onMyClock(hit: RelayedHit, senderClockMs: number | null): number | null {
+    const peerMs = this.paths.directClockOffsetMs(hit.from);
+    if (senderClockMs === null || peerMs === null) return null;
+    return this.clock.toShared(hit.strikeAtMs + senderClockMs - peerMs);
+  }
+
+  /** `playStrikeAtMs`: the strike the playout times it by (onMyClock), when not its stamp; hearings keep the stamp. */
+  private play(hit: RelayedHit, nowMs: number, playStrikeAtMs: number | null = null): void {
     const lead = this.audioLead();
     const room = this.snap.room;
     this.partners.setDirectPrior(hit.from, this.paths.directPriorMs(hit.from));
-    const d = this.partners.decide(hit.from, hit.strikeAtMs, nowMs, lead.planMs, room?.mode ?? "live", this.barMs(), lead.nowMs);
+    const d = this.partners.decide(hit.from, playStrikeAtMs ?? hit.strikeAtMs, nowMs, lead.planMs, room?.mode ?? "live", this.barMs(), lead.nowMs);
     for (const fn of this.hitListeners) fn(hit, d, nowMs);
     if (room?.recording) {
       this.hearings.add({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, soundedAtMs: d.playAtMs, late: d.late, skipped: d.skipped });
