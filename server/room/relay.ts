@@ -2,7 +2,8 @@
  * The hot path: every strike of every player. Relayed at once to the rest of the room (one
  * encode through the Fanout), kept for a running battle's scoring, and queued for the recording
  * (or acknowledged at once when there is nothing to store). Lean on purpose: no allocation beyond
- * the relayed message and the stored row; the answer is a shared constant.
+ * the relayed message (the stored row is a few numbers in the hit queue's columns,
+ * server/hit-columns.ts); the answer is a shared constant.
  */
 import { LIMITS, type HitMsg } from "../../core/protocol";
 import { battleHit } from "./battle";

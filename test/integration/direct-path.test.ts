@@ -87,4 +87,28 @@ describe("the direct path between two real clients", () => {
     expect(p.firsts.relay).toBeGreaterThanOrEqual(20); // torn down, then lossy
     expect(p.channel!.downs).toBeGreaterThanOrEqual(1);
   }, 30_000);
+
+  it("a direct copy is timed by the sender's own clock: a step of the sender's clock sync does not move it (core/peer-clock.ts)", async () => {
+    const net = new FakeNetwork();
+    net.latencyMs = 0;
+    const { ada, bo } = await pair(net);
+    await until("channel measured", () => pathAt(bo, ada.participantId)?.channel?.clockOffsetMs != null && pathAt(ada, bo.participantId)?.channel?.state === "open");
+    const played: { stampTransitMs: number; playedTransitMs: number; path: string }[] = [];
+    bo.onRemoteHit((hit, d, receivedAtMs, path) => played.push({ stampTransitMs: receivedAtMs - hit.strikeAtMs, playedTransitMs: receivedAtMs - (d.dueAtMs - d.delayMs), path }));
+    // Ada's clock sync steps by +40 ms (as when it learns a new floor): her stamps jump with it
+    const applied = ada.clock.appliedOffsetAt.bind(ada.clock);
+    ada.clock.appliedOffsetAt = (localMs: number) => applied(localMs) + 40;
+    await play(ada, 20, 20);
+    await until("20 hits played", () => played.length >= 20);
+    // (in one Node process the fake channel's setTimeout sometimes loses the race to the relay's
+    // loopback socket: those copies keep the server's frame and play by the stamp)
+    const direct = played.filter((p) => p.path === "direct");
+    expect(direct.length).toBeGreaterThanOrEqual(1);
+    for (const p of played.filter((x) => x.path === "relay")) expect(p.playedTransitMs).toBeCloseTo(p.stampTransitMs, 6);
+    // the stamps say the hits arrived ~40 ms before they were struck; the playout saw ~0 (loopback, timers)
+    for (const p of direct) {
+      expect(p.stampTransitMs).toBeLessThan(-30);
+      expect(Math.abs(p.playedTransitMs)).toBeLessThan(10);
+    }
+  });
 });

@@ -340,7 +340,7 @@ export class JamConnection extends RoomRequests {
     else this.stats.directIn++;
     const arrivalAtMs = this.clock.sharedNow();
     const outcome = this.paths.judge(hit, path, repeat, arrivalAtMs);
-    if (outcome === "first") this.play(hit, arrivalAtMs, path === "direct" ? this.onMyClock(hit, senderClockMs) : null);
+    if (outcome === "first") this.play(hit, arrivalAtMs, path, path === "direct" ? this.onMyClock(hit, senderClockMs) : null);
     else if (outcome === "duplicate") this.stats.duplicates++;
   }
 
@@ -357,12 +357,12 @@ export class JamConnection extends RoomRequests {
   }
 
   /** `playStrikeAtMs`: the strike the playout times it by (onMyClock), when not its stamp; hearings keep the stamp. */
-  private play(hit: RelayedHit, nowMs: number, playStrikeAtMs: number | null = null): void {
+  private play(hit: RelayedHit, nowMs: number, path: HitPath, playStrikeAtMs: number | null = null): void {
     const lead = this.audioLead();
     const room = this.snap.room;
     this.partners.setDirectPrior(hit.from, this.paths.directPriorMs(hit.from));
     const d = this.partners.decide(hit.from, playStrikeAtMs ?? hit.strikeAtMs, nowMs, lead.planMs, room?.mode ?? "live", this.barMs(), lead.nowMs);
-    for (const fn of this.hitListeners) fn(hit, d, nowMs);
+    for (const fn of this.hitListeners) fn(hit, d, nowMs, path);
     if (room?.recording) {
       this.hearings.add({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, soundedAtMs: d.playAtMs, late: d.late, skipped: d.skipped });
     }

@@ -1,6 +1,7 @@
 /** The connection's options, snapshot and counters (jam-connection.ts). */
 import type { ManagerOptions, Socket, SocketOptions } from "socket.io-client";
 import type { Reaction } from "../../../core/battle";
+import type { HitPath } from "../../../core/first-copy";
 import type { AdaptiveDecision, LateTargetId } from "../../../core/playout";
 import type { ClientToServerEvents, ErrorMsg, RelayedHit, RoomView, ServerToClientEvents } from "../../../core/protocol";
 import type { KeyValueStorage } from "../outbox";
@@ -77,4 +78,5 @@ export interface ConnectionStats {
   duplicates: number;
 }
 
-export type RemoteHitListener = (hit: RelayedHit, decision: AdaptiveDecision, receivedAtMs: number) => void;
+/** `path`: the path the played (first) copy came by */
+export type RemoteHitListener = (hit: RelayedHit, decision: AdaptiveDecision, receivedAtMs: number, path: HitPath) => void;
