@@ -21,6 +21,14 @@ export interface DiagHit {
   velocity: number;
   /** strike time on the shared clock */
   strikeAtMs: number;
+  /**
+   * remote: the strike the playout timed it by — strikeAtMs, or for a copy from the direct path
+   * the sender's own clock moved onto this page's (core/peer-clock.ts); scheduledAtMs is this +
+   * playoutDelayMs when on time. Absent for local hits.
+   */
+  timedStrikeAtMs?: number;
+  /** remote: the path the played copy came by */
+  path?: "direct" | "relay";
   /** shared time it will be heard at the speaker: its slot, or the earliest possible when late */
   scheduledAtMs: number;
   late: boolean;

@@ -17,6 +17,7 @@ import type { PadId } from "../../core/kit";
 import type { LateTargetId } from "../../core/playout";
 import type { RelayedHit } from "../../core/protocol";
 import type { AdaptiveDecision } from "../../core/playout";
+import type { HitPath } from "../../core/first-copy";
 import type { AudioEngine } from "./audio/engine";
 import { CLICKS_BUS, DEFAULT_VOLUME } from "./audio/mix-buses";
 import { measuredOutputPathMs, outputLatencyMs, perfToAudioTime, sampleAudioClock } from "./audio-clock";
@@ -111,7 +112,7 @@ export class JamSession {
         room = c.room;
         this.emit();
       }),
-      this.connection.onRemoteHit((hit, d, nowMs) => this.playRemote(hit, d, nowMs)),
+      this.connection.onRemoteHit((hit, d, nowMs, path, timedStrikeAtMs) => this.playRemote(hit, d, nowMs, path, timedStrikeAtMs)),
     );
     window.addEventListener("pagehide", this.onPageHide);
     this.schedTimer = setInterval(() => this.scheduleClicks(), SCHEDULER_TICK_MS);
@@ -224,7 +225,7 @@ export class JamSession {
   }
 
   /** A partner's hit, with the connection's playout decision: on time or late, the engine gets the time it is really heard. */
-  private playRemote(hit: RelayedHit, d: AdaptiveDecision, nowMs: number): void {
+  private playRemote(hit: RelayedHit, d: AdaptiveDecision, nowMs: number, path: HitPath, timedStrikeAtMs: number): void {
     const audioTime = d.skipped ? null : this.sharedToAudioTime(d.playAtMs);
     // through the sender's bus: their fader and mute (a partner not in the room view yet plays at unity)
     if (audioTime !== null) this.engine.playHit(hit.pad, audioTime, hit.velocity, hit.from);
@@ -235,6 +236,8 @@ export class JamSession {
       pad: hit.pad,
       velocity: hit.velocity,
       strikeAtMs: hit.strikeAtMs,
+      timedStrikeAtMs,
+      path,
       scheduledAtMs: d.playAtMs,
       late: d.late,
       lateByMs: d.lateByMs,

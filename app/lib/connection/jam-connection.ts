@@ -361,8 +361,9 @@ export class JamConnection extends RoomRequests {
     const lead = this.audioLead();
     const room = this.snap.room;
     this.partners.setDirectPrior(hit.from, this.paths.directPriorMs(hit.from));
-    const d = this.partners.decide(hit.from, playStrikeAtMs ?? hit.strikeAtMs, nowMs, lead.planMs, room?.mode ?? "live", this.barMs(), lead.nowMs);
-    for (const fn of this.hitListeners) fn(hit, d, nowMs, path);
+    const timedStrikeAtMs = playStrikeAtMs ?? hit.strikeAtMs;
+    const d = this.partners.decide(hit.from, timedStrikeAtMs, nowMs, lead.planMs, room?.mode ?? "live", this.barMs(), lead.nowMs);
+    for (const fn of this.hitListeners) fn(hit, d, nowMs, path, timedStrikeAtMs);
     if (room?.recording) {
       this.hearings.add({ from: hit.from, seq: hit.seq, strikeAtMs: hit.strikeAtMs, soundedAtMs: d.playAtMs, late: d.late, skipped: d.skipped });
     }

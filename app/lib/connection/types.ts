@@ -78,5 +78,8 @@ export interface ConnectionStats {
   duplicates: number;
 }
 
-/** `path`: the path the played (first) copy came by */
-export type RemoteHitListener = (hit: RelayedHit, decision: AdaptiveDecision, receivedAtMs: number, path: HitPath) => void;
+/**
+ * `path`: the path the played (first) copy came by; `timedStrikeAtMs`: the strike the playout
+ * timed it by (the stamp, or a direct copy's sender's own clock: JamConnection.onMyClock).
+ */
+export type RemoteHitListener = (hit: RelayedHit, decision: AdaptiveDecision, receivedAtMs: number, path: HitPath, timedStrikeAtMs: number) => void;
