@@ -112,7 +112,7 @@ for (const direct of [false, true]) {
     cells.push({ path: direct ? "direct" : "relay only", cell, paths });
     // DIRECT_DUMP=dir: the listener's log of the partner's hits (transit, delay in force) for a look by hand
     if (process.env.DIRECT_DUMP) {
-      type Logged = { kind: string; from: string; seq: number; strikeAtMs: number; receivedAtMs: number; scheduledAtMs: number; late: boolean; playoutDelayMs?: number };
+      type Logged = { kind: string; from: string; seq: number; strikeAtMs: number; timedStrikeAtMs: number; receivedAtMs: number; playoutDelayMs?: number };
       const hits = ((diagB as { hits: Logged[] }).hits)
         .filter((h) => h.kind === "remote" && h.from === partnerId)
         .map((h) => ({
@@ -120,8 +120,8 @@ for (const direct of [false, true]) {
           strikeAtMs: h.strikeAtMs,
           transitMs: h.receivedAtMs - h.strikeAtMs,
           delayMs: h.playoutDelayMs,
-          // what the playout saw: the strike moved onto this page's clock (app/lib/connection/jam-connection.ts play)
-          playedTransitMs: h.late || h.playoutDelayMs === undefined ? null : h.receivedAtMs - (h.scheduledAtMs - h.playoutDelayMs),
+          // what the playout saw: the strike as it timed it (over the direct path, the sender's own clock)
+          playedTransitMs: h.receivedAtMs - h.timedStrikeAtMs,
         }));
       writeFileSync(path.join(process.env.DIRECT_DUMP, `${direct ? "direct" : "relay"}-${Date.now()}.json`), JSON.stringify({ hits, paths, runs: runs.map((r) => ({ rhythm: r.rhythm, n: r.stampsMs.length })) }));
     }

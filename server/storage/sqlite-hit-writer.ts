@@ -99,7 +99,7 @@ type Waiter = { resolve: (n: number) => void; reject: (e: Error) => void };
  * When the writer thread leaves SCHED_IDLE (see WORKER_SOURCE): a batch is a second of hits
  * (FLUSH_INTERVAL_MS); one whose write takes longer means it is falling behind.
  */
-export const WRITER_LAG_MS = 1_000;
+const WRITER_LAG_MS = 1_000;
 const WRITER_CALM_MS = 250;
 
 export function sqliteHitWriter(filePath: string, opts: { lagMs?: number; calmMs?: number } = {}): HitWriter {

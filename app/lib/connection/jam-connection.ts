@@ -340,28 +340,28 @@ export class JamConnection extends RoomRequests {
     else this.stats.directIn++;
     const arrivalAtMs = this.clock.sharedNow();
     const outcome = this.paths.judge(hit, path, repeat, arrivalAtMs);
-    if (outcome === "first") this.play(hit, arrivalAtMs, path, path === "direct" ? this.onMyClock(hit, senderClockMs) : null);
+    if (outcome === "first") this.play(hit, arrivalAtMs, path, this.timedStrike(hit, path, senderClockMs));
     else if (outcome === "duplicate") this.stats.duplicates++;
   }
 
   /**
-   * A direct copy's strike on this page's shared clock by way of the two pages' LOCAL clocks
-   * (core/peer-clock.ts): the sender's own clock at the strike, less how far it reads from this
-   * page's (measured over the channel), then this page's shared clock now. No step of either
-   * page's clock sync moves the partner then. Null (play the stamp as it is): not measured yet.
+   * The strike the playout times a copy by. A relay copy: its stamp. A direct copy: its strike on
+   * this page's shared clock by way of the two pages' LOCAL clocks (core/peer-clock.ts) — the
+   * sender's own clock at the strike, less how far it reads from this page's (measured over the
+   * channel), then this page's shared clock now — so no step of either page's clock sync moves
+   * the partner; the stamp until the channel has measured the two clocks.
    */
-  private onMyClock(hit: RelayedHit, senderClockMs: number | null): number | null {
-    const peerMs = this.paths.directClockOffsetMs(hit.from);
-    if (senderClockMs === null || peerMs === null) return null;
+  private timedStrike(hit: RelayedHit, path: HitPath, senderClockMs: number | null): number {
+    const peerMs = path === "direct" ? this.paths.directClockOffsetMs(hit.from) : null;
+    if (senderClockMs === null || peerMs === null) return hit.strikeAtMs;
     return this.clock.toShared(hit.strikeAtMs + senderClockMs - peerMs);
   }
 
-  /** `playStrikeAtMs`: the strike the playout times it by (onMyClock), when not its stamp; hearings keep the stamp. */
-  private play(hit: RelayedHit, nowMs: number, path: HitPath, playStrikeAtMs: number | null = null): void {
+  /** `timedStrikeAtMs`: the strike the playout times it by (timedStrike); hearings keep the stamp. */
+  private play(hit: RelayedHit, nowMs: number, path: HitPath, timedStrikeAtMs: number): void {
     const lead = this.audioLead();
     const room = this.snap.room;
     this.partners.setDirectPrior(hit.from, this.paths.directPriorMs(hit.from));
-    const timedStrikeAtMs = playStrikeAtMs ?? hit.strikeAtMs;
     const d = this.partners.decide(hit.from, timedStrikeAtMs, nowMs, lead.planMs, room?.mode ?? "live", this.barMs(), lead.nowMs);
     for (const fn of this.hitListeners) fn(hit, d, nowMs, path, timedStrikeAtMs);
     if (room?.recording) {

@@ -80,6 +80,6 @@ export interface ConnectionStats {
 
 /**
  * `path`: the path the played (first) copy came by; `timedStrikeAtMs`: the strike the playout
- * timed it by (the stamp, or a direct copy's sender's own clock: JamConnection.onMyClock).
+ * timed it by (the stamp, or a direct copy's sender's own clock: JamConnection.timedStrike).
  */
 export type RemoteHitListener = (hit: RelayedHit, decision: AdaptiveDecision, receivedAtMs: number, path: HitPath, timedStrikeAtMs: number) => void;
