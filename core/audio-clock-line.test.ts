@@ -35,4 +35,48 @@ describe("AudioClockLine", () => {
     expect(line.offsetMs).toBeNull();
     expect(line.toPerfMs(1)).toBeNull();
   });
+
+  /** pairs as "interactive" gives them: one per 10 ms callback, ±0.1 ms */
+  const interactive = (line: AudioClockLine, rng: () => number, fromS: number, n: number, offsetMs: number) => {
+    for (let k = 0; k < n; k++) {
+      const c = fromS + k * 0.01;
+      line.add(c, c * 1000 + offsetMs + (rng() - 0.5) * 0.2);
+    }
+  };
+
+  it("follows a step of one callback within two pairs (a skipped render callback: bench:e2e saw −9.8 ms)", () => {
+    const rng = seededRng(3);
+    const line = new AudioClockLine();
+    interactive(line, rng, 1, 300, 1_161.68);
+    expect(line.offsetMs!).toBeCloseTo(1_161.68, 1);
+    interactive(line, rng, 4, 1, 1_151.88);
+    expect(line.offsetMs!).toBeCloseTo(1_161.68, 1); // one pair off the line is held, not averaged in
+    interactive(line, rng, 4.01, 1, 1_151.88);
+    expect(line.offsetMs!).toBeCloseTo(1_151.88, 1); // the second says step: the fit starts again from both
+    expect(line.stepCount).toBe(1);
+    interactive(line, rng, 4.02, 300, 1_151.88);
+    expect(line.offsetMs!).toBeCloseTo(1_151.88, 1);
+  });
+
+  it("drops a single pair off the line", () => {
+    const rng = seededRng(4);
+    const line = new AudioClockLine();
+    interactive(line, rng, 1, 300, 500);
+    line.add(4, 4_000 + 500 + 6); // one late performanceTime
+    interactive(line, rng, 4.01, 5, 500);
+    expect(Math.abs(line.offsetMs! - 500)).toBeLessThan(0.05);
+    expect(line.stepCount).toBe(0);
+  });
+
+  it("does not take the scatter of 100 ms callbacks for steps", () => {
+    const rng = seededRng(5);
+    const line = new AudioClockLine();
+    for (let k = 0; k < 600; k++) {
+      const c = 1 + k * 0.1;
+      line.add(c, c * 1000 + 2_000 + (rng() - 0.5) * 9);
+    }
+    expect(line.stepCount).toBe(0);
+    expect(line.pairCount).toBeGreaterThanOrEqual(15); // still averaging ~2 s of pairs
+    expect(Math.abs(line.offsetMs! - 2_000)).toBeLessThan(1.5);
+  });
 });

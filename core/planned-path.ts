@@ -12,11 +12,20 @@
  * delay move by −20…+10 ms at rests on 0.05/0.1 s buffers while the network
  * stood still, when the plan was the largest reading of the last 10 s).
  *
- * So the plan rises at once above any reading (never optimistic), with
- * headroom of a tenth of the sawtooth's height (at least 1 ms) so the wander
- * does not raise it again a moment later; and it falls only when every reading
- * has stayed well below it (more than twice the headroom) for `lowerAfterMs`:
- * a real change of device or buffer, not a phase.
+ * So the plan rises above the readings, with headroom of a tenth of the
+ * sawtooth's height (at least 1 ms) so the wander does not raise it again a
+ * moment later; and it falls only when every reading has stayed well below it
+ * (more than twice the headroom) for `lowerAfterMs`: a real change of device or
+ * buffer, not a phase.
+ *
+ * It rises at once while it is young (`learnMs` after the first reading: the
+ * sawtooth is still being found); after that only when readings above it keep
+ * coming for `riseAfterMs` (no gap of that long between them). A short
+ * excursion is not a new path: bench:e2e direct (2026-12-07) saw a listener's
+ * readings, 27–42 ms for 40 s, go to 47–50 ms for 0.5 s and fall back; the
+ * plan took it for good (+9.7 ms) and so did the partner's delay. What a
+ * short excursion can cost instead: hits arriving during it at its top phases
+ * play late by up to its height (the deadline in force still judges them).
  *
  * Pure: the caller passes the readings and its clock.
  */
@@ -29,15 +38,23 @@ export interface PlannedPathOptions {
   minHeadroomMs: number;
   /** the plan falls only after readings stayed well below it this long (ms) */
   lowerAfterMs: number;
+  /** after the first reading, this long the plan rises at once to any reading above it (ms) */
+  learnMs: number;
+  /** later, readings above the plan must keep coming this long before it rises (ms) */
+  riseAfterMs: number;
 }
 
-export const PLANNED_PATH_DEFAULTS: PlannedPathOptions = { windowMs: 10_000, headroomFraction: 0.1, minHeadroomMs: 1, lowerAfterMs: 30_000 };
+export const PLANNED_PATH_DEFAULTS: PlannedPathOptions = { windowMs: 10_000, headroomFraction: 0.1, minHeadroomMs: 1, lowerAfterMs: 30_000, learnMs: 3_000, riseAfterMs: 1_000 };
 
 export class PlannedOutputPath {
   private readonly o: PlannedPathOptions;
   private readonly readings: { atMs: number; ms: number }[] = [];
   private planned: number | null = null;
+  private firstAtMs = 0;
   private belowSinceMs: number | null = null;
+  /** readings above the plan since then, the last at lastAboveMs (null: none pending) */
+  private aboveSinceMs: number | null = null;
+  private lastAboveMs = 0;
   private rises = 0;
   private falls = 0;
 
@@ -57,12 +74,23 @@ export class PlannedOutputPath {
       if (r.ms < min) min = r.ms;
     }
     const headroomMs = this.headroomFor(max - min);
-    if (this.planned === null || max > this.planned) {
-      if (this.planned !== null) this.rises++;
+    if (this.planned === null) {
       this.planned = max + headroomMs;
-      this.belowSinceMs = null;
+      this.firstAtMs = atMs;
       return;
     }
+    if (readingMs > this.planned) {
+      if (this.aboveSinceMs === null || atMs - this.lastAboveMs > this.o.riseAfterMs) this.aboveSinceMs = atMs;
+      this.lastAboveMs = atMs;
+      this.belowSinceMs = null;
+      if (atMs - this.firstAtMs < this.o.learnMs || atMs - this.aboveSinceMs >= this.o.riseAfterMs) {
+        this.rises++;
+        this.planned = max + headroomMs;
+        this.aboveSinceMs = null;
+      }
+      return;
+    }
+    if (this.aboveSinceMs !== null && atMs - this.lastAboveMs > this.o.riseAfterMs) this.aboveSinceMs = null; // the excursion is over
     if (max < this.planned - 2 * headroomMs) {
       this.belowSinceMs ??= atMs;
       if (atMs - this.belowSinceMs >= this.o.lowerAfterMs) {

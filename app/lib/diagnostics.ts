@@ -65,6 +65,8 @@ export interface Diagnostics {
   /** the output path partners' playout plans with (core/planned-path.ts), and how often it moved after its first reading */
   plannedPathMs: number | null;
   plannedPathChanges: { rises: number; falls: number };
+  /** how often the audio clock's pairing stepped (a skipped render callback) and its line started again (core/audio-clock-line.ts) */
+  audioClockSteps: number;
   /** the audio lead partners' playout plans with (the planned path + one render quantum + 1 ms) */
   audioLeadMs: number;
   /** quick ↔ safe: the late target for partners' hits */

@@ -363,6 +363,7 @@ export class JamSession {
       outputPathMs: this.outputPath.ms,
       plannedPathMs: this.plannedPath.ms,
       plannedPathChanges: this.plannedPath.changes,
+      audioClockSteps: this.audioClock.stepCount,
       audioLeadMs: this.audioLeadMs(),
       lateTarget: conn.lateTarget,
       monitorLatencyMs: this.monitorMs.length ? median(this.monitorMs) : null,
