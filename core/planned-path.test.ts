@@ -123,4 +123,17 @@ describe("PlannedOutputPath", () => {
     for (const start of [20_000, 20_800]) for (const r of readings(rng, { pathMs: 39, callbackMs: 10, wanderMs: 0, seconds: 0.5, startMs: start })) p.add(r.ms, r.atMs);
     expect(p.ms!).toBeGreaterThan(before + 5);
   });
+
+  it("after an ignored excursion, a lasting small rise moves the plan by that much, not to the excursion's top", () => {
+    const rng = seededRng(13);
+    const p = new PlannedOutputPath();
+    for (const r of readings(rng, { pathMs: 31, callbackMs: 10, wanderMs: 0, seconds: 20 })) p.add(r.ms, r.atMs);
+    const before = p.ms!;
+    for (const r of readings(rng, { pathMs: 39, callbackMs: 10, wanderMs: 0, seconds: 0.5, startMs: 20_000 })) p.add(r.ms, r.atMs);
+    expect(p.ms).toBe(before);
+    // 2 s later the path grows by 2 ms for good, while the excursion is still in the 10 s window
+    for (const r of readings(rng, { pathMs: 33, callbackMs: 10, wanderMs: 0, seconds: 5, startMs: 22_500 })) p.add(r.ms, r.atMs);
+    expect(p.ms!).toBeGreaterThan(before + 1);
+    expect(p.ms!).toBeLessThan(before + 4);
+  });
 });

@@ -83,9 +83,13 @@ export class PlannedOutputPath {
       if (this.aboveSinceMs === null || atMs - this.lastAboveMs > this.o.riseAfterMs) this.aboveSinceMs = atMs;
       this.lastAboveMs = atMs;
       this.belowSinceMs = null;
-      if (atMs - this.firstAtMs < this.o.learnMs || atMs - this.aboveSinceMs >= this.o.riseAfterMs) {
+      const learning = atMs - this.firstAtMs < this.o.learnMs;
+      if (learning || atMs - this.aboveSinceMs >= this.o.riseAfterMs) {
+        // a lasting rise takes the top of the readings since it began, not an excursion's left in the window
+        let top = readingMs;
+        if (!learning) for (const r of this.readings) if (r.atMs >= this.aboveSinceMs && r.ms > top) top = r.ms;
         this.rises++;
-        this.planned = max + headroomMs;
+        this.planned = (learning ? max : top) + headroomMs;
         this.aboveSinceMs = null;
       }
       return;
