@@ -209,6 +209,8 @@ export class DirectSendWindow {
 export const DIRECT_PING_MAGIC = 0x50;
 export const DIRECT_PING_BYTES = 20;
 export const DIRECT_PING_INTERVAL_MS = 250;
+/** ping flags bit 0: t1Ms is set (a pong's answerer's clock) */
+const PING_T1_FLAG = 1;
 
 export interface DirectPing {
   kind: "ping" | "pong";
@@ -225,7 +227,7 @@ export function encodeDirectPing(ping: DirectPing): Uint8Array<ArrayBuffer> {
   view.setUint8(0, DIRECT_PING_MAGIC);
   view.setUint8(1, DIRECT_PACKET_VERSION);
   view.setUint8(2, ping.kind === "ping" ? 0 : 1);
-  view.setUint8(3, t1 === null ? 0 : 1);
+  view.setUint8(3, t1 === null ? 0 : PING_T1_FLAG);
   view.setFloat64(4, ping.t0Ms, true);
   view.setFloat64(12, t1 ?? 0, true);
   return bytes;
@@ -238,10 +240,10 @@ export function decodeDirectPing(data: unknown): DirectPing | null {
   if (bytes.byteLength !== DIRECT_PING_BYTES) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const flags = view.getUint8(3);
-  if (view.getUint8(0) !== DIRECT_PING_MAGIC || view.getUint8(1) !== DIRECT_PACKET_VERSION || flags > 1) return null;
+  if (view.getUint8(0) !== DIRECT_PING_MAGIC || view.getUint8(1) !== DIRECT_PACKET_VERSION || (flags !== 0 && flags !== PING_T1_FLAG)) return null;
   const kind = view.getUint8(2);
   const t0Ms = view.getFloat64(4, true);
-  const t1Ms = flags === 1 ? view.getFloat64(12, true) : null;
+  const t1Ms = flags === PING_T1_FLAG ? view.getFloat64(12, true) : null;
   if ((kind !== 0 && kind !== 1) || !Number.isFinite(t0Ms) || (t1Ms !== null && !Number.isFinite(t1Ms))) return null;
   return { kind: kind === 0 ? "ping" : "pong", t0Ms, t1Ms };
 }

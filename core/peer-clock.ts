@@ -18,6 +18,7 @@
  * up to half its round trip); two monotonic clocks only drift apart by their rates (ppm).
  * Pure: the caller supplies the stamps.
  */
+import { sampleFromExchange } from "./clock-sync";
 
 export interface PeerClockSample {
   rttMs: number;
@@ -25,11 +26,14 @@ export interface PeerClockSample {
   offsetMs: number;
 }
 
-/** one sample from a pong: t0 mine at sending, t1 the partner's on receipt, t3 mine on the pong's return */
+/**
+ * One sample from a pong: t0 mine at sending, t1 the partner's on receipt, t3 mine on the pong's
+ * return. The clock sync's exchange (core/clock-sync.ts) with the partner answering at once (t2 = t1).
+ */
 export function peerClockSample(t0Ms: number, t1Ms: number, t3Ms: number): PeerClockSample | null {
-  const rttMs = t3Ms - t0Ms;
-  if (!(rttMs >= 0) || !Number.isFinite(t1Ms)) return null;
-  return { rttMs, offsetMs: t1Ms - (t0Ms + t3Ms) / 2 };
+  if (!(t3Ms - t0Ms >= 0) || !Number.isFinite(t1Ms)) return null;
+  const { rttMs, offsetMs } = sampleFromExchange({ t0Ms, t1Ms, t2Ms: t1Ms, t3Ms });
+  return { rttMs, offsetMs };
 }
 
 /** samples the estimate chooses from: 8 pings = 2 s at DIRECT_PING_INTERVAL_MS */
@@ -50,15 +54,18 @@ export class PeerClock {
 
   /** partner's clock − mine: the window's shortest round trip's sample (null: none yet) */
   get offsetMs(): number | null {
-    let best: PeerClockSample | null = null;
-    for (const s of this.samples) if (!best || s.rttMs < best.rttMs) best = s;
-    return best ? best.offsetMs : null;
+    return this.best()?.offsetMs ?? null;
   }
 
   /** its error bound: half that sample's round trip (null: none yet) */
   get errorBoundMs(): number | null {
-    let best: number | null = null;
-    for (const s of this.samples) if (best === null || s.rttMs < best) best = s.rttMs;
-    return best === null ? null : best / 2;
+    const best = this.best();
+    return best ? best.rttMs / 2 : null;
+  }
+
+  private best(): PeerClockSample | null {
+    let best: PeerClockSample | null = null;
+    for (const s of this.samples) if (!best || s.rttMs < best.rttMs) best = s;
+    return best;
   }
 }
