@@ -37,6 +37,19 @@ export const RETRY_INTERVAL_MS = 1_000;
  */
 export const ACK_INTERVAL_MS = 2_000;
 
+/**
+ * Where in the interval sender number `n` (counted as their ack entries are made) gets their acks:
+ * an offset in [0, ACK_INTERVAL_MS), spread evenly by the golden-ratio sequence. A flush stores
+ * every sender's hits at once, so without it every sender's acks fell due together forever after:
+ * at 1,000 senders a burst of 1,000 ack writes (~13 ms of the event loop) every 2 s, behind which
+ * hits queued (the relay's p99 under load; issue 13 part 7, docs/benchmarks/relay.md). Spread,
+ * about one sender's ack goes out per 2 ms.
+ */
+export function ackPhaseMs(n: number): number {
+  const GOLDEN = 0.6180339887498949;
+  return Math.floor(((n * GOLDEN) % 1) * ACK_INTERVAL_MS);
+}
+
 export type { QueuedHit };
 export interface HearingRow {
   recordingId: string;
@@ -64,10 +77,13 @@ interface PendingAck {
   roomCode: string;
   participantId: string;
   seqs: number[];
-  lastSentMs: number;
+  /** the next ack may go out ACK_INTERVAL_MS after this: the last ack's time (plus the phase after the first) */
+  pacedFromMs: number;
   timer: TimerHandle | null;
   /** due, waiting for a later turn (ACKS_PER_TURN) */
   deferred: boolean;
+  /** ackPhaseMs of this entry: added once, after its first ack, so that senders' acks do not fall due together */
+  phaseMs: number;
 }
 
 export class RowWriter {
@@ -80,6 +96,8 @@ export class RowWriter {
   private readonly deferredAcks: PendingAck[] = [];
   /** acks sent this turn; reset by the turn's setImmediate */
   private acksThisTurn = 0;
+  /** ack entries made so far (their phases: ackPhaseMs) */
+  private ackEntries = 0;
   /** stored rows whose acks are not queued yet (ackStored) */
   private readonly ackBacklog: { length: number; next: number; ack: (i: number) => void }[] = [];
 
@@ -180,11 +198,11 @@ export class RowWriter {
     let room = this.acks.get(roomCode);
     if (!room) this.acks.set(roomCode, (room = new Map()));
     let e = room.get(participantId);
-    if (!e) room.set(participantId, (e = { roomCode, participantId, seqs: [], lastSentMs: Number.NEGATIVE_INFINITY, timer: null, deferred: false }));
+    if (!e) room.set(participantId, (e = { roomCode, participantId, seqs: [], pacedFromMs: Number.NEGATIVE_INFINITY, timer: null, deferred: false, phaseMs: ackPhaseMs(this.ackEntries++) }));
     e.seqs.push(seq);
     if (e.timer || e.deferred) return;
     const entry = e;
-    const dueInMs = Math.max(0, entry.lastSentMs + ACK_INTERVAL_MS - this.deps.clock.now());
+    const dueInMs = Math.max(0, entry.pacedFromMs + ACK_INTERVAL_MS - this.deps.clock.now());
     entry.timer = this.deps.clock.setTimeout(() => this.ackDue(entry), dueInMs);
   }
 
@@ -219,7 +237,10 @@ export class RowWriter {
     // the browser re-sends these after it rejoins; they are stored once.
     this.deps.connectionOf(e.roomCode, e.participantId)?.send("hits:ack", { seqs: e.seqs });
     e.seqs = [];
-    e.lastSentMs = this.deps.clock.now();
+    // The first ack goes out at once; the next waits its interval plus the entry's phase, once:
+    // from then on this sender's acks keep their own place in the interval (ackPhaseMs).
+    const firstAck = e.pacedFromMs === Number.NEGATIVE_INFINITY;
+    e.pacedFromMs = this.deps.clock.now() + (firstAck ? e.phaseMs : 0);
     // forgotten once idle for an interval (the map stays bounded); a new hit starts afresh then
     e.timer = this.deps.clock.setTimeout(() => {
       e.timer = null;
@@ -228,7 +249,7 @@ export class RowWriter {
       if (room?.get(e.participantId) !== e) return;
       room.delete(e.participantId);
       if (room.size === 0) this.acks.delete(e.roomCode);
-    }, ACK_INTERVAL_MS);
+    }, e.pacedFromMs + ACK_INTERVAL_MS - this.deps.clock.now());
   }
 
   /** Stored hearings: their listeners may forget them. */

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { MEMBER_QUALITY_INTERVAL_MS } from "../../core/protocol";
-import { ACK_INTERVAL_MS } from "../../server/room/writer";
+import { ACK_INTERVAL_MS, ackPhaseMs } from "../../server/room/writer";
 import { RoomHarness } from "../support/room-harness";
 
 let h: RoomHarness;
@@ -41,6 +41,61 @@ describe("acks in memory", () => {
     const stopped = await a.do("recording:stop", {});
     if (!stopped.ok) throw new Error(stopped.error.message);
     expect((await h.store.getRecording(stopped.data.id))!.hits.map((x) => x.seq)).toEqual([2, 3, 4]);
+  });
+  it("spreads senders' acks over the interval: hits stored by one flush do not make every sender's ack fall due at once", async () => {
+    h = await RoomHarness.start();
+    // 20 rooms of 2, every room recording, every player striking at the same moments (as a flush
+    // stores them: all at once)
+    const players: { conn: ReturnType<RoomHarness["connect"]>; id: string; seq: number }[] = [];
+    for (let r = 0; r < 20; r++) {
+      const { code } = await h.createRoom();
+      for (let m = 0; m < 2; m++) {
+        const id = `spread-${r}-${m}-0000`;
+        const conn = h.connect();
+        await conn.join(code, id, `P${r}${m}`);
+        players.push({ conn, id, seq: 0 });
+      }
+      expect((await players[players.length - 2]!.conn.do("recording:start", {})).ok).toBe(true);
+    }
+    for (const p of players) p.conn.clear();
+    /** fake-clock time of every ack, per player */
+    const ackTimes = new Map<string, number[]>(players.map((p) => [p.id, []]));
+    const counted = new Map<string, number>(players.map((p) => [p.id, 0]));
+    const start = h.clock.now();
+    for (let t = 0; t <= 4 * ACK_INTERVAL_MS; t += 10) {
+      if (t % 100 === 0) for (const p of players) p.conn.do("hit", { seq: ++p.seq, pad: "kick", velocity: 0.5, strikeAtMs: h.clock.now() });
+      if (t % 1000 === 0) await h.flush();
+      await h.clock.advance(10);
+      for (const p of players) {
+        const n = p.conn.received("hits:ack").length;
+        for (let i = counted.get(p.id)!; i < n; i++) ackTimes.get(p.id)!.push(h.clock.now() - start);
+        counted.set(p.id, n);
+      }
+    }
+    // after the first round of acks (at once), at most a few of the 40 senders' acks share 10 ms
+    const later = [...ackTimes.values()].flatMap((ts) => ts.slice(1));
+    const per10ms = new Map<number, number>();
+    for (const t of later) per10ms.set(Math.floor(t / 10), (per10ms.get(Math.floor(t / 10)) ?? 0) + 1);
+    expect(later.length).toBeGreaterThan(40);
+    expect(Math.max(...per10ms.values())).toBeLessThanOrEqual(3);
+    for (const ts of ackTimes.values()) {
+      expect(ts.length).toBeGreaterThanOrEqual(3); // nobody starves
+      // still paced (times are read every 10 ms)
+      for (let i = 1; i < ts.length; i++) expect(ts[i]! - ts[i - 1]!).toBeGreaterThanOrEqual(ACK_INTERVAL_MS - 10);
+    }
+  });
+
+  it("ackPhaseMs spreads any number of senders evenly over the interval", () => {
+    for (const n of [10, 100, 1000]) {
+      const buckets = new Array(10).fill(0) as number[];
+      for (let i = 0; i < n; i++) {
+        const p = ackPhaseMs(i);
+        expect(p).toBeGreaterThanOrEqual(0);
+        expect(p).toBeLessThan(ACK_INTERVAL_MS);
+        buckets[Math.floor((p / ACK_INTERVAL_MS) * 10)]!++;
+      }
+      for (const b of buckets) expect(Math.abs(b - n / 10)).toBeLessThanOrEqual(Math.max(1, n / 50));
+    }
   });
 });
 
