@@ -43,7 +43,8 @@ export const ACK_INTERVAL_MS = 2_000;
  * every sender's hits at once, so without it every sender's acks fell due together forever after:
  * at 1,000 senders a burst of 1,000 ack writes (~13 ms of the event loop) every 2 s, behind which
  * hits queued (the relay's p99 under load; issue 13 part 7, docs/benchmarks/relay.md). Spread,
- * about one sender's ack goes out per 2 ms.
+ * about one sender's ack goes out per 2 ms. A sender's first ack waits for its phase (at most an
+ * interval), so no hit waits longer than a flush and an interval for its ack, as before.
  */
 export function ackPhaseMs(n: number): number {
   const GOLDEN = 0.6180339887498949;
@@ -77,13 +78,11 @@ interface PendingAck {
   roomCode: string;
   participantId: string;
   seqs: number[];
-  /** the next ack may go out ACK_INTERVAL_MS after this: the last ack's time (plus the phase after the first) */
+  /** the next ack may go out ACK_INTERVAL_MS after this: the last ack's time (before the first: set so that it falls at the sender's phase) */
   pacedFromMs: number;
   timer: TimerHandle | null;
   /** due, waiting for a later turn (ACKS_PER_TURN) */
   deferred: boolean;
-  /** ackPhaseMs of this entry: added once, after its first ack, so that senders' acks do not fall due together */
-  phaseMs: number;
 }
 
 export class RowWriter {
@@ -198,7 +197,8 @@ export class RowWriter {
     let room = this.acks.get(roomCode);
     if (!room) this.acks.set(roomCode, (room = new Map()));
     let e = room.get(participantId);
-    if (!e) room.set(participantId, (e = { roomCode, participantId, seqs: [], pacedFromMs: Number.NEGATIVE_INFINITY, timer: null, deferred: false, phaseMs: ackPhaseMs(this.ackEntries++) }));
+    // A new (or idle) sender's first ack is due at its phase: from then on, one per interval.
+    if (!e) room.set(participantId, (e = { roomCode, participantId, seqs: [], pacedFromMs: this.deps.clock.now() - ACK_INTERVAL_MS + ackPhaseMs(this.ackEntries++), timer: null, deferred: false }));
     e.seqs.push(seq);
     if (e.timer || e.deferred) return;
     const entry = e;
@@ -237,10 +237,7 @@ export class RowWriter {
     // the browser re-sends these after it rejoins; they are stored once.
     this.deps.connectionOf(e.roomCode, e.participantId)?.send("hits:ack", { seqs: e.seqs });
     e.seqs = [];
-    // The first ack goes out at once; the next waits its interval plus the entry's phase, once:
-    // from then on this sender's acks keep their own place in the interval (ackPhaseMs).
-    const firstAck = e.pacedFromMs === Number.NEGATIVE_INFINITY;
-    e.pacedFromMs = this.deps.clock.now() + (firstAck ? e.phaseMs : 0);
+    e.pacedFromMs = this.deps.clock.now();
     // forgotten once idle for an interval (the map stays bounded); a new hit starts afresh then
     e.timer = this.deps.clock.setTimeout(() => {
       e.timer = null;
@@ -249,7 +246,7 @@ export class RowWriter {
       if (room?.get(e.participantId) !== e) return;
       room.delete(e.participantId);
       if (room.size === 0) this.acks.delete(e.roomCode);
-    }, e.pacedFromMs + ACK_INTERVAL_MS - this.deps.clock.now());
+    }, ACK_INTERVAL_MS);
   }
 
   /** Stored hearings: their listeners may forget them. */
