@@ -71,7 +71,7 @@ export class HitOutbox {
   }
 
   /**
-   * Small outboxes (the normal case: hits are acked within ~3 s: a 1 s write batch (FLUSH_INTERVAL_MS), then the sender's place in ACK_INTERVAL_MS (2 s) in server/room/writer.ts; up to ~5 s for the second ack of a session; so a few dozen at most) are written at
+   * Small outboxes (the normal case: hits are acked within ~3 s: a 1 s write batch (FLUSH_INTERVAL_MS), then the sender's slot in ACK_INTERVAL_MS (2 s) in server/room/writer.ts; so a few dozen at most) are written at
    * once, so even an immediate reload keeps them; a big backlog (database away)
    * is written at most every 250 ms, and on page hide.
    */

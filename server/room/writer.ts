@@ -38,6 +38,13 @@ export const RETRY_INTERVAL_MS = 1_000;
 export const ACK_INTERVAL_MS = 2_000;
 
 /**
+ * Phases are whole slots of the interval (100 ms): the senders of a slot are acked together in one
+ * timer run, so their writes go out back to back (one wake-up of the event loop and, on the other
+ * end, of a busy client process) rather than one by one.
+ */
+const ACK_SLOTS = 20;
+
+/**
  * Where in the interval sender number `n` (counted as their ack entries are made) gets their acks:
  * an offset in [0, ACK_INTERVAL_MS), spread evenly by the golden-ratio sequence. A flush stores
  * every sender's hits at once, so without it every sender's acks fell due together forever after:
@@ -51,12 +58,6 @@ export function ackPhaseMs(n: number): number {
   const GOLDEN = 0.6180339887498949;
   return Math.floor(((n * GOLDEN) % 1) * ACK_SLOTS) * (ACK_INTERVAL_MS / ACK_SLOTS);
 }
-/**
- * Phases are whole slots of the interval (100 ms): the senders of a slot are acked together in one
- * timer run, so their writes go out back to back (one wake-up of the event loop and, on the other
- * end, of a busy client process) rather than one by one.
- */
-const ACK_SLOTS = 20;
 
 export type { QueuedHit };
 export interface HearingRow {
