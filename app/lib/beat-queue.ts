@@ -1,7 +1,8 @@
 /**
  * The beats the click scheduler handed to the engine, with the audio time each is heard at, so
  * the beat display (app/components/BeatDots.tsx) lights a beat when its click reaches the
- * speaker — judged on the audio clock each animation frame, not by a timer. Pure.
+ * speaker — judged on the audio clock in an animation frame, not by a timer (the display wakes
+ * for the frames where what it shows changes: app/lib/frame-wake.ts). Pure.
  */
 
 export interface ScheduledBeat {
@@ -36,6 +37,13 @@ export class BeatQueue {
   latest(key: (b: ScheduledBeat) => number, now: number): ScheduledBeat | null {
     for (let i = this.beats.length - 1; i >= 0; i--) if (key(this.beats[i]!) <= now) return this.beats[i]!;
     return null;
+  }
+
+  /** The earliest beat with `key(beat) > now`, or null (none handed yet). */
+  next(key: (b: ScheduledBeat) => number, now: number): ScheduledBeat | null {
+    let found: ScheduledBeat | null = null;
+    for (let i = this.beats.length - 1; i >= 0 && key(this.beats[i]!) > now; i--) found = this.beats[i]!;
+    return found;
   }
 
   /** Beats with fromMs ≤ atMs < toMs (to mark a count-in that became known after they were handed). */

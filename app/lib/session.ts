@@ -281,21 +281,24 @@ export class JamSession {
 
   // ---------- the beat you can see ----------
   /**
-   * The beat whose click is at this device's speaker now, and how long ago it got there (ms):
-   * the audio clock's output time (getOutputTimestamp through the fitted line) against the time
-   * each beat was handed to the engine at. Call it per animation frame. While the context does
-   * not run nothing is heard, so the beat follows the shared clock instead.
+   * The beat whose click is at this device's speaker now (null before the first), how long ago it
+   * got there, and how long until the next handed beat gets there (ms; null when none is handed
+   * yet): the audio clock's output time (getOutputTimestamp through the fitted line) against the
+   * time each beat was handed to the engine at. Call it in an animation frame. While the context
+   * does not run nothing is heard, so the beat follows the shared clock instead.
    */
-  heardBeat(): { beat: ScheduledBeat; sinceMs: number } | null {
+  heardBeat(): { beat: ScheduledBeat | null; sinceMs: number; untilNextMs: number | null } {
     const ctx = this.engine.context;
     if (ctx.state === "running") {
       const heard = perfToAudioTime(ctx, performance.now(), this.audioClock);
       const beat = this.beats.latest((b) => b.audioTime, heard);
-      return beat && { beat, sinceMs: (heard - beat.audioTime) * 1000 };
+      const next = this.beats.next((b) => b.audioTime, heard);
+      return { beat, sinceMs: beat ? (heard - beat.audioTime) * 1000 : 0, untilNextMs: next && (next.audioTime - heard) * 1000 };
     }
     const nowMs = this.connection.clock.sync.synced ? this.sharedNow() : -Infinity;
     const beat = this.beats.latest((b) => b.atMs, nowMs);
-    return beat && { beat, sinceMs: nowMs - beat.atMs };
+    const next = Number.isFinite(nowMs) ? this.beats.next((b) => b.atMs, nowMs) : null;
+    return { beat, sinceMs: beat ? nowMs - beat.atMs : 0, untilNextMs: next && next.atMs - nowMs };
   }
 
   // ---------- the mix ----------

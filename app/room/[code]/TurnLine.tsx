@@ -3,11 +3,13 @@ import { useEffect, useState } from "react";
 import { battleEndMs, turnAt } from "../../../core/battle";
 import type { RoomView } from "../../../core/protocol";
 import type { JamConnection } from "../../lib/connection/jam-connection";
+import { startFrameWake } from "../../lib/frame-wake";
 
 /**
  * Whose turn it is, one line next to the vote (reaction) buttons, so a phone spectator sees it
  * without scrolling to the battle panel. Not a live region: the battle panel announces turns.
- * The text is recomputed each frame on the shared clock but set (re-rendered) only when it changes.
+ * The text is recomputed on the shared clock in the frames where it changes (app/lib/frame-wake.ts)
+ * and set (re-rendered) only when it does.
  */
 export function TurnLine({ conn, room }: { conn: JamConnection | null; room: RoomView }) {
   const battle = room.battle;
@@ -19,23 +21,27 @@ export function TurnLine({ conn, room }: { conn: JamConnection | null; room: Roo
     }
     const cfg = battle.config;
     const nameOf = (id: string) => room.members.find((m) => m.id === id)?.name ?? "A player who left";
-    let raf = 0;
     let last = "";
-    const tick = () => {
+    return startFrameWake(() => {
       const now = conn.sharedNow();
       const turn = turnAt(cfg, now);
+      const endMs = battleEndMs(cfg);
       let t = "";
-      if (now < cfg.startAtMs) t = `Battle in ${Math.ceil((cfg.startAtMs - now) / 1000)} s — ${nameOf(cfg.players[0]!)} first`;
-      else if (turn) t = `${nameOf(turn.player)}’s turn — vote now`;
-      else if (now >= battleEndMs(cfg)) t = "Scoring…";
+      let untilChange = Infinity;
+      if (now < cfg.startAtMs) {
+        t = `Battle in ${Math.ceil((cfg.startAtMs - now) / 1000)} s — ${nameOf(cfg.players[0]!)} first`;
+        untilChange = ((cfg.startAtMs - now) % 1000) + 1; // the next whole second (the start itself at 0 s)
+      } else if (turn) {
+        t = `${nameOf(turn.player)}’s turn — vote now`;
+        untilChange = turn.endMs - now;
+      } else if (now >= endMs) t = "Scoring…";
+      else untilChange = endMs - now;
       if (t !== last) {
         last = t;
         setText(t);
       }
-      raf = requestAnimationFrame(tick);
-    };
-    raf = requestAnimationFrame(tick);
-    return () => cancelAnimationFrame(raf);
+      return untilChange;
+    });
   }, [battle, conn, room.members]);
   return (
     <p className="turn-line" data-testid="turn-line">
