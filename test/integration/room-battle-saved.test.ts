@@ -42,7 +42,7 @@ describe("a battle with no recording running", () => {
 
     await h.clock.advanceTo(battleEndMs(cfg) + SCORING_DELAY_MS);
     // a few writes in a row on a real SQLite file: they take real time, not clock time
-    await expect.poll(() => a.last("room:state")!.recordings.length).toBe(1);
+    await expect.poll(() => a.last("room:state")!.recordings.length, { timeout: 10_000 }).toBe(1);
 
     const listed = a.last("room:state")!.recordings;
     expect(listed[0]).toMatchObject({ id: cfg.id, title: "Battle: Ada vs Bo", startedAtMs: startAtMs, endedAtMs: battleEndMs(cfg), hitCount: 7 });
@@ -94,7 +94,7 @@ describe("a battle with no recording running", () => {
       await h.clock.advance(1_000); // retried each second
       await new Promise((r) => setTimeout(r, 50)); // the writes take real time
     }
-    await expect.poll(() => a.last("room:state")!.recordings.length).toBe(1);
+    await expect.poll(() => a.last("room:state")!.recordings.length, { timeout: 10_000 }).toBe(1);
     const stored = (await h.store.getRecording(cfg.id))!;
     expect(stored.hits).toHaveLength(1);
     expect(stored.battles).toHaveLength(1);
@@ -110,7 +110,7 @@ describe("a battle with no recording running", () => {
     if (!started.ok) throw new Error(started.error.message);
     const cfg = h.rooms.roomOf(code)!.battle!.config;
     await h.clock.advanceTo(battleEndMs(cfg) + SCORING_DELAY_MS);
-    await expect.poll(async () => (await h.store.getRecording(rec.data.id))!.battles.length).toBe(1);
+    await expect.poll(async () => (await h.store.getRecording(rec.data.id))!.battles.length, { timeout: 10_000 }).toBe(1);
     expect((await a.do("recording:stop", {})).ok).toBe(true);
     expect(await h.store.getRecordingSummary(cfg.id)).toBeNull();
     expect((await h.store.getRecording(rec.data.id))!.battles).toHaveLength(1);
