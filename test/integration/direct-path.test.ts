@@ -105,10 +105,14 @@ describe("the direct path between two real clients", () => {
     const direct = played.filter((p) => p.path === "direct");
     expect(direct.length).toBeGreaterThanOrEqual(1);
     for (const p of played.filter((x) => x.path === "relay")) expect(p.playedTransitMs).toBeCloseTo(p.stampTransitMs, 6);
-    // the stamps say the hits arrived ~40 ms before they were struck; the playout saw ~0 (loopback, timers)
+    // The stamps carry the 40 ms step; what the playout saw does not. Both transits share the
+    // arrival time, so their difference is the step alone (± the peer clock's error), whatever the
+    // machine's load added to the real transit (a bound on the stamp alone, < -30 ms, failed once
+    // at -29.8 with other test files beside this one).
     for (const p of direct) {
-      expect(p.stampTransitMs).toBeLessThan(-30);
-      expect(Math.abs(p.playedTransitMs)).toBeLessThan(10);
+      expect(p.stampTransitMs - p.playedTransitMs).toBeLessThan(-30);
+      expect(p.stampTransitMs - p.playedTransitMs).toBeGreaterThan(-50);
+      expect(Math.abs(p.playedTransitMs)).toBeLessThan(25); // loopback and timers: ~0
     }
   });
 });
