@@ -46,6 +46,17 @@ test("battle mode: two players trade bars on a shared countdown, a spectator vot
     await a.keyboard.press("c");
     await a.waitForTimeout(100);
   }
+  // The turn's bar fills as the turn goes (an animation the page starts once per turn), and the
+  // text counts the bars down at the bar line (recomputed only in the frames where it changes).
+  const fill = c.locator(".turn-bar span");
+  const scale = () => fill.evaluate((el) => new DOMMatrix(getComputedStyle(el).transform).a);
+  const s1 = await scale();
+  await c.waitForTimeout(300);
+  const s2 = await scale();
+  expect(s1).toBeGreaterThan(0);
+  expect(s2).toBeGreaterThan(s1);
+  expect(s2).toBeLessThan(1);
+  await expect(c.getByText(/Ada’s turn — 1 bar left · then Bo/)).toBeVisible({ timeout: 5_000 });
   await expect(a.getByText("🔥 Cy")).toBeVisible();
 
   // Bo's turn: Bo plays; the spectator and Ada react (two votes for Bo).

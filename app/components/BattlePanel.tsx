@@ -4,6 +4,7 @@ import { BATTLE_BARS, BATTLE_SUBDIVISIONS, battleEndMs, turnAt, turnMs } from ".
 import { barMs } from "../../core/metronome";
 import type { RoomView } from "../../core/protocol";
 import type { JamConnection } from "../lib/connection/jam-connection";
+import { startFrameWake } from "../lib/frame-wake";
 
 /**
  * Battle mode: the host sets it up; everyone sees whose turn it is with a
@@ -30,33 +31,50 @@ export function BattlePanel({
 
   useEffect(() => {
     if (!battle || battle.result || !conn) return;
-    let raf = 0;
+    const cfg = battle.config;
+    const bar = barMs(cfg.grid);
     let lastText = "";
-    const tick = () => {
+    // The turn's progress bar runs as an animation of its own (the compositor draws it), started
+    // once per turn from where the turn stands; the text is recomputed only in the frames where it
+    // changes (app/lib/frame-wake.ts): a battle no longer keeps the page drawing every frame.
+    let animatedTurn = -1;
+    let fill: Animation | null = null;
+    const stopWake = startFrameWake(() => {
       const now = conn.sharedNow();
-      const cfg = battle.config;
-      const bar = barMs(cfg.grid);
-      let text: string;
       const turn = turnAt(cfg, now);
-      if (now < cfg.startAtMs) text = `Battle starts in ${Math.ceil((cfg.startAtMs - now) / 1000)} s — ${nameOf(cfg.players[0]!)} plays first`;
-      else if (turn) {
+      let text = "";
+      let untilChange = Infinity;
+      if (now < cfg.startAtMs) {
+        text = `Battle starts in ${Math.ceil((cfg.startAtMs - now) / 1000)} s — ${nameOf(cfg.players[0]!)} plays first`;
+        untilChange = ((cfg.startAtMs - now) % 1000) + 1; // the next whole second (the start itself at 0 s)
+      } else if (turn) {
         const barsLeft = Math.ceil((turn.endMs - now) / bar);
         const next = turnAt(cfg, turn.endMs);
         text = `${nameOf(turn.player)}’s turn — ${barsLeft} bar${barsLeft === 1 ? "" : "s"} left${next ? ` · then ${nameOf(next.player)}` : " · last turn"}`;
+        untilChange = ((turn.endMs - now) % bar) + 1; // the next bar line
       } else if (now >= battleEndMs(cfg)) text = "Scoring…";
-      else text = "";
       if (text !== lastText) {
         lastText = text;
         setTurnText(text);
       }
-      if (liveRef.current) {
-        const progress = turn ? (now - turn.startMs) / turnMs(cfg) : 0;
-        liveRef.current.style.setProperty("--turn-progress", String(progress));
+      const span = liveRef.current?.querySelector<HTMLElement>(".turn-bar span");
+      if (span && (turn?.index ?? -1) !== animatedTurn) {
+        animatedTurn = turn?.index ?? -1;
+        fill?.cancel();
+        fill = turn
+          ? span.animate([{ transform: `scaleX(${(now - turn.startMs) / turnMs(cfg)})` }, { transform: "scaleX(1)" }], {
+              duration: Math.max(0, turn.endMs - now),
+              easing: "linear",
+              fill: "forwards",
+            })
+          : null;
       }
-      raf = requestAnimationFrame(tick);
+      return untilChange;
+    });
+    return () => {
+      stopWake();
+      fill?.cancel();
     };
-    raf = requestAnimationFrame(tick);
-    return () => cancelAnimationFrame(raf);
   }, [battle, conn]);
 
   return (
