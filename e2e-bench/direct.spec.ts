@@ -91,7 +91,11 @@ for (const direct of [false, true]) {
     for (const p of [a, b]) await startTap(p);
     await a.waitForTimeout(AUDIBLE.settleMs);
 
+    // DIRECT_TRACE=dir: a Chromium trace (every renderer's main thread, GC and paint) while the rhythms play
+    const trace = process.env.DIRECT_TRACE ? path.join(process.env.DIRECT_TRACE, `${direct ? "direct" : "relay"}-${Date.now()}.trace.json`) : null;
+    if (trace) await browser.startTracing(undefined, { path: trace, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "v8.execute", "blink.user_timing", "toplevel"] });
     const runs: RhythmRun[] = await playCellRhythms(a, b, partnerId, CELL_RHYTHMS, AUDIBLE.gapMs);
+    if (trace) await browser.stopTracing();
     const paths = await pathAtB();
     const [diagA, diagB, tapA, tapB] = await Promise.all([diagJson(a), diagJson(b), readTap(a), readTap(b)]);
     await Promise.all([ctxA.close(), ctxB.close()]);
