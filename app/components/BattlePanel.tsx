@@ -26,7 +26,7 @@ export function BattlePanel({
   const [subdivision, setSubdivision] = useState<4 | 8 | 16>(16);
   const battle = room.battle;
   const nameOf = (id: string) => room.members.find((m) => m.id === id)?.name ?? "A player who left";
-  const liveRef = useRef<HTMLDivElement>(null);
+  const barRef = useRef<HTMLSpanElement>(null);
   const [turnText, setTurnText] = useState("");
 
   useEffect(() => {
@@ -57,7 +57,7 @@ export function BattlePanel({
         lastText = text;
         setTurnText(text);
       }
-      const span = liveRef.current?.querySelector<HTMLElement>(".turn-bar span");
+      const span = barRef.current;
       if (span && (turn?.index ?? -1) !== animatedTurn) {
         animatedTurn = turn?.index ?? -1;
         fill?.cancel();
@@ -81,12 +81,12 @@ export function BattlePanel({
     <section className="panel stack" aria-labelledby="battle-heading">
       <h2 id="battle-heading">Battle</h2>
       {battle && !battle.result && (
-        <div className="stack" ref={liveRef}>
+        <div className="stack">
           <p className="battle-turn" role="status" aria-live="polite">
             {turnText || "\u00a0"}
           </p>
           <div className="turn-bar" aria-hidden="true">
-            <span />
+            <span ref={barRef} />
           </div>
           <p className="muted">
             {battle.config.players.map(nameOf).join(" vs ")} · {battle.config.barsPerTurn} bars each · {battle.config.rounds} round
