@@ -23,6 +23,7 @@ import { spawnDelayProxy, type SpawnedDelayProxy } from "../bench/delay-proxy";
 import { loadAverage, machineInfo, writeSection } from "../bench/e2e-timing-report";
 import { createAndJoin, playCellRhythms, preparePlayer, readTap, silenceRoom, startTap } from "../bench/room-pages";
 import { AppServer, freePort } from "../e2e/server";
+import { startPageProfiles } from "./page-profiles";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const REPORT = path.join(root, "docs/benchmarks/timing-e2e.md");
@@ -94,8 +95,11 @@ for (const direct of [false, true]) {
     // DIRECT_TRACE=dir: a Chromium trace (every renderer's main thread, GC and paint) while the rhythms play
     const trace = process.env.DIRECT_TRACE ? path.join(process.env.DIRECT_TRACE, `${direct ? "direct" : "relay"}-${Date.now()}.trace.json`) : null;
     if (trace) await browser.startTracing(undefined, { path: trace, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "v8.execute", "blink.user_timing", "toplevel"] });
+    // DIRECT_HEAP=dir / DIRECT_CPUPROF=dir: heap and CPU profiles of both room pages (e2e-bench/page-profiles.ts)
+    const profiles = await startPageProfiles([{ name: "A", ctx: ctxA, page: a }, { name: "B", ctx: ctxB, page: b }]);
     const runs: RhythmRun[] = await playCellRhythms(a, b, partnerId, CELL_RHYTHMS, AUDIBLE.gapMs);
     if (trace) await browser.stopTracing();
+    await profiles.stop();
     const paths = await pathAtB();
     const [diagA, diagB, tapA, tapB] = await Promise.all([diagJson(a), diagJson(b), readTap(a), readTap(b)]);
     await Promise.all([ctxA.close(), ctxB.close()]);
