@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { battleEndMs, battleResult, scoreTurn, turnAt, turns, type BattleConfig } from "./battle";
+import { battleEndMs, battlePhaseAt, battleResult, scoreTurn, turnAt, turns, type BattleConfig } from "./battle";
 import { gaussian, seededRng } from "./rng";
 
 const cfg: BattleConfig = {
@@ -25,6 +25,25 @@ describe("battle turns on the shared clock", () => {
     expect(turnAt(cfg, 14_799)?.player).toBe("ada");
     expect(turnAt(cfg, 14_800)?.player).toBe("bo");
     expect(turnAt(cfg, 29_200)).toBeNull();
+  });
+});
+
+describe("battlePhaseAt: what the battle panel and the turn line show", () => {
+  it("counts down whole seconds to the start, waking at each next second", () => {
+    expect(battlePhaseAt(cfg, 7_600)).toEqual({ kind: "countdown", secondsLeft: 3, nextSecondInMs: 401 });
+    expect(battlePhaseAt(cfg, 9_000)).toEqual({ kind: "countdown", secondsLeft: 1, nextSecondInMs: 1 });
+    expect(battlePhaseAt(cfg, 9_999)).toEqual({ kind: "countdown", secondsLeft: 1, nextSecondInMs: 2 });
+  });
+
+  it("names the turn in force and the one after it, the last turn's next null", () => {
+    const first = battlePhaseAt(cfg, 10_000);
+    expect(first.kind === "turn" && [first.turn.player, first.turn.index, first.next?.player]).toEqual(["ada", 0, "bo"]);
+    const last = battlePhaseAt(cfg, 29_199);
+    expect(last.kind === "turn" && [last.turn.index, last.next]).toEqual([3, null]);
+  });
+
+  it("is over from the end on", () => {
+    expect(battlePhaseAt(cfg, 29_200)).toEqual({ kind: "over" });
   });
 });
 

@@ -57,6 +57,21 @@ export function turnAt(cfg: BattleConfig, atMs: number): Turn | null {
   return turns(cfg)[index] ?? null;
 }
 
+/** Where a battle stands at an instant: counting down to its first turn, in a turn, or over (scoring). */
+export type BattlePhase =
+  | { kind: "countdown"; secondsLeft: number; /** until the count shows the next second (the start at 0 s) */ nextSecondInMs: number }
+  | { kind: "turn"; turn: Turn; /** the turn after it, null for the last */ next: Turn | null }
+  | { kind: "over" };
+
+export function battlePhaseAt(cfg: BattleConfig, atMs: number): BattlePhase {
+  if (atMs < cfg.startAtMs) {
+    const leftMs = cfg.startAtMs - atMs;
+    return { kind: "countdown", secondsLeft: Math.ceil(leftMs / 1000), nextSecondInMs: (leftMs % 1000) + 1 };
+  }
+  const turn = turnAt(cfg, atMs);
+  return turn ? { kind: "turn", turn, next: turnAt(cfg, turn.endMs) } : { kind: "over" };
+}
+
 export interface TurnScore {
   turn: number;
   player: string;

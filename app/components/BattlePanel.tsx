@@ -1,6 +1,6 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
-import { BATTLE_BARS, BATTLE_SUBDIVISIONS, battleEndMs, turnAt, turnMs } from "../../core/battle";
+import { BATTLE_BARS, BATTLE_SUBDIVISIONS, battlePhaseAt, turnMs } from "../../core/battle";
 import { barMs } from "../../core/metronome";
 import type { RoomView } from "../../core/protocol";
 import type { JamConnection } from "../lib/connection/jam-connection";
@@ -41,18 +41,19 @@ export function BattlePanel({
     let fill: Animation | null = null;
     const stopWake = startFrameWake(() => {
       const now = conn.sharedNow();
-      const turn = turnAt(cfg, now);
-      let text = "";
+      const phase = battlePhaseAt(cfg, now);
+      const turn = phase.kind === "turn" ? phase.turn : null;
+      let text = "Scoring…";
       let untilChange = Infinity;
-      if (now < cfg.startAtMs) {
-        text = `Battle starts in ${Math.ceil((cfg.startAtMs - now) / 1000)} s — ${nameOf(cfg.players[0]!)} plays first`;
-        untilChange = ((cfg.startAtMs - now) % 1000) + 1; // the next whole second (the start itself at 0 s)
-      } else if (turn) {
-        const barsLeft = Math.ceil((turn.endMs - now) / bar);
-        const next = turnAt(cfg, turn.endMs);
-        text = `${nameOf(turn.player)}’s turn — ${barsLeft} bar${barsLeft === 1 ? "" : "s"} left${next ? ` · then ${nameOf(next.player)}` : " · last turn"}`;
-        untilChange = ((turn.endMs - now) % bar) + 1; // the next bar line
-      } else if (now >= battleEndMs(cfg)) text = "Scoring…";
+      if (phase.kind === "countdown") {
+        text = `Battle starts in ${phase.secondsLeft} s — ${nameOf(cfg.players[0]!)} plays first`;
+        untilChange = phase.nextSecondInMs;
+      } else if (phase.kind === "turn") {
+        const barsLeft = Math.ceil((phase.turn.endMs - now) / bar);
+        const next = phase.next;
+        text = `${nameOf(phase.turn.player)}’s turn — ${barsLeft} bar${barsLeft === 1 ? "" : "s"} left${next ? ` · then ${nameOf(next.player)}` : " · last turn"}`;
+        untilChange = ((phase.turn.endMs - now) % bar) + 1; // the next bar line
+      }
       if (text !== lastText) {
         lastText = text;
         setTurnText(text);

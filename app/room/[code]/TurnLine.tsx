@@ -1,6 +1,6 @@
 "use client";
 import { useEffect, useState } from "react";
-import { battleEndMs, turnAt } from "../../../core/battle";
+import { battlePhaseAt } from "../../../core/battle";
 import type { RoomView } from "../../../core/protocol";
 import type { JamConnection } from "../../lib/connection/jam-connection";
 import { startFrameWake } from "../../lib/frame-wake";
@@ -24,18 +24,16 @@ export function TurnLine({ conn, room }: { conn: JamConnection | null; room: Roo
     let last = "";
     return startFrameWake(() => {
       const now = conn.sharedNow();
-      const turn = turnAt(cfg, now);
-      const endMs = battleEndMs(cfg);
-      let t = "";
+      const phase = battlePhaseAt(cfg, now);
+      let t = "Scoring…";
       let untilChange = Infinity;
-      if (now < cfg.startAtMs) {
-        t = `Battle in ${Math.ceil((cfg.startAtMs - now) / 1000)} s — ${nameOf(cfg.players[0]!)} first`;
-        untilChange = ((cfg.startAtMs - now) % 1000) + 1; // the next whole second (the start itself at 0 s)
-      } else if (turn) {
-        t = `${nameOf(turn.player)}’s turn — vote now`;
-        untilChange = turn.endMs - now;
-      } else if (now >= endMs) t = "Scoring…";
-      else untilChange = endMs - now;
+      if (phase.kind === "countdown") {
+        t = `Battle in ${phase.secondsLeft} s — ${nameOf(cfg.players[0]!)} first`;
+        untilChange = phase.nextSecondInMs;
+      } else if (phase.kind === "turn") {
+        t = `${nameOf(phase.turn.player)}’s turn — vote now`;
+        untilChange = phase.turn.endMs - now;
+      }
       if (t !== last) {
         last = t;
         setText(t);
