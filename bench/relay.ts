@@ -17,7 +17,8 @@
  * on the generator's clock (the send stamp is the hit's strikeAtMs). A server's
  * ladder stops once a step's p99 exceeds 1 s (saturated).
  *
- * Options: --quick (500 and 2,000 sockets, one run, short steps),
+ * Options: --quick (500 and 2,000 sockets, one run, short steps), --pin (servers on CPU 0,
+ * generators on CPU 1: a diagnostic, see PIN),
  * --runs=N, --steps=500,1000, --sizes=2,4, --servers=backbeat,naive,ws,
  * --generators=N (default: 1 below 2,000 sockets, else 2),
  * --profile[=SOCKETSxSIZE] (afterwards, one Backbeat step under `node --cpu-prof`,
@@ -72,6 +73,15 @@ const OUT = resolve(ROOT, opt("out") || "docs/benchmarks/relay.md");
 /** --from-raw=PATH: no run; the report of the raw rows an earlier run wrote (its last log line names the file) */
 const FROM_RAW = opt("from-raw");
 /** diagnostic: --backbeat-node-flags="…" replaces the production flags Backbeat runs with ("" = Node's defaults, as the baselines) */
+/**
+ * diagnostic: --pin puts each server process (all its threads) on CPU 0 and the load generators on
+ * CPU 1 (`taskset`), so the server's capacity is one core's, not shared with the generator by the
+ * kernel's scheduler from moment to moment. Steps up to 1,500 sockets (one generator) only.
+ */
+const PIN = opt("pin") !== undefined;
+const pin = (pid: number, cpu: number): void => {
+  if (PIN) execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
+};
 const BACKBEAT_NODE_FLAGS = opt("backbeat-node-flags") !== undefined ? opt("backbeat-node-flags")!.split(" ").filter(Boolean) : SERVER_NODE_FLAGS;
 const HITS_PER_SECOND = 10;
 const WARM_MS = QUICK ? 2_000 : 3_000;
@@ -133,6 +143,7 @@ async function startServer(kind: ServerKind, execArgv: string[] = []): Promise<S
     env: { ...process.env, NODE_ENV: "production", WORKERS: kind === "backbeat" ? "auto" : "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  pin(proc.pid!, 0);
   let out = "";
   proc.stderr!.on("data", (d: Buffer) => {
     out += d.toString();
@@ -185,6 +196,7 @@ function startGenerator(): Gen {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
+  pin(proc.pid!, 1);
   const g: Gen = { proc, pid: proc.pid!, inbox: [], waiters: [] };
   proc.on("message", (m: FromGenerator) => {
     const w = g.waiters.shift();
