@@ -72,7 +72,6 @@ const PROFILE_KIND = (opt("profile-kind") || "backbeat") as ServerKind;
 const OUT = resolve(ROOT, opt("out") || "docs/benchmarks/relay.md");
 /** --from-raw=PATH: no run; the report of the raw rows an earlier run wrote (its last log line names the file) */
 const FROM_RAW = opt("from-raw");
-/** diagnostic: --backbeat-node-flags="…" replaces the production flags Backbeat runs with ("" = Node's defaults, as the baselines) */
 /**
  * diagnostic: --pin puts each server process (all its threads) on CPU 0 and the load generators on
  * CPU 1 (`taskset`), so the server's capacity is one core's, not shared with the generator by the
@@ -82,6 +81,7 @@ const PIN = opt("pin") !== undefined;
 const pin = (pid: number, cpu: number): void => {
   if (PIN) execFileSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
 };
+/** diagnostic: --backbeat-node-flags="…" replaces the production flags Backbeat runs with ("" = Node's defaults, as the baselines) */
 const BACKBEAT_NODE_FLAGS = opt("backbeat-node-flags") !== undefined ? opt("backbeat-node-flags")!.split(" ").filter(Boolean) : SERVER_NODE_FLAGS;
 const HITS_PER_SECOND = 10;
 const WARM_MS = QUICK ? 2_000 : 3_000;
